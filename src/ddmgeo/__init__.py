@@ -1,0 +1,59 @@
+"""ddmgeo: geography for South Africa's District Development Model.
+
+The 52 district and metropolitan spaces, their municipalities, provinces and
+wards, with codes, names and former names resolved, and the data registry that
+finds, downloads and verifies the real data behind them.
+
+``import ddmgeo`` reads no file and opens no connection; the functions below
+load their modules (and geopandas) on first use.
+
+Examples
+--------
+>>> import ddmgeo
+>>> ddmgeo.resolve("Cacadu")        # former name of Sarah Baartman  # doctest: +SKIP
+'DC10'
+>>> gdf = ddmgeo.districts()        # the 52 DDM spaces              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> (module, attribute); attribute None means the module itself
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "boundaries": ("ddmgeo.areas", "boundaries"),
+    "districts": ("ddmgeo.areas", "districts"),
+    "areas_table": ("ddmgeo.areas", "areas_table"),
+    "resolve": ("ddmgeo.names", "resolve"),
+    "lineage": ("ddmgeo.names", "lineage"),
+    "areas": ("ddmgeo.areas", None),
+    "names": ("ddmgeo.names", None),
+    "datasets": ("ddmgeo.datasets", None),
+    "errors": ("ddmgeo.errors", None),
+    "settings": ("ddmgeo.settings", None),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import areas, datasets, errors, names, settings
+    from .areas import areas_table, boundaries, districts
+    from .names import lineage, resolve
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'ddmgeo' has no attribute {name!r}") from None
+    module = import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

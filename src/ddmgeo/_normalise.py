@@ -1,0 +1,69 @@
+"""Turn area names as people write them into comparison keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# words that say what kind of area a name is, not which one; dropped at the ends of a name
+_KIND_WORDS = {
+    "municipality",
+    "municipal",
+    "district",
+    "local",
+    "metropolitan",
+    "metro",
+    "dm",
+    "lm",
+    "mm",
+    "dc",
+    "province",
+    "provincial",
+}
+_LEADING = ("local municipality of", "the")
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII: accents removed, '&' read as 'and', apostrophes dropped."""
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
+    return text.lower()
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(fold(text))
+
+
+def key(text: str) -> str:
+    """Comparison key of a name: case, accents, punctuation, spaces and kind words ignored.
+
+    >>> key("O.R. Tambo District Municipality") == key("OR Tambo DM") == key("ortambo")
+    True
+    >>> key("uMgungundlovu") == key("Umgungundlovu")
+    True
+    """
+    toks = tokens(text)
+    joined = " ".join(toks)
+    for lead in _LEADING:
+        if joined.startswith(lead + " ") and len(toks) > len(lead.split()):
+            toks = toks[len(lead.split()) :]
+            joined = " ".join(toks)
+    # strip kind words from the end (and a leading one), but never the whole name
+    while len(toks) > 1 and toks[-1] in _KIND_WORDS:
+        toks.pop()
+    while len(toks) > 1 and toks[0] in _KIND_WORDS and toks[0] != "dc":
+        toks.pop(0)
+    return "".join(toks)
+
+
+_HINT = re.compile(r"^(?P<name>.+?)\s*(?:\((?P<paren>[^)]*)\)|,\s*(?P<comma>[^,]+))\s*$")
+
+
+def split_hint(text: str) -> tuple[str, str | None]:
+    """Split ``"Emalahleni (MP)"`` or ``"Emalahleni, Mpumalanga"`` into name and hint."""
+    m = _HINT.match(str(text).strip())
+    if not m:
+        return str(text), None
+    return m.group("name"), (m.group("paren") or m.group("comma")).strip()

@@ -1,0 +1,214 @@
+"""The ``ddm`` command line.
+
+Examples
+--------
+.. code-block:: console
+
+    $ ddm districts                       # the 52 district spaces
+    $ ddm resolve "OR Tambo" Cacadu Joburg
+    $ ddm boundaries municipality --out munis.gpkg
+    $ ddm data list
+    $ ddm data fetch --all --to ./ddm-data
+    $ ddm data verify
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .errors import DDMGeoError
+
+app = typer.Typer(
+    name="ddm",
+    help="ddmgeo: boundaries, names and data for South Africa's District Development Model (52 district spaces).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="List, fetch and verify the registered datasets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+def _fail(exc: Exception) -> None:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def _print_table(df, *, columns: list[str] | None = None) -> None:
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200, "display.max_colwidth", 60):
+        typer.echo((df[columns] if columns else df).to_string(index=False))
+
+
+def _write(gdf, out: Path) -> None:
+    suffix = out.suffix.lower()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".parquet":
+        gdf.to_parquet(out, index=False)
+    elif suffix in (".gpkg", ".geojson", ".json", ".shp", ".fgb"):
+        gdf.to_file(out, engine="pyogrio")
+    elif suffix == ".csv":
+        gdf.drop(columns="geometry").to_csv(out, index=False)
+    else:
+        raise typer.BadParameter(f"cannot write {out.name}: use .gpkg, .geojson, .parquet, .fgb, .shp or .csv", param_hint="--out")
+    typer.echo(f"wrote {len(gdf)} rows to {out}")
+
+
+@app.command()
+def districts(
+    vintage: int = typer.Option(2016, help="Boundary vintage: 2016 (default), 2011 or 2021."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write them (.gpkg, .geojson, .parquet, .fgb, .shp, .csv)."),
+) -> None:
+    """List the 52 DDM district and metropolitan spaces."""
+    import ddmgeo
+
+    try:
+        gdf = ddmgeo.districts(vintage=vintage)
+        munis = ddmgeo.areas_table("municipality", vintage=vintage)
+    except DDMGeoError as exc:
+        _fail(exc)
+    table = gdf.drop(columns="geometry").copy()
+    n = munis.groupby("district_code").size()  # a metro counts as its own (single) municipality
+    table["municipalities"] = table["code"].map(n).fillna(0).astype(int)
+    table["area_km2"] = table["area_km2"].round(0).astype(int)
+    _print_table(table, columns=["code", "name", "province_code", "category", "municipalities", "area_km2"])
+    meta = gdf.attrs.get("ddmgeo", {})
+    typer.echo(
+        f"\n{len(gdf)} district spaces ({(gdf.category == 'C').sum()} districts, {(gdf.category == 'A').sum()} metros); "
+        f"geometry: {meta.get('geometry', '?')}.\n{meta.get('attribution', '')}"
+    )
+    if out is not None:
+        _write(gdf, out)
+
+
+@app.command()
+def boundaries(
+    level: str = typer.Argument("district", help="province, district, municipality or ward."),
+    vintage: int = typer.Option(2016, help="Boundary vintage: 2016 (default), 2011 or 2021 (wards)."),
+    resolution: str = typer.Option("generalised", help="generalised (default) or full (download)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output file (.gpkg, .geojson, .parquet, .fgb, .shp, .csv)."),
+) -> None:
+    """Write the boundaries of one level to a file."""
+    import ddmgeo
+
+    try:
+        gdf = ddmgeo.boundaries(level, vintage=vintage, resolution=resolution)
+    except DDMGeoError as exc:
+        _fail(exc)
+    _write(gdf, out)
+
+
+@app.command()
+def resolve(
+    names: List[str] = typer.Argument(..., help="Codes or names, as people write them."),
+    level: Optional[str] = typer.Option(None, help="Only this level: province, district, municipality, ward."),
+    vintage: int = typer.Option(2016, help="Vintage of the returned codes."),
+) -> None:
+    """Print the MDB code of each name (former names and spellings included)."""
+    import warnings
+
+    import ddmgeo
+
+    failed = False
+    for name in names:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                code = ddmgeo.resolve(name, level=level, vintage=vintage)
+            except DDMGeoError as exc:
+                typer.secho(f"{name}\t-\t{exc}", fg=typer.colors.RED, err=True)
+                failed = True
+                continue
+        notes = "; ".join(str(w.message) for w in caught)
+        typer.echo(f"{name}\t{code}" + (f"\t({notes})" if notes else ""))
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def lineage(
+    code: str = typer.Argument(..., help="A code or name."),
+    vintage: int = typer.Option(2011, help="2011: what the area became; 2016: what it came from."),
+) -> None:
+    """Show what a 2011 area became in 2016 (or where a 2016 area came from)."""
+    import ddmgeo
+
+    try:
+        table = ddmgeo.lineage(code, vintage=vintage)
+    except DDMGeoError as exc:
+        _fail(exc)
+    if table.empty:
+        _fail(ValueError(f"no lineage rows for {code!r}"))
+    _print_table(table, columns=["level", "old_code", "old_name", "new_code", "new_name", "change", "share_of_old", "share_of_new", "year"])
+
+
+@data_app.command("list")
+def data_list(group: Optional[str] = typer.Option(None, help="Only one group: boundaries, indicators, points, rasters, layers.")) -> None:
+    """Every registered dataset: vintage, licence and whether it is on this machine."""
+    from . import datasets
+
+    try:
+        table = datasets.list_datasets(group=group)
+    except DDMGeoError as exc:
+        _fail(exc)
+    table = table.assign(present=table["present"].map({True: "yes", False: "no"}))
+    _print_table(table, columns=["name", "group", "vintage", "present", "licence"])
+    typer.echo(f"\n{int((table.present == 'yes').sum())} of {len(table)} datasets present.")
+
+
+@data_app.command("fetch")
+def data_fetch(
+    names: List[str] = typer.Argument(None, help="Dataset names (see `ddm data list`)."),
+    all_: bool = typer.Option(False, "--all", help="Fetch every dataset that can be downloaded."),
+    to: Optional[Path] = typer.Option(None, "--to", help="Also copy the files here, laid out as a DDMGEO_DATA_DIR."),
+) -> None:
+    """Download (or find) and verify datasets; with --to, assemble a data folder."""
+    from . import _registry, datasets
+
+    if all_ == bool(names):
+        raise typer.BadParameter("name datasets or pass --all (not both)")
+    chosen = list(_registry.datasets()) if all_ else names
+    failures = 0
+    for name in chosen:
+        try:
+            path = datasets.fetch(name, to=to)
+            typer.echo(f"ok\t{name}\t{path}")
+        except DDMGeoError as exc:
+            failures += 1
+            typer.secho(f"FAILED\t{name}\t{exc}", fg=typer.colors.RED, err=True)
+    if failures:
+        typer.secho(f"{failures} of {len(chosen)} datasets could not be fetched.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
+
+
+@data_app.command("verify")
+def data_verify() -> None:
+    """Re-hash every present file; exit 1 on any mismatch."""
+    from . import datasets
+
+    table = datasets.verify()
+    if table.empty:
+        typer.echo("no registered file is present (set DDMGEO_DATA_DIR or run `ddm data fetch`).")
+        return
+    _print_table(table)
+    bad = table[table.status != "ok"]
+    typer.echo(f"\n{len(table) - len(bad)} ok, {len(bad)} mismatched.")
+    if len(bad):
+        raise typer.Exit(code=1)
+
+
+def main() -> None:
+    """Entry point of the ``ddm`` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

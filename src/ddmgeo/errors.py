@@ -1,0 +1,91 @@
+"""The exceptions and warnings ddmgeo raises.
+
+Every class subclasses the builtin a caller would naturally catch
+(``KeyError`` for an unknown area, ``OSError`` for missing data, ...), so code
+written against plain Python keeps working, while ``except ddmgeo.errors.DDMGeoError``
+catches everything ddmgeo raises on purpose.
+
+Messages say what was wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AmbiguousAreaError",
+    "CRSError",
+    "DDMGeoError",
+    "DDMGeoWarning",
+    "DataIntegrityError",
+    "DataNotAvailableError",
+    "FormerNameWarning",
+    "GeometryRepairedWarning",
+    "UnknownAreaError",
+    "UnknownDatasetError",
+    "VintageError",
+]
+
+
+class DDMGeoError(Exception):
+    """Base class of every error ddmgeo raises on purpose."""
+
+
+class DataNotAvailableError(DDMGeoError, OSError):
+    """A dataset is not on this machine and cannot be downloaded now.
+
+    Raised offline (``DDMGEO_OFFLINE=1`` or no network) when a registered file is
+    neither at an explicit path, in ``$DDMGEO_DATA_DIR`` nor in the user cache, and
+    when a feature needs data that ddmgeo does not have at all (the message then
+    names what would fill the gap).
+    """
+
+
+class DataIntegrityError(DDMGeoError, OSError):
+    """A file's checksum does not match the registry: the file is never used."""
+
+
+class UnknownDatasetError(DDMGeoError, KeyError):
+    """A dataset name is not in the registry."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownAreaError(DDMGeoError, KeyError):
+    """A code or name matches no area; the message lists the closest matches."""
+
+    def __init__(self, message: str, *, value: object = None, suggestions: tuple = ()):
+        super().__init__(message)
+        self.value = value
+        self.suggestions = tuple(suggestions)
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class AmbiguousAreaError(DDMGeoError, ValueError):
+    """A name fits more than one area or level; the message lists the candidates."""
+
+    def __init__(self, message: str, *, value: object = None, candidates: tuple = ()):
+        super().__init__(message)
+        self.value = value
+        self.candidates = tuple(candidates)
+
+
+class CRSError(DDMGeoError, ValueError):
+    """Geometry without a CRS, or in a CRS that cannot be used for the operation."""
+
+
+class VintageError(DDMGeoError, ValueError):
+    """A boundary vintage or level that ddmgeo does not know, or codes of the wrong vintage."""
+
+
+class DDMGeoWarning(UserWarning):
+    """Base class of ddmgeo's warnings."""
+
+
+class FormerNameWarning(DDMGeoWarning):
+    """A name was resolved through a former name or a retired code (see ``ddmgeo.lineage``)."""
+
+
+class GeometryRepairedWarning(DDMGeoWarning):
+    """Invalid source polygons were repaired with ``shapely.make_valid`` (none were dropped)."""

@@ -1,0 +1,400 @@
+"""Resolve area codes and names as planners write them, and trace codes across vintages.
+
+Names are compared by a key that ignores case, accents, punctuation, spaces
+and words such as "District Municipality", "Local Municipality", "Metro",
+"DM" or "LM" (so ``"O.R. Tambo DM"``, ``"OR Tambo"`` and ``"ortambo"`` agree).
+Besides codes and official names, :func:`resolve` knows the spellings, place
+names and abbreviations in ``data/boundaries/aliases.csv`` and the former
+names and retired codes in ``data/boundaries/lineage.csv``.
+
+A name may carry a province hint to settle ambiguity: ``"Emalahleni (MP)"``
+or ``"Emalahleni, Mpumalanga"``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterable, Literal
+
+from . import settings
+from ._normalise import key as _key
+from ._normalise import split_hint
+from .errors import AmbiguousAreaError, FormerNameWarning, UnknownAreaError, VintageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["lineage", "resolve"]
+
+# lower tier wins: a current code or name beats a spelling, which beats a former name
+_TIER = {"code": 0, "name": 0, "spelling": 1, "abbreviation": 1, "place": 2, "former_name": 3, "retired_code": 3}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    code: str
+    level: str
+    kind: str
+    label: str  # what the user is told ("Sarah Baartman (DC10, district)")
+    note: str = ""
+
+
+def _label(code: str, name: str, level: str) -> str:
+    return f"{name} ({code}, {level})"
+
+
+def _vintage(vintage: int) -> int:
+    from .areas import _check_vintage
+
+    v = _check_vintage(vintage)
+    return 2016 if v == 2021 else v
+
+
+@lru_cache(maxsize=4)
+def _index(vintage: int) -> tuple[dict[str, list[_Entry]], dict[str, str]]:
+    """key -> entries, and province key -> province code, for one code vintage."""
+    import pandas as pd
+
+    from .areas import areas_table
+
+    table = areas_table(vintage=vintage)
+    names = {(r.code, r.level): r.name for r in table.itertuples()}
+    index: dict[str, list[_Entry]] = {}
+
+    def add(text: str, entry: _Entry) -> None:
+        k = _key(text)
+        if not k:
+            return
+        bucket = index.setdefault(k, [])
+        if entry not in bucket:
+            bucket.append(entry)
+
+    for r in table.itertuples():
+        label = _label(r.code, r.name, r.level)
+        add(r.code, _Entry(r.code, r.level, "code", label))
+        add(r.name, _Entry(r.code, r.level, "name", label))
+        add(r.official_name, _Entry(r.code, r.level, "name", label))
+
+    data = settings.package_data_dir() / "boundaries"
+    aliases = pd.read_csv(data / "aliases.csv", dtype=str, keep_default_na=False, comment="#")
+    for r in aliases.itertuples():
+        if r.vintage and int(r.vintage) != vintage:
+            continue
+        if (r.code, r.level) not in names:
+            raise VintageError(f"aliases.csv: {r.alias!r} points to {r.code} ({r.level}), which the {vintage} gazetteer does not hold.")
+        note = f"{r.alias!r} is a {r.kind.replace('_', ' ')} of {names[(r.code, r.level)]} ({r.code})"
+        if r.year:
+            note += f", renamed {r.year}"
+        # a metro is a district space and a municipality with one code: its aliases serve both levels
+        levels = ("district", "municipality") if r.code in settings.METRO_CODES else (r.level,)
+        for level in levels:
+            add(r.alias, _Entry(r.code, level, r.kind, _label(r.code, names[(r.code, level)], level), note))
+
+    if vintage == 2016:
+        lin = _lineage_table()
+        current = set(index)
+        for old_code, rows in lin.groupby("old_code", sort=False):
+            for level, grp in rows.groupby("level", sort=False):
+                old_name = grp["old_name"].iloc[0]
+                targets = grp[grp["share_of_old"] >= 0.5] if (grp["share_of_old"] >= 0.5).any() else grp
+                for t in targets.itertuples():
+                    if (t.new_code, level) not in names:
+                        continue
+                    label = _label(t.new_code, names[(t.new_code, level)], level)
+                    if t.old_code != t.new_code:
+                        note = f"{t.old_code} {t.old_name} (2011) became part of {t.new_code} {names[(t.new_code, level)]} ({t.change}{', ' + str(t.year) if t.year else ''})"
+                        if _key(old_code) not in current:
+                            add(old_code, _Entry(t.new_code, level, "retired_code", label, note))
+                    else:
+                        note = f"{old_name!r} is the former name of {t.new_code} {names[(t.new_code, level)]}{' (renamed ' + str(t.year) + ')' if t.year else ''}"
+                    if _key(old_name) != _key(names[(t.new_code, level)]):
+                        add(old_name, _Entry(t.new_code, level, "former_name", label, note))
+
+    provinces: dict[str, str] = {}
+    for k, entries in index.items():
+        codes = {e.code for e in entries if e.level == "province"}
+        if len(codes) == 1:
+            provinces[k] = codes.pop()
+    return index, provinces
+
+
+@lru_cache(maxsize=1)
+def _lineage_table() -> "pd.DataFrame":
+    import pandas as pd
+
+    path = settings.package_data_dir() / "boundaries" / "lineage.csv"
+    df = pd.read_csv(path, dtype={"old_code": str, "new_code": str, "year": "Int64"}, keep_default_na=False, na_values={"year": [""], "share_of_old": [""], "share_of_new": [""]})
+    return df
+
+
+def _province_of(code: str, level: str, vintage: int) -> str | None:
+    from .areas import areas_table
+
+    t = areas_table(vintage=vintage)
+    hit = t[(t.code == code) & (t.level == level)]
+    return None if hit.empty else hit["province_code"].iloc[0]
+
+
+def _suggest(k: str, index: dict[str, list[_Entry]], level: str | None) -> list[str]:
+    keys = [kk for kk, es in index.items() if level is None or any(e.level == level for e in es)]
+    close = difflib.get_close_matches(k, keys, n=8, cutoff=0.6)
+    out: list[str] = []
+    for kk in close:
+        for e in index[kk]:
+            if (level is None or e.level == level) and e.label not in out:
+                out.append(e.label)
+    return out[:5]
+
+
+class _Resolver:
+    def __init__(self, level: str | None, vintage: int):
+        self.level = level
+        self.vintage = vintage
+        self.index, self.provinces = _index(vintage)
+        self.former: list[str] = []
+
+    def one(self, value: object) -> str:
+        text = str(value).strip()
+        if not text:
+            raise UnknownAreaError("An empty name cannot be resolved: fill in the area's name or code.", value=value)
+        entries = self._lookup(text)
+        hint = None
+        if entries is None:
+            name, hint_text = split_hint(text)
+            if hint_text is not None:
+                hint = self.provinces.get(_key(hint_text))
+                entries = self._lookup(name)
+                if hint is None and entries is not None:
+                    raise UnknownAreaError(
+                        f"{text!r}: {hint_text!r} is not a province name or code; write the hint as a province, "
+                        "e.g. 'Emalahleni (MP)' or 'Emalahleni, Mpumalanga'.",
+                        value=value,
+                    )
+        if entries is None:
+            suggestions = _suggest(_key(text), self.index, self.level)
+            where = f" at level {self.level!r}" if self.level else ""
+            hint_msg = f" Closest matches: {'; '.join(suggestions)}." if suggestions else ""
+            raise UnknownAreaError(
+                f"{text!r} matches no area of the {self.vintage} demarcation{where}.{hint_msg} "
+                "Check the spelling, pass the MDB code, or choose the vintage the name belongs to "
+                "(ddmgeo.lineage shows what old codes became).",
+                value=value,
+                suggestions=tuple(suggestions),
+            )
+        if hint is not None:
+            entries = [e for e in entries if _province_of(e.code, e.level, self.vintage) == hint or e.code == hint]
+            if not entries:
+                raise UnknownAreaError(f"{text!r}: no area of that name lies in province {hint}.", value=value)
+        best = min(_TIER[e.kind] for e in entries)
+        top = [e for e in entries if _TIER[e.kind] == best]
+        codes = sorted({e.code for e in top})
+        if len(codes) > 1:
+            labels = sorted({e.label for e in top})
+            raise AmbiguousAreaError(
+                f"{text!r} fits more than one area of the {self.vintage} demarcation: {'; '.join(labels)}. "
+                "Pass the code, choose level=..., or add the province, e.g. "
+                f"'{split_hint(text)[0]} ({_province_of(top[0].code, top[0].level, self.vintage)})'.",
+                value=value,
+                candidates=tuple(labels),
+            )
+        chosen = top[0]
+        if chosen.kind in ("former_name", "retired_code"):
+            self.former.append(chosen.note)
+        return chosen.code
+
+    def _lookup(self, text: str) -> list[_Entry] | None:
+        entries = self.index.get(_key(text))
+        if entries and self.level is not None:
+            entries = [e for e in entries if e.level == self.level]
+        return entries or None
+
+    def warn(self) -> None:
+        if self.former:
+            notes = sorted(set(self.former))
+            warnings.warn(
+                "Resolved through former names or retired codes: " + "; ".join(notes[:10]) + (" ..." if len(notes) > 10 else ""),
+                FormerNameWarning,
+                stacklevel=3,
+            )
+
+
+def _ward_codes(vintage: int) -> set[str]:
+    import pyogrio
+
+    from . import datasets
+
+    if vintage == 2016:
+        df = pyogrio.read_dataframe(datasets.fetch("mdb2016_ward_attributes"), read_geometry=False, columns=["WardID"])
+        return set(df["WardID"].astype(str))
+    if vintage == 2021:
+        from .areas import boundaries
+
+        return set(boundaries("ward", vintage=2021)["code"])
+    raise VintageError("Ward codes can be checked for the 2016 and 2021 vintages only.")
+
+
+def resolve(
+    value,
+    *,
+    level: Literal["province", "district", "municipality", "ward"] | None = None,
+    vintage: int = settings.DEFAULT_VINTAGE,
+    errors: Literal["raise", "coerce"] = "raise",
+):
+    """The MDB code of each area name or code, written the way people write them.
+
+    Parameters
+    ----------
+    value : str or list-like of str
+        A code (``"DC36"``, ``"dc36"``), a name in any case, with or without
+        accents, punctuation, "District Municipality", "Local Municipality",
+        "Metro", "DM" or "LM", a common spelling or place name
+        (``"Oliver Tambo"``, ``"Joburg"``, ``"Durban"``), a province name or
+        abbreviation (``"GP"``, ``"Limpopo"``), a former name
+        (``"Cacadu"``, ``"Eden"``) or a retired 2011 code. A trailing province
+        hint settles ambiguity: ``"Emalahleni (MP)"``.
+    level : {"province", "district", "municipality", "ward"}, optional
+        Only areas of this level. Metros are both districts and municipalities
+        with one code, so they are never ambiguous between the two.
+    vintage : {2016, 2011, 2021}, default 2016
+        The demarcation whose codes are returned. Former names and retired
+        2011 codes are understood with ``vintage=2016`` and reported in a
+        :class:`~ddmgeo.errors.FormerNameWarning`.
+    errors : {"raise", "coerce"}, default "raise"
+        With ``"coerce"`` unresolvable values become None (missing values
+        always do) and are listed in a warning instead of raising.
+
+    Returns
+    -------
+    str, list of str or pandas.Series
+        A code for a scalar; for a list-like, codes aligned with the input
+        (a Series keeps its index).
+
+    Raises
+    ------
+    UnknownAreaError
+        A value matches nothing; the message lists the closest matches (all
+        failing values of a list are reported at once, with their positions).
+    AmbiguousAreaError
+        A value fits several areas; the message lists them.
+
+    Examples
+    --------
+    >>> import ddmgeo
+    >>> ddmgeo.resolve("Eden")
+    'DC4'
+    >>> ddmgeo.resolve(["OR Tambo DM", "city of joburg", "Cacadu"])   # doctest: +SKIP
+    ['DC15', 'JHB', 'DC10']
+    """
+    import pandas as pd
+
+    if level is not None and level not in settings.LEVELS:
+        raise VintageError(f"Unknown level {level!r}: use one of {', '.join(settings.LEVELS)} or None.")
+    if errors not in ("raise", "coerce"):
+        raise ValueError(f"errors must be 'raise' or 'coerce', not {errors!r}.")
+    v = _vintage(vintage)
+    scalar = isinstance(value, str) or not isinstance(value, Iterable)
+
+    if level == "ward":
+        wards = _ward_codes(2021 if int(vintage) in (2020, 2021) else v)
+
+        def one(x: object) -> str:
+            code = str(x).strip()
+            if code.endswith(".0"):
+                code = code[:-2]
+            if code not in wards:
+                raise UnknownAreaError(f"{x!r} is not a ward code of the {vintage} vintage: ward codes are 8-digit MDB ids such as '79800001'.", value=x)
+            return code
+
+        resolver = None
+    else:
+        resolver = _Resolver(level, v)
+        one = resolver.one
+
+    if scalar:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            if errors == "coerce":
+                return None
+            raise UnknownAreaError("A missing value (None/NaN) cannot be resolved: fill in the area's name or code.", value=value)
+        try:
+            out = one(value)
+        except (UnknownAreaError, AmbiguousAreaError):
+            if errors == "raise":
+                raise
+            warnings.warn(f"Could not resolve {value!r}; returned None.", stacklevel=2)
+            out = None
+        if resolver is not None:
+            resolver.warn()
+        return out
+
+    series = value if isinstance(value, pd.Series) else pd.Series(list(value), dtype=object)
+    results: dict[object, str | None] = {}
+    failures: list[str] = []
+    for item in pd.unique(series.astype(object)):
+        if item is None or (not isinstance(item, str) and pd.isna(item)):
+            results[item] = None
+            continue
+        try:
+            results[item] = one(item)
+        except (UnknownAreaError, AmbiguousAreaError) as exc:
+            results[item] = None
+            positions = [str(p) for p in series.index[series.astype(object) == item][:5]]
+            failures.append(f"row {', '.join(positions)}: {exc}")
+    missing = series.isna()
+    if failures or (missing.any() and errors == "raise"):
+        if missing.any():
+            failures.append(f"rows {', '.join(map(str, series.index[missing][:10]))}: missing value (None/NaN)")
+        message = f"{len(failures)} value(s) could not be resolved:\n  " + "\n  ".join(failures)
+        if errors == "raise":
+            raise UnknownAreaError(message + "\nFix these values, or pass errors='coerce' to get None for them.")
+        warnings.warn(message, stacklevel=2)
+    if resolver is not None:
+        resolver.warn()
+    codes = series.astype(object).map(lambda x: results.get(x) if not (x is None or (not isinstance(x, str) and pd.isna(x))) else None)
+    if isinstance(value, pd.Series):
+        return codes.rename("code")
+    return codes.tolist()
+
+
+def lineage(code: str | None = None, *, vintage: int = 2011) -> "pd.DataFrame":
+    """What an area of one vintage became (or came from) in the other.
+
+    The lineage table records, for every 2011 district and municipality, the
+    2016 areas it overlaps, with the kind of change (``unchanged``,
+    ``renamed``, ``boundary_changed``, ``merged``, ``split``), the shares of
+    the old and new areas involved, the year and the source of the fact.
+
+    Parameters
+    ----------
+    code : str, optional
+        A code or name of the given *vintage*; the whole table when omitted.
+    vintage : {2011, 2016}, default 2011
+        2011: what the 2011 area became in 2016. 2016: which 2011 areas the
+        2016 area came from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``level, old_code, old_name, old_vintage, new_code, new_name,
+        new_vintage, change, share_of_old, share_of_new, year, source``.
+
+    Examples
+    --------
+    >>> import ddmgeo
+    >>> ddmgeo.lineage("KZN215")[["old_name", "new_code", "change"]]   # doctest: +SKIP
+    """
+    table = _lineage_table()
+    if code is None:
+        return table.copy()
+    v = _vintage(vintage)
+    if v not in (2011, 2016):
+        raise VintageError("lineage runs between the 2011 and 2016 vintages: pass vintage=2011 or vintage=2016.")
+    column = "old_code" if v == 2011 else "new_code"
+    text = str(code).strip()
+    hits = table[table[column] == text.upper()]
+    if hits.empty:
+        resolved = resolve(text, vintage=v)
+        hits = table[table[column] == resolved]
+    return hits.reset_index(drop=True)

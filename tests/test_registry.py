@@ -1,0 +1,213 @@
+"""The data registry: resolution order, verification, offline behaviour, downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ddmgeo import _registry, datasets
+from ddmgeo.errors import DataIntegrityError, DataNotAvailableError, UnknownDatasetError
+
+SMALL = "mdb2016_district_attributes_cpg"  # 5 bytes, "UTF-8"
+
+
+def test_every_entry_is_complete():
+    ds = _registry.datasets()
+    assert len(ds) >= 40
+    groups = {d.group for d in ds.values()}
+    assert groups == {"boundaries", "indicators", "points", "rasters", "layers"}
+    for d in ds.values():
+        assert d.path and d.title and d.licence and d.attribution, d.name
+        assert d.sha256 or d.git_blob, f"{d.name} has no checksum"
+        if d.sha256:
+            assert len(d.sha256) == 64 and int(d.sha256, 16) >= 0, d.name
+        assert d.url or d.derived_from, f"{d.name}: neither a URL nor how it was derived"
+        if d.url:  # commit-pinned: the URL names a full 40-hex commit
+            assert d.url.startswith("https://") and re.search(r"/[0-9a-f]{40}/", d.url), d.name
+
+
+def test_registered_layers_point_at_datasets():
+    levels = {(l.level, l.vintage, l.resolution) for l in _registry.layers()}
+    assert ("municipality", 2016, "generalised") in levels
+    assert ("municipality", 2011, "generalised") in levels
+    assert ("district", 2016, "full") in levels
+
+
+def test_shared_data_matches_registry(shared_data):
+    """Every registered file present in the shared data has the registered checksum."""
+    table = datasets.verify()
+    assert not table.empty
+    assert (table["status"] == "ok").all(), table[table.status != "ok"].to_string()
+    present = set(table["name"])
+    assert {"mdb2020_openup", "mdb2011_municipalities", "wazimap_geographies"} <= present
+
+
+def test_unknown_dataset_suggests_names():
+    with pytest.raises(UnknownDatasetError, match="mdb2020_openup"):
+        datasets.fetch("mdb2020_openp")
+
+
+def _fake_data_dir(tmp_path: Path, name: str, content: bytes | None = None) -> Path:
+    ds = _registry.get(name)
+    root = tmp_path / "data"
+    target = root / ds.path
+    target.parent.mkdir(parents=True)
+    if content is None:
+        shutil.copyfile(Path(__import__("os").environ["DDMGEO_DATA_DIR"]) / ds.path, target)
+    else:
+        target.write_bytes(content)
+    return root
+
+
+def test_resolution_order_explicit_path_first(shared_data, tmp_path, monkeypatch):
+    ds = _registry.get(SMALL)
+    explicit = tmp_path / "explicit.cpg"
+    explicit.write_bytes((shared_data / ds.path).read_bytes())
+    assert datasets.fetch(SMALL, path=explicit) == explicit
+    # a folder laid out like the data folder works too
+    assert datasets.fetch(SMALL, path=shared_data) == shared_data / ds.path
+
+
+def test_resolution_order_data_dir_before_cache(shared_data, isolated_cache, monkeypatch):
+    ds = _registry.get(SMALL)
+    cached = isolated_cache / ds.path
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes((shared_data / ds.path).read_bytes())
+    assert datasets.fetch(SMALL) == cached  # no data dir: the cache
+    monkeypatch.setenv("DDMGEO_DATA_DIR", str(shared_data))
+    assert datasets.fetch(SMALL) == shared_data / ds.path
+
+
+def test_corrupt_file_in_data_dir_is_never_used(tmp_path, monkeypatch, isolated_cache):
+    root = _fake_data_dir(tmp_path, SMALL, b"UTF-9")
+    monkeypatch.setenv("DDMGEO_DATA_DIR", str(root))
+    with pytest.raises(DataIntegrityError) as info:
+        datasets.fetch(SMALL)
+    msg = str(info.value)
+    assert "DDMGEO_DATA_DIR" in msg and "sha256" in msg and "not used" in msg and SMALL in msg
+
+
+def test_corrupt_explicit_path_is_never_used(tmp_path):
+    bad = tmp_path / "x.cpg"
+    bad.write_bytes(b"latin")
+    with pytest.raises(DataIntegrityError, match="explicit path"):
+        datasets.fetch(SMALL, path=bad)
+
+
+def test_missing_explicit_path(tmp_path):
+    with pytest.raises(DataNotAvailableError, match="explicit path"):
+        datasets.fetch(SMALL, path=tmp_path / "nope.cpg")
+
+
+def test_corrupt_cache_is_deleted_then_offline_error(isolated_cache, monkeypatch):
+    ds = _registry.get(SMALL)
+    cached = isolated_cache / ds.path
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"bad!!")
+    monkeypatch.setenv("DDMGEO_OFFLINE", "1")
+    with pytest.raises(DataNotAvailableError) as info:
+        datasets.fetch(SMALL)
+    assert not cached.exists(), "a corrupt cached file must be removed"
+    msg = str(info.value)
+    assert SMALL in msg and ds.url in msg and "DDMGEO_DATA_DIR" in msg and "DDMGEO_OFFLINE" in msg
+
+
+def test_derived_dataset_cannot_be_downloaded(isolated_cache, monkeypatch):
+    monkeypatch.delenv("DDMGEO_OFFLINE", raising=False)
+    with pytest.raises(DataNotAvailableError, match="derived"):
+        datasets.fetch("census2011_indicators")
+
+
+def test_download_verifies_sha256(isolated_cache, monkeypatch):
+    """A download goes through pooch with the pinned hash; a mismatch is DataIntegrityError."""
+    import pooch
+
+    monkeypatch.delenv("DDMGEO_OFFLINE", raising=False)
+    calls = {}
+
+    def fake_retrieve(url, known_hash, fname, path, progressbar):
+        calls.update(url=url, known_hash=known_hash)
+        raise ValueError("SHA256 hash of downloaded file does not match the known hash")
+
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    with pytest.raises(DataIntegrityError, match="does not match"):
+        datasets.fetch(SMALL)
+    ds = _registry.get(SMALL)
+    assert calls == {"url": ds.url, "known_hash": f"sha256:{ds.sha256}"}
+
+
+def test_download_success_lands_in_cache(isolated_cache, monkeypatch, shared_data):
+    import pooch
+
+    monkeypatch.delenv("DDMGEO_OFFLINE", raising=False)
+    ds = _registry.get(SMALL)
+
+    def fake_retrieve(url, known_hash, fname, path, progressbar):
+        out = Path(path) / fname
+        out.write_bytes((shared_data / ds.path).read_bytes())
+        assert hashlib.sha256(out.read_bytes()).hexdigest() == known_hash.split(":")[1]
+        return str(out)
+
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    got = datasets.fetch(SMALL)
+    assert got == isolated_cache / ds.path and got.read_bytes() == b"UTF-8"
+
+
+def test_network_failure_is_data_not_available(isolated_cache, monkeypatch):
+    import pooch
+    import requests
+
+    monkeypatch.delenv("DDMGEO_OFFLINE", raising=False)
+
+    def fake_retrieve(*args, **kwargs):
+        raise requests.exceptions.ConnectionError("Name or service not known")
+
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    with pytest.raises(DataNotAvailableError, match="download failed.*ConnectionError"):
+        datasets.fetch(SMALL)
+
+
+def test_git_blob_pinned_download_is_verified(isolated_cache, monkeypatch):
+    """Entries pinned by git blob id only (no sha256 yet) are checked with the blob id."""
+    import pooch
+
+    monkeypatch.delenv("DDMGEO_OFFLINE", raising=False)
+
+    def fake_retrieve(url, known_hash, fname, path, progressbar):
+        assert known_hash is None
+        out = Path(path) / fname
+        out.write_bytes(b"not the 2016 zip")
+        return str(out)
+
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    with pytest.raises(DataIntegrityError, match="git blob id"):
+        datasets.fetch("mdb2016_openup")
+    assert not (isolated_cache / _registry.get("mdb2016_openup").path).exists()
+
+
+def test_fetch_to_builds_a_data_folder(shared_data, tmp_path):
+    out = tmp_path / "mirror"
+    datasets.fetch("mdb2016_district_attributes", to=out)
+    ds = _registry.get("mdb2016_district_attributes")
+    assert (out / ds.path).read_bytes() == (shared_data / ds.path).read_bytes()
+    # the companion .cpg named in `requires` comes along
+    assert (out / _registry.get("mdb2016_district_attributes_cpg").path).exists()
+
+
+def test_list_datasets_reports_presence(shared_data):
+    table = datasets.list_datasets()
+    assert {"name", "group", "vintage", "present", "licence", "attribution", "url", "sha256"} <= set(table.columns)
+    row = table.set_index("name").loc["mdb2020_openup"]
+    assert row.present and row.vintage == "2016,2021"
+    assert not table.set_index("name").loc["mdb2016_districts_full"].present
+
+
+def test_verify_reports_mismatch(tmp_path, monkeypatch, isolated_cache):
+    root = _fake_data_dir(tmp_path, SMALL, b"UTF-9")
+    monkeypatch.setenv("DDMGEO_DATA_DIR", str(root))
+    table = datasets.verify()
+    assert len(table) == 1 and table.iloc[0]["status"].startswith("MISMATCH")
