@@ -94,24 +94,12 @@ def _index(vintage: int) -> tuple[dict[str, list[_Entry]], dict[str, str]]:
             add(r.alias, _Entry(r.code, level, r.kind, _label(r.code, names[(r.code, level)], level), note))
 
     if vintage == 2016:
-        lin = _lineage_table()
-        current = set(index)
-        for old_code, rows in lin.groupby("old_code", sort=False):
-            for level, grp in rows.groupby("level", sort=False):
-                old_name = grp["old_name"].iloc[0]
-                targets = grp[grp["share_of_old"] >= 0.5] if (grp["share_of_old"] >= 0.5).any() else grp
-                for t in targets.itertuples():
-                    if (t.new_code, level) not in names:
-                        continue
-                    label = _label(t.new_code, names[(t.new_code, level)], level)
-                    if t.old_code != t.new_code:
-                        note = f"{t.old_code} {t.old_name} (2011) became part of {t.new_code} {names[(t.new_code, level)]} ({t.change}{', ' + str(t.year) if t.year else ''})"
-                        if _key(old_code) not in current:
-                            add(old_code, _Entry(t.new_code, level, "retired_code", label, note))
-                    else:
-                        note = f"{old_name!r} is the former name of {t.new_code} {names[(t.new_code, level)]}{' (renamed ' + str(t.year) + ')' if t.year else ''}"
-                    if _key(old_name) != _key(names[(t.new_code, level)]):
-                        add(old_name, _Entry(t.new_code, level, "former_name", label, note))
+        for text, old_code, level in _names_2011():
+            for target, note in _successors(old_code, level, names):
+                kind = "former_name" if _key(text) != _key(old_code) else "retired_code"
+                if kind == "retired_code" and _key(old_code) in index and any(e.kind == "code" for e in index[_key(old_code)]):
+                    continue  # the code still exists in 2016: it means the 2016 area
+                add(text, _Entry(target, level, kind, _label(target, names[(target, level)], level), note.format(text=text)))
 
     provinces: dict[str, str] = {}
     for k, entries in index.items():
@@ -121,13 +109,54 @@ def _index(vintage: int) -> tuple[dict[str, list[_Entry]], dict[str, str]]:
     return index, provinces
 
 
+def _names_2011() -> list[tuple[str, str, str]]:
+    """(name or code as written, 2011 code, level) for every 2011 district and municipality."""
+    import pandas as pd
+
+    from .areas import areas_table
+
+    t = areas_table(vintage=2011)
+    t = t[t.level != "province"]
+    out = [(text, r.code, r.level) for r in t.itertuples() for text in (r.code, r.name, r.official_name)]
+    aliases = pd.read_csv(settings.package_data_dir() / "boundaries" / "aliases.csv", dtype=str, keep_default_na=False, comment="#")
+    out += [(r.alias, r.code, r.level) for r in aliases.itertuples() if r.vintage == "2011"]
+    return out
+
+
+@lru_cache(maxsize=1)
+def _lineage_by_old() -> dict[tuple[str, str], list]:
+    """Lineage rows grouped by (old code, level), as plain tuples."""
+    out: dict[tuple[str, str], list] = {}
+    for r in _lineage_table().itertuples(index=False):
+        out.setdefault((r.old_code, r.level), []).append(r)
+    return out
+
+
+def _successors(old_code: str, level: str, names: dict) -> list[tuple[str, str]]:
+    """The 2016 area(s) a 2011 area mainly became, with a note ('{text}' is filled in by the caller)."""
+    rows = _lineage_by_old().get((old_code, level), [])
+    main = [r for r in rows if r.share_of_old >= 0.5]
+    out = []
+    for r in main or rows:
+        new_name = names.get((r.new_code, level))
+        if new_name is None:
+            continue
+        when = f", {r.year}" if r.year else ""
+        if r.old_code == r.new_code:
+            note = f"{{text!r}} is the 2011 name of {r.new_code} {new_name} ({r.change.replace(';', ', ')}{when})"
+        else:
+            note = f"{{text!r}} ({r.old_code} {r.old_name}, 2011) became part of {r.new_code} {new_name} ({r.change.replace(';', ', ')}{when})"
+        out.append((r.new_code, note))
+    return out
+
+
 @lru_cache(maxsize=1)
 def _lineage_table() -> "pd.DataFrame":
     import pandas as pd
 
     path = settings.package_data_dir() / "boundaries" / "lineage.csv"
-    df = pd.read_csv(path, dtype={"old_code": str, "new_code": str, "year": "Int64"}, keep_default_na=False, na_values={"year": [""], "share_of_old": [""], "share_of_new": [""]})
-    return df
+    # year is text: a row that combines changes may carry two ("2013;2016")
+    return pd.read_csv(path, dtype={"old_code": str, "new_code": str, "year": str}, keep_default_na=False)
 
 
 def _province_of(code: str, level: str, vintage: int) -> str | None:
@@ -352,10 +381,10 @@ def resolve(
         warnings.warn(message, stacklevel=2)
     if resolver is not None:
         resolver.warn()
-    codes = series.astype(object).map(lambda x: results.get(x) if not (x is None or (not isinstance(x, str) and pd.isna(x))) else None)
+    codes = [None if (x is None or (not isinstance(x, str) and pd.isna(x))) else results[x] for x in series.astype(object)]
     if isinstance(value, pd.Series):
-        return codes.rename("code")
-    return codes.tolist()
+        return pd.Series(codes, index=series.index, name="code", dtype=object)
+    return codes
 
 
 def lineage(code: str | None = None, *, vintage: int = 2011) -> "pd.DataFrame":
