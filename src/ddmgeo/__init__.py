@@ -30,6 +30,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "resolve": ("ddmgeo.names", "resolve"),
     "lineage": ("ddmgeo.names", "lineage"),
     "areas": ("ddmgeo.areas", None),
+    "indicators": ("ddmgeo.indicators", None),
     "names": ("ddmgeo.names", None),
     "datasets": ("ddmgeo.datasets", None),
     "errors": ("ddmgeo.errors", None),
@@ -39,7 +40,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import areas, datasets, errors, names, settings
+    from . import areas, datasets, errors, indicators, names, settings
     from .areas import areas_table, boundaries, districts
     from .names import lineage, resolve
 

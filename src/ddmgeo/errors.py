@@ -21,6 +21,8 @@ __all__ = [
     "GeometryRepairedWarning",
     "UnknownAreaError",
     "UnknownDatasetError",
+    "UnknownIndicatorError",
+    "AggregationError",
     "VintageError",
 ]
 
@@ -69,6 +71,17 @@ class AmbiguousAreaError(DDMGeoError, ValueError):
         super().__init__(message)
         self.value = value
         self.candidates = tuple(candidates)
+
+
+class UnknownIndicatorError(DDMGeoError, KeyError):
+    """An indicator id is not in the catalogue; the message lists close ids."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class AggregationError(DDMGeoError, ValueError):
+    """Values that cannot be combined as asked (a median summed, a rate without its counts, ...)."""
 
 
 class CRSError(DDMGeoError, ValueError):

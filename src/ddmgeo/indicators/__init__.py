@@ -1,0 +1,450 @@
+"""Demographic, poverty, labour, service-delivery, spatial and municipal-finance indicators.
+
+One catalogue (``data/indicators/catalogue.csv``) says what each indicator is and how it
+is computed from the registered tables (``data/indicators/sources.toml``). Counts are
+summed; shares and rates are always recomputed from their summed numerator and
+denominator; means are weighted by their denominator; medians and indices are never
+summed or averaged. A missing value stays missing (NaN) all the way through.
+
+Examples
+--------
+>>> from ddmgeo import indicators
+>>> cat = indicators.catalogue()
+>>> t = indicators.get(["population", "unemployment_rate"], level="district")   # doctest: +SKIP
+>>> t.loc[t.code == "DC36", "unemployment_rate"]                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Literal
+
+from .. import settings
+from ..errors import AggregationError, DataNotAvailableError, VintageError
+from . import _catalogue
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = ["aggregate", "catalogue", "compare", "get", "harmonise", "rank", "service_index"]
+
+Level = Literal["country", "province", "district", "municipality", "ward", "district_municipality"]
+
+
+def catalogue(*, theme: str | None = None, expand: bool = False) -> "pd.DataFrame":
+    """Every indicator ddmgeo knows, with its definition, source, years, vintages and licence.
+
+    Parameters
+    ----------
+    theme : str, optional
+        One of ``demographics, economy, spatial, infrastructure, services, governance``.
+    expand : bool, default False
+        One row per source definition (an indicator measured by several sources,
+        e.g. population in Census 2011 and CS 2016, has several) instead of one per indicator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id, label, theme, kind, numerator, denominator, unit, higher_is, source, year,
+        code_vintage, levels, licence, notes``.
+
+    Examples
+    --------
+    >>> from ddmgeo import indicators
+    >>> cat = indicators.catalogue()
+    >>> cat.set_index("id").loc["unemployment_rate", ["kind", "numerator", "denominator"]].tolist()
+    ['rate', 'unemployed', 'labour_force']
+    """
+    import pandas as pd
+
+    t = _catalogue.table().copy()
+    if theme is not None:
+        if theme not in _catalogue.THEMES:
+            raise ValueError(f"Unknown theme {theme!r}: use one of {', '.join(_catalogue.THEMES)}.")
+        t = t[t.theme == theme]
+    t["source"] = t["dataset"]
+    t["licence"] = t["dataset"].map(_catalogue.licence_of)
+    cols = ["id", "label", "theme", "kind", "numerator", "denominator", "unit", "higher_is", "source", "year", "code_vintage", "levels", "licence", "notes"]
+    if expand:
+        return t[cols + ["measure", "categories", "exclude", "scale"]].reset_index(drop=True)
+
+    def join(values: pd.Series) -> str:
+        seen: list[str] = []
+        for v in values:
+            for part in str(v).split(";"):
+                if part and part not in seen:
+                    seen.append(part)
+        return ";".join(seen)
+
+    grouped = t.groupby("id", sort=False).agg(
+        {c: ("first" if c in ("label", "theme", "kind", "numerator", "denominator", "unit", "higher_is") else join) for c in cols if c != "id"}
+    )
+    return grouped.reset_index()[cols]
+
+
+def _ids(ids: str | Iterable[str]) -> list[str]:
+    out = [ids] if isinstance(ids, str) else list(ids)
+    if not out:
+        raise ValueError("Give at least one indicator id (ddmgeo.indicators.catalogue() lists them).")
+    for i in out:
+        _catalogue.lookup(i)
+    return out
+
+
+def _names(level: str, vintage: int, codes) -> "pd.Series":
+    import pandas as pd
+
+    from ..areas import areas_table
+
+    if level == "country":
+        return pd.Series({"ZA": "South Africa"})
+    if level in ("ward",):
+        return pd.Series({c: c for c in codes})
+    t = areas_table("district" if level == "district_municipality" else level, vintage=2016 if vintage == 2021 else vintage)
+    names = dict(zip(t.code, t.name))
+    if level == "district_municipality":
+        names = {c: f"{n} District Municipality" for c, n in names.items()}
+    return pd.Series(names)
+
+
+def get(
+    ids: str | Iterable[str],
+    *,
+    level: Level = "district",
+    year: int | None = None,
+    vintage: int = settings.DEFAULT_VINTAGE,
+    output: Literal["wide", "tidy"] = "wide",
+    geometry: bool = False,
+):
+    """Indicator values for every area of a level, keyed by ``code``.
+
+    Parameters
+    ----------
+    ids : str or list of str
+        Catalogue ids (see :func:`catalogue`).
+    level : str, default "district"
+        ``district`` (the 52 DDM spaces), ``municipality``, ``province``, ``country``,
+        ``ward`` (population only) or ``district_municipality`` (the district
+        municipalities as institutions, for municipal finance).
+    year : int, optional
+        Reference year; by default each indicator's latest (for mid-year estimates,
+        the latest estimate rather than a projection).
+    vintage : {2016, 2011, 2021}, default 2016
+        Boundary vintage of the codes. Counts published only on 2011 codes are moved
+        to 2016 codes through the lineage table (said in the notes); an index or
+        median cannot be moved and raises :class:`~ddmgeo.errors.VintageError`.
+    output : {"wide", "tidy"}, default "wide"
+        ``wide``: one row per area, one column per indicator, metadata in
+        ``attrs["ddmgeo"]["indicators"]``. ``tidy``: one row per area and indicator with
+        ``value, numerator, denominator, year, unit, kind, source, vintage, notes``.
+    geometry : bool, default False
+        Return a GeoDataFrame with the boundaries of the level.
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        Every area of the level appears; a value the data lacks is NaN, never zero.
+
+    Examples
+    --------
+    >>> from ddmgeo import indicators
+    >>> t = indicators.get(["population", "households"], level="province", year=2011)   # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from ._engine import compute
+
+    results = [compute(i, level, year, vintage) for i in _ids(ids)]
+    v = results[0].vintage
+    meta = {
+        r.definition.id: {
+            "label": r.definition.label,
+            "kind": r.definition.kind,
+            "unit": r.definition.unit,
+            "higher_is": r.definition.higher_is,
+            "year": r.year,
+            "source": ";".join(r.sources),
+            "vintage": r.vintage,
+            "notes": "; ".join(r.notes),
+        }
+        for r in results
+    }
+    index = results[0].frame.index
+    names = _names(level, vintage, index)
+    if output == "tidy":
+        frames = []
+        for r in results:
+            f = r.frame.reset_index().rename(columns={"index": "code"})
+            f.insert(1, "name", f["code"].map(names))
+            f.insert(2, "level", level)
+            f.insert(3, "indicator", r.definition.id)
+            f.insert(4, "year", r.year)
+            f["unit"] = r.definition.unit
+            f["kind"] = r.definition.kind
+            f["source"] = ";".join(r.sources)
+            f["vintage"] = r.vintage
+            f["notes"] = "; ".join(r.notes)
+            frames.append(f)
+        out = pd.concat(frames, ignore_index=True)
+    elif output == "wide":
+        out = pd.DataFrame({"code": list(index)})
+        out["name"] = out["code"].map(names)
+        for r in results:
+            out[r.definition.id] = r.frame["value"].reindex(index).values
+    else:
+        raise ValueError(f"output must be 'wide' or 'tidy', not {output!r}.")
+    out.attrs["ddmgeo"] = {"level": level, "vintage": v, "indicators": meta}
+    if geometry:
+        out = _with_geometry(out, level, v)
+    return out
+
+
+def _with_geometry(table: "pd.DataFrame", level: str, vintage: int) -> "gpd.GeoDataFrame":
+    import geopandas as gpd
+
+    from ..areas import boundaries
+
+    if level in ("country", "district_municipality"):
+        raise DataNotAvailableError(f"No boundary layer for level {level!r}: use geometry=False.")
+    if level == "ward" and vintage != 2021:
+        raise DataNotAvailableError("Ward geometry exists for the 2021 ward delimitation only; the ward codes of this table are of another vintage.")
+    b = boundaries(level, vintage=vintage)[["code", "geometry"]]
+    attrs = table.attrs
+    out = gpd.GeoDataFrame(table.merge(b, on="code", how="left"), geometry="geometry", crs=b.crs)
+    out.attrs = attrs
+    return out
+
+
+def aggregate(
+    table: "pd.DataFrame",
+    *,
+    to: Literal["district", "province", "country"] = "district",
+    vintage: int = settings.DEFAULT_VINTAGE,
+    min_coverage: float | None = None,
+    method: str | dict | None = None,
+    kinds: dict | None = None,
+) -> "pd.DataFrame":
+    """Aggregate an indicator table up the hierarchy: municipality -> district -> province -> country.
+
+    Counts are summed; shares, rates and means are recomputed from their summed
+    numerators and denominators (which the table must carry: tidy tables from
+    :func:`get` do, wide tables need the component columns); medians and indices are
+    refused unless ``method`` asks for a descriptive statistic of the parts.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Wide (``code`` + one column per indicator) or tidy (``code, indicator, value``,
+        with ``numerator, denominator`` for ratios).
+    to : {"district", "province", "country"}, default "district"
+    vintage : int, default 2016
+        Vintage of the table's codes.
+    min_coverage : float, optional
+        By default a missing part makes the aggregate missing. With e.g. ``0.9`` an
+        aggregate is computed when at least 90 % of its parts are present.
+        Either way ``missing_parts`` lists the parts that were missing.
+    method : str or dict, optional
+        ``"mean"``, ``"median"``, ``"min"`` or ``"max"`` of the parts for index/median
+        columns (a description of the parts, not an aggregate).
+    kinds : dict, optional
+        How to combine columns that are not catalogue ids: ``{"jobs": "count"}``,
+        ``{"rate": ("share", "num_col", "den_col")}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area of the target level, in the input's form, with ``missing_parts``.
+
+    Raises
+    ------
+    AggregationError
+        A rate without its counts, a median or index without ``method``, mixed levels.
+
+    Examples
+    --------
+    >>> from ddmgeo import indicators
+    >>> m = indicators.get(["unemployed", "labour_force", "unemployment_rate"], level="municipality")  # doctest: +SKIP
+    >>> d = indicators.aggregate(m, to="district")                                                     # doctest: +SKIP
+    """
+    from ._aggregate import aggregate_tidy, aggregate_wide
+
+    if to not in ("district", "province", "country"):
+        raise AggregationError(f"to must be 'district', 'province' or 'country', not {to!r}.")
+    if min_coverage is not None and not 0 < min_coverage <= 1:
+        raise ValueError("min_coverage is a fraction of the parts, in (0, 1].")
+    v = 2016 if int(vintage) in (2020, 2021) else int(vintage)
+    fn = aggregate_tidy if "indicator" in table.columns else aggregate_wide
+    out = fn(table, to=to, vintage=v, min_coverage=min_coverage, method=method, kinds=kinds)
+    out.insert(1, "name", out["code"].map(_names(to, v, out["code"])))
+    return out
+
+
+def harmonise(
+    table: "pd.DataFrame",
+    *,
+    from_vintage: int = 2011,
+    to_vintage: int = 2016,
+    kinds: dict | None = None,
+) -> "pd.DataFrame":
+    """Move a municipality table of counts from 2011 codes to 2016 codes.
+
+    Each 2011 municipality's counts are split over the 2016 municipalities it
+    overlaps in proportion to area (``data/boundaries/lineage.csv``): renamed or
+    merged municipalities move whole, boundary changes by areal weighting. Totals
+    are conserved exactly. Shares are recomputed from the moved counts (their
+    numerator and denominator columns must be in the table); indices are refused.
+    ``<column>__moved_share`` says which share of each new value came from another code.
+
+    Examples
+    --------
+    >>> from ddmgeo import indicators
+    >>> old = indicators.get(["income_poor", "income_known"], level="municipality", vintage=2011)  # doctest: +SKIP
+    >>> new = indicators.harmonise(old)                                                            # doctest: +SKIP
+    """
+    from ._aggregate import harmonise_table
+
+    out = harmonise_table(table, from_vintage=int(from_vintage), to_vintage=2016 if int(to_vintage) == 2021 else int(to_vintage), kinds=kinds)
+    out.insert(1, "name", out["code"].map(_names("municipality", 2016, out["code"])))
+    return out
+
+
+def rank(table: "pd.DataFrame", ids: str | Iterable[str] | None = None) -> "pd.DataFrame":
+    """Add ``<id>_rank`` (1 = best by the catalogue's ``higher_is``) and ``<id>_quintile`` (1 = best fifth).
+
+    For ``higher_is = neutral`` indicators rank 1 is the largest value. Missing values get no rank.
+
+    Examples
+    --------
+    >>> from ddmgeo import indicators
+    >>> r = indicators.rank(indicators.get("unemployment_rate"))                  # doctest: +SKIP
+    >>> r.sort_values("unemployment_rate_rank").head(1)                           # doctest: +SKIP
+    """
+    import pandas as pd
+
+    out = table.copy()
+    cols = [c for c in out.columns if c in _catalogue.definitions()] if ids is None else _ids(ids)
+    for col in cols:
+        higher = _catalogue.first(col).higher_is
+        ascending = higher == "worse"
+        r = out[col].rank(ascending=ascending, method="min")
+        out[f"{col}_rank"] = r.astype("Int64")
+        n = out[col].notna().sum()
+        out[f"{col}_quintile"] = (((r - 1) * 5 // n) + 1).astype("Int64") if n else pd.NA
+    return out
+
+
+def compare(
+    area: str,
+    ids: str | Iterable[str],
+    *,
+    year: int | None = None,
+    vintage: int = settings.DEFAULT_VINTAGE,
+) -> "pd.DataFrame":
+    """One district space against its province, the country and its peers.
+
+    Rows: the area, its province, South Africa, the median of its peers (district
+    spaces of the same category: metros with metros, districts with districts),
+    its rank among the 52 (1 = best by ``higher_is``) and among its peers.
+
+    Examples
+    --------
+    >>> from ddmgeo import indicators
+    >>> indicators.compare("Waterberg", ["unemployment_rate", "piped_water_share"])  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from ..areas import areas_table
+    from ..names import resolve
+
+    code = resolve(area, level="district", vintage=vintage)
+    ids = _ids(ids)
+    d = get(ids, level="district", year=year, vintage=vintage)
+    p = get(ids, level="province", year=year, vintage=vintage)
+    c = get(ids, level="country", year=year, vintage=vintage)
+    t = areas_table("district", vintage=2016 if vintage == 2021 else vintage).set_index("code")
+    prov, cat = t.at[code, "province_code"], t.at[code, "category"]
+    ranked = rank(d, ids)
+    peers = d[d.code.map(t["category"]) == cat]
+    peer_ranked = rank(peers, ids)
+    rows = {
+        f"{t.at[code, 'name']} ({code})": d.set_index("code").loc[code, ids],
+        f"{p.set_index('code').at[prov, 'name']} ({prov})": p.set_index("code").loc[prov, ids],
+        "South Africa": c.set_index("code").loc["ZA", ids],
+        f"median of {len(peers)} {'metros' if cat == 'A' else 'districts'}": peers[ids].median(),
+        "rank among the 52 (1 = best)": ranked.set_index("code").loc[code, [f"{i}_rank" for i in ids]].set_axis(ids),
+        f"rank among the {len(peers)} {'metros' if cat == 'A' else 'districts'}": peer_ranked.set_index("code").loc[code, [f"{i}_rank" for i in ids]].set_axis(ids),
+    }
+    out = pd.DataFrame(rows).T
+    out.attrs["ddmgeo"] = d.attrs["ddmgeo"]
+    return out
+
+
+#: service-delivery index components per survey year (all higher = better)
+SERVICE_COMPONENTS = {
+    2016: ("piped_water_share", "flush_toilet_share", "electricity_access_share", "refuse_weekly_share", "formal_dwelling_share"),
+    2011: ("water_scheme_share", "flush_toilet_share", "electricity_lighting_share", "refuse_weekly_share", "formal_dwelling_share"),
+}
+
+
+def service_index(
+    *,
+    level: Level = "district",
+    year: int = 2016,
+    vintage: int = settings.DEFAULT_VINTAGE,
+    weights: dict[str, float] | None = None,
+    missing: Literal["raise", "skip"] = "skip",
+) -> "pd.DataFrame":
+    """A composite service-delivery index (0-100) with its components.
+
+    Method: each component is the share of people (or households) served, already on a
+    0-1 scale, so it is used as is (no rescaling against the other areas, which would make
+    the index move when other areas change); the index is the weighted mean of the
+    components times 100. Default weights are equal. Components for 2016 (CS 2016):
+    piped water in dwelling or yard, flush or chemical toilet, mains electricity, refuse
+    removed weekly, formal dwelling; for 2011 (Census): water from a scheme, flush or
+    chemical toilet, electricity for lighting, refuse removed weekly, formal dwelling.
+    The two years' components differ, so compare indices across years with care.
+
+    Parameters
+    ----------
+    weights : dict, optional
+        Component id -> weight (normalised to sum to 1); a component left out gets weight 0.
+    missing : {"skip", "raise"}, default "skip"
+        "skip": an area with a missing component gets the weighted mean of the components it
+        has, and ``components_missing`` names the missing ones; "raise": AggregationError.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, name``, each component, ``service_index``, ``components_missing``.
+
+    Examples
+    --------
+    >>> from ddmgeo import indicators
+    >>> si = indicators.service_index()                                    # doctest: +SKIP
+    """
+    import numpy as np
+
+    if year not in SERVICE_COMPONENTS:
+        raise DataNotAvailableError(f"The service index is defined for {sorted(SERVICE_COMPONENTS)} (survey years with the components).")
+    comps = SERVICE_COMPONENTS[year]
+    w = {c: 1.0 for c in comps} if weights is None else dict(weights)
+    unknown = set(w) - set(comps)
+    if unknown:
+        raise ValueError(f"weights name {sorted(unknown)}, which are not components for {year}: {comps}.")
+    if sum(w.values()) <= 0 or any(v < 0 for v in w.values()):
+        raise ValueError("weights must be non-negative and not all zero.")
+    t = get(list(comps), level=level, year=year, vintage=vintage)
+    W = np.array([w.get(c, 0.0) for c in comps])
+    values = t[list(comps)].to_numpy(dtype=float)
+    have = ~np.isnan(values)
+    if missing == "raise" and not have[:, W > 0].all():
+        bad = t.loc[~have[:, W > 0].all(axis=1), "code"].tolist()
+        raise AggregationError(f"Service index components are missing for {bad}; pass missing='skip' to average the components present.")
+    ww = np.where(have, W, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        idx = 100 * np.nansum(values * ww, axis=1) / ww.sum(axis=1)
+    t["service_index"] = np.where(ww.sum(axis=1) > 0, idx, np.nan)
+    t["components_missing"] = [";".join(c for c, h, wt in zip(comps, row, W) if wt > 0 and not h) for row in have]
+    t.attrs["ddmgeo"]["service_index"] = {"year": year, "weights": {c: float(x) / float(W.sum()) for c, x in zip(comps, W)}, "method": "weighted mean of shares x 100"}
+    return t

@@ -1,0 +1,249 @@
+"""Aggregate indicator tables up the hierarchy and move them between vintages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import AggregationError, VintageError
+from . import _catalogue
+from ._catalogue import RATIO_KINDS
+from ._engine import codes_of, parents
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_ORDER = ("municipality", "district", "province", "country")
+_METHODS = {"mean": np.nanmean, "median": np.nanmedian, "min": np.nanmin, "max": np.nanmax}
+
+
+def detect_level(codes, vintage: int) -> str:
+    """The single level all *codes* belong to (metros count as municipalities when munis are present)."""
+    codes = set(map(str, codes))
+    for level in _ORDER:
+        known = set(codes_of(level, vintage))
+        if codes <= known:
+            return level
+    for level in ("municipality", "district", "province"):
+        known = set(codes_of(level, vintage))
+        if len(codes & known) > len(codes) / 2:
+            bad = sorted(codes - known)[:10]
+            raise AggregationError(
+                f"The table mixes levels or vintages: {bad} are not {level} codes of the {vintage} demarcation. "
+                "Aggregate one level at a time, and harmonise older codes first (ddmgeo.indicators.harmonise)."
+            )
+    raise AggregationError(f"Codes {sorted(codes)[:10]} are not areas of the {vintage} demarcation; resolve names first (ddmgeo.resolve).")
+
+
+def parent_map(from_level: str, to_level: str, vintage: int) -> dict[str, str]:
+    if _ORDER.index(to_level) <= _ORDER.index(from_level):
+        raise AggregationError(f"Cannot aggregate {from_level} values to {to_level}: aggregation goes up (municipality -> district -> province -> country).")
+    pm = parents(vintage)
+    mapping = {c: c for c in codes_of(from_level, vintage)}
+    level = from_level
+    while level != to_level:
+        step = pm[level] if level != "province" else {c: "ZA" for c in codes_of("province", vintage)}
+        mapping = {c: step[p] for c, p in mapping.items()}
+        level = _ORDER[_ORDER.index(level) + 1]
+    return mapping
+
+
+def _kind_of(column: str, kinds: dict | None) -> tuple[str, str, str, float]:
+    """(kind, numerator, denominator, scale) of a column: from `kinds` or the catalogue."""
+    if kinds and column in kinds:
+        spec = kinds[column]
+        if isinstance(spec, str):
+            return spec, "", "", 1.0
+        kind, num, den = spec[:3]
+        return kind, num, den, float(spec[3]) if len(spec) > 3 else 1.0
+    try:
+        d = _catalogue.first(column)
+    except KeyError:
+        raise AggregationError(
+            f"Column {column!r} is not a catalogue indicator, so ddmgeo cannot know how to combine it. "
+            "Pass kinds={'%s': 'count'} (summed), or ('share', numerator_column, denominator_column), "
+            "or 'index'/'median' with method=..." % column
+        ) from None
+    return d.kind, d.numerator, d.denominator, d.scale
+
+
+def _coverage(parts: "pd.DataFrame", expected: dict[str, list[str]], value_col: str) -> "pd.DataFrame":
+    """Per parent: parts expected, present, and the missing codes."""
+    import pandas as pd
+
+    have = parts.loc[parts[value_col].notna(), "code"]
+    have = set(have)
+    rows = []
+    for parent, children in expected.items():
+        missing = [c for c in children if c not in have]
+        rows.append((parent, len(children), len(missing), ";".join(missing)))
+    return pd.DataFrame(rows, columns=["parent", "n_parts", "n_missing", "missing_parts"]).set_index("parent")
+
+
+def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage: float | None, method: str | dict | None, kinds: dict | None) -> "pd.DataFrame":
+    import pandas as pd
+
+    if "code" not in table.columns:
+        raise AggregationError("The table has no 'code' column: resolve its area names first (ddmgeo.read_table or ddmgeo.resolve).")
+    if table["code"].duplicated().any():
+        dup = sorted(table.loc[table["code"].duplicated(), "code"].unique())[:10]
+        raise AggregationError(f"Codes {dup} occur more than once; a table to aggregate has one row per area.")
+    from_level = detect_level(table["code"], vintage)
+    mapping = parent_map(from_level, to, vintage)
+    expected: dict[str, list[str]] = {}
+    for child, parent in mapping.items():
+        expected.setdefault(parent, []).append(child)
+    base = table.set_index("code")
+    columns = [c for c in base.columns if c not in ("name", "level", "geometry") and pd.api.types.is_numeric_dtype(base[c])]
+    out = pd.DataFrame(index=list(codes_of(to, vintage)) if to != "country" else ["ZA"])
+    reports = {}
+    full = base.reindex(list(mapping))  # areas with no row are missing parts, never zero
+    parent = pd.Series(mapping)
+    for col in columns:
+        kind, num, den, scale = _kind_of(col, kinds)
+        if kind == "count":
+            values, cov = _sum_with_coverage(full[col], parent, expected, min_coverage)
+        elif kind in RATIO_KINDS:
+            missing_cols = [c for c in (num, den) if c not in base.columns]
+            if missing_cols:
+                raise AggregationError(
+                    f"{col!r} is a {kind}: it is aggregated from its numerator and denominator, not averaged. "
+                    f"Include the columns {missing_cols} (e.g. ddmgeo.indicators.get([...{', '.join(repr(c) for c in (num, den))}...])) "
+                    "or use output='tidy', which carries them."
+                )
+            n, _ = _sum_with_coverage(full[num], parent, expected, min_coverage)
+            dd, _ = _sum_with_coverage(full[den], parent, expected, min_coverage)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values = scale * n / dd
+            values = values.where(dd > 0)
+            # a part is missing when either of its counts is
+            cov = _coverage(_parts(full[num] + full[den], parent), expected, "v")
+        else:
+            how = method.get(col) if isinstance(method, dict) else method
+            if how is None:
+                raise AggregationError(
+                    f"{col!r} is a {kind}: {'a median of parts is not the median of the whole' if kind == 'median' else 'an index has no additive components'}, "
+                    "so ddmgeo will not sum or average it. Aggregate its components instead, or pass "
+                    f"method={{'{col}': 'mean'|'median'|'min'|'max'}} to get a descriptive statistic of the parts (flagged in attrs)."
+                )
+            if how not in _METHODS:
+                raise AggregationError(f"method {how!r} for {col!r}: use one of {sorted(_METHODS)}.")
+            frame = _parts(full[col], parent)
+            values = frame.groupby("p")["v"].agg(lambda s: _METHODS[how](s.values) if s.notna().any() else np.nan)
+            cov = _coverage(frame, expected, "v")
+            reports[col] = f"descriptive {how} of the parts (not an aggregate)"
+        out[col] = values.reindex(out.index)
+        out[f"{col}__missing_parts"] = cov["missing_parts"].reindex(out.index)
+    out.index.name = "code"
+    # one coverage report for all columns: drop per-column repeats when they are identical
+    miss_cols = [c for c in out.columns if c.endswith("__missing_parts")]
+    if miss_cols and all(out[c].equals(out[miss_cols[0]]) for c in miss_cols):
+        out["missing_parts"] = out[miss_cols[0]]
+        out = out.drop(columns=miss_cols)
+    out = out.reset_index()
+    out.attrs["ddmgeo"] = {"aggregated_from": from_level, "to": to, "vintage": vintage, "min_coverage": min_coverage, "methods": reports}
+    return out
+
+
+def _parts(values: "pd.Series", parent: "pd.Series") -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.DataFrame({"v": values.values, "p": parent.reindex(values.index).values, "code": values.index})
+
+
+def _sum_with_coverage(values: "pd.Series", parent: "pd.Series", expected: dict, min_coverage: float | None) -> tuple["pd.Series", "pd.DataFrame"]:
+    frame = _parts(values, parent)
+    sums = frame.groupby("p")["v"].sum(min_count=1)
+    cov = _coverage(frame, expected, "v")
+    share_present = 1 - cov.n_missing / cov.n_parts
+    ok = cov.n_missing == 0
+    if min_coverage is not None:
+        ok = ok | (share_present >= min_coverage)
+    sums = sums.reindex(cov.index).where(ok.reindex(cov.index))
+    return sums, cov
+
+
+def aggregate_tidy(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage: float | None, method, kinds) -> "pd.DataFrame":
+    import pandas as pd
+
+    needed = {"code", "indicator", "value"}
+    if not needed <= set(table.columns):
+        raise AggregationError(f"A tidy table needs the columns {sorted(needed)}; it has {list(table.columns)}.")
+    frames = []
+    keys = ["indicator"] + (["year"] if "year" in table.columns else [])
+    for key, group in table.groupby(keys, sort=False):
+        ind = key[0] if isinstance(key, tuple) else key
+        kind, *_ = _kind_of(ind, kinds)
+        wide = pd.DataFrame({"code": group["code"].values, ind: group["value"].values})
+        k = dict(kinds or {})
+        if kind in RATIO_KINDS:
+            if not {"numerator", "denominator"} <= set(group.columns) or group[["numerator", "denominator"]].isna().all().all():
+                raise AggregationError(f"{ind!r} is a {kind}: the tidy table must carry its numerator and denominator columns (ddmgeo.indicators.get(..., output='tidy') does).")
+            wide["__num"] = group["numerator"].values
+            wide["__den"] = group["denominator"].values
+            scale = _kind_of(ind, kinds)[3]
+            k.update({ind: (kind, "__num", "__den", scale), "__num": "count", "__den": "count"})
+        agg = aggregate_wide(wide, to=to, vintage=vintage, min_coverage=min_coverage, method=method, kinds=k)
+        res = pd.DataFrame({"code": agg["code"], "indicator": ind, "value": agg[ind]})
+        if kind in RATIO_KINDS:
+            res["numerator"] = agg["__num"].values
+            res["denominator"] = agg["__den"].values
+        if "year" in keys:
+            res["year"] = key[1]
+        res["missing_parts"] = agg["missing_parts"] if "missing_parts" in agg else agg[f"{ind}__missing_parts"]
+        frames.append(res)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["ddmgeo"] = {"to": to, "vintage": vintage, "min_coverage": min_coverage}
+    return out
+
+
+def harmonise_table(table: "pd.DataFrame", *, from_vintage: int, to_vintage: int, kinds: dict | None) -> "pd.DataFrame":
+    """Move a wide municipality table of counts from one vintage to the other."""
+    import pandas as pd
+
+    from ._harmonise import weights
+
+    if "code" not in table.columns:
+        raise VintageError("The table has no 'code' column of municipality codes.")
+    w = weights("municipality", from_vintage, to_vintage)
+    base = table.set_index("code")
+    unknown = sorted(set(base.index) - set(w.old_code))
+    if unknown:
+        raise VintageError(
+            f"Codes {unknown[:10]} are not municipalities of the {from_vintage} demarcation: harmonisation moves "
+            f"municipality tables of {from_vintage} codes (aggregate to districts after moving)."
+        )
+    columns = [c for c in base.columns if c not in ("name", "level", "geometry") and pd.api.types.is_numeric_dtype(base[c])]
+    counts, ratios = [], []
+    for col in columns:
+        kind, num, den, scale = _kind_of(col, kinds)
+        if kind == "count":
+            counts.append(col)
+        elif kind in RATIO_KINDS and num in base.columns and den in base.columns:
+            ratios.append((col, num, den, scale))
+        else:
+            raise VintageError(
+                f"{col!r} is a {kind}: only counts move between vintages. Include its numerator and denominator "
+                "counts (it is then recomputed from them), or drop it."
+            )
+    # every old code must be present (missing values stay missing and poison their targets)
+    full = base.reindex(sorted(set(w.old_code)))
+    merged = w.merge(full[counts], left_on="old_code", right_index=True, how="left")
+    out = pd.DataFrame(index=sorted(set(w.new_code)))
+    for col in counts:
+        moved = merged[col] * merged["weight"]
+        frame = pd.DataFrame({"new": merged.new_code, "moved": moved, "from_other": np.where(merged.old_code != merged.new_code, moved, 0.0)})
+        sums = frame.groupby("new")["moved"].sum(min_count=1)
+        incomplete = frame[frame.moved.isna()].new.unique()
+        sums[sums.index.isin(incomplete)] = np.nan
+        other = frame.groupby("new")["from_other"].sum()
+        out[col] = sums
+        out[f"{col}__moved_share"] = (other / sums).where(sums > 0)
+    for col, num, den, scale in ratios:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[col] = (scale * out[num] / out[den]).where(out[den] > 0)
+    out.index.name = "code"
+    out = out.reset_index()
+    out.attrs["ddmgeo"] = {"harmonised": f"{from_vintage} -> {to_vintage}", "method": "areal weighting through the lineage table"}
+    return out

@@ -1,0 +1,301 @@
+"""Compute catalogue indicators for a level, year and boundary vintage.
+
+Counts are summed from the facts of their table; shares, rates and means are
+computed from their numerator and denominator counts at the requested level,
+never averaged. Where a table has no rows for a level (or for some areas of it),
+the values are built from the parts (municipalities -> district spaces ->
+provinces -> country), and a missing part leaves the whole missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import settings
+from ..errors import AggregationError, DataNotAvailableError, VintageError
+from . import _catalogue
+from ._catalogue import AREA_DATASET, RATIO_KINDS, Definition
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+LEVELS = ("country", "province", "district", "municipality", "ward", "district_municipality")
+
+
+@dataclass
+class Result:
+    """Values of one indicator for every area of a level."""
+
+    definition: Definition
+    level: str
+    year: int
+    vintage: int
+    frame: "pd.DataFrame"  # index code; columns value, numerator, denominator
+    sources: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- hierarchy
+
+
+@lru_cache(maxsize=4)
+def parents(vintage: int) -> dict[str, dict[str, str]]:
+    """Parent maps of the gazetteer: municipality->district, district->province, province->country."""
+    from ..areas import areas_table
+
+    t = areas_table(vintage=vintage)
+    out: dict[str, dict[str, str]] = {}
+    m = t[t.level == "municipality"]
+    d = t[t.level == "district"]
+    out["municipality"] = dict(zip(m.code, m.district_code))
+    out["district"] = dict(zip(d.code, d.province_code))
+    out["province"] = {c: "ZA" for c in t[t.level == "province"].code}
+    # a district municipality (the institution) belongs to its own district space
+    out["district_municipality"] = {c: c for c in d.code if c.startswith("DC")}
+    return out
+
+
+@lru_cache(maxsize=16)
+def codes_of(level: str, vintage: int) -> tuple[str, ...]:
+    """Every area code of a level (natural order)."""
+    from ..areas import _code_sort_key, areas_table
+
+    if level == "country":
+        return ("ZA",)
+    if level == "ward":
+        raise DataNotAvailableError("ward codes come from the ward tables, not the gazetteer")
+    if level == "district_municipality":
+        t = areas_table("district", vintage=vintage)
+        return tuple(c for c in t.code if c.startswith("DC"))
+    import pandas as pd
+
+    t = areas_table(level, vintage=vintage)
+    return tuple(t.code.iloc[_code_sort_key(t.code).argsort()].tolist())
+
+
+_CHILD = {"country": "province", "province": "district", "district": "municipality"}
+
+
+def _normalise_vintage(vintage: int) -> int:
+    from ..areas import _check_vintage
+
+    v = _check_vintage(vintage)
+    return 2016 if v == 2021 else v
+
+
+# ----------------------------------------------------------------------------- choosing a definition
+
+
+def choose(indicator: str, year: int | None, level: str) -> Definition:
+    """The catalogue row that serves *indicator* at *level* for *year* (latest default year when None)."""
+    defs = _catalogue.lookup(indicator)
+    usable = [d for d in defs if _serves(d, level)]
+    if not usable:
+        levels = sorted({lv for d in defs for lv in d.levels})
+        raise DataNotAvailableError(f"Indicator {indicator!r} is not available at level {level!r}; it exists for: {', '.join(levels)}.")
+    if year is None:
+        return max(usable, key=lambda d: (d.default_year or max(d.years) if d.years else 0))
+    for d in usable:
+        if year in d.years:
+            return d
+    years = sorted({y for d in usable for y in d.years})
+    raise DataNotAvailableError(f"Indicator {indicator!r} is not available for {year}; years available: {_years_text(years)}.")
+
+
+def _years_text(years: list[int]) -> str:
+    if len(years) > 4 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}-{years[-1]}"
+    return ", ".join(map(str, years))
+
+
+def _serves(d: Definition, level: str) -> bool:
+    if not d.direct:
+        return True  # decided by its components
+    if level in d.levels:
+        return True
+    if d.kind in ("index", "median") or level in ("ward", "municipality", "district_municipality"):
+        return False
+    # coarser levels can be built from municipalities or districts
+    return any(lv in d.levels for lv in ("municipality", "district"))
+
+
+# ----------------------------------------------------------------------------- counts
+
+
+def _area_counts(level: str, vintage: int) -> "pd.Series":
+    from ..areas import boundaries
+
+    if level == "country":
+        s = boundaries("province", vintage=vintage)
+        return pd_series({"ZA": float(s.area_km2.sum())})
+    if level not in ("province", "district", "municipality", "ward"):
+        raise DataNotAvailableError(f"area is not available at level {level!r}")
+    b = boundaries(level, vintage=2021 if level == "ward" else vintage)
+    return pd_series(dict(zip(b.code, b.area_km2.astype(float))))
+
+
+def pd_series(d: dict) -> "pd.Series":
+    import pandas as pd
+
+    return pd.Series(d, dtype=float)
+
+
+def _count_facts(d: Definition, year: int, vintage: int) -> tuple["pd.DataFrame", int]:
+    """Summed counts per (level, code) for the definition, on the best available vintage.
+
+    Areas with rows for the measure but no matching category count 0; areas with no row stay absent.
+    """
+    from ._sources import category_mask, facts
+
+    f = facts(d.dataset)
+    f = f[(f["measure"] == d.measure) & (f["year"] == year)]
+    if f.empty:
+        raise DataNotAvailableError(f"{d.dataset} has no {d.measure!r} rows for {year}.")
+    vintages = sorted(int(v) for v in f["vintage"].unique())
+    use = vintage if vintage in vintages else vintages[-1]
+    f = f[f["vintage"] == use]
+    present = f.groupby(["level", "code"], observed=True).size().index
+    mask = category_mask(f["category"], list(d.include), list(d.exclude))
+    summed = f[mask].groupby(["level", "code"], observed=True)["value"].sum(min_count=1)
+    summed = summed.reindex(present, fill_value=0.0)
+    out = summed.rename("value").reset_index()
+    out["level"] = out["level"].astype(str)
+    out["code"] = out["code"].astype(str)
+    return out, use
+
+
+def assemble(rows: "pd.DataFrame", level: str, vintage: int, *, additive: bool = True) -> tuple["pd.Series", list[str]]:
+    """Values at *level* from rows at any levels: the level's own rows, else the sum of its parts.
+
+    A district space is a district row, a metro municipality row, or the sum of its municipalities
+    (and, for institutional tables, its district municipality). A missing part makes the sum missing.
+    """
+    import pandas as pd
+
+    notes: list[str] = []
+    by_level = {lv: g.set_index("code")["value"] for lv, g in rows.groupby("level")}
+    target = list(codes_of(level, vintage)) if level != "ward" else sorted(by_level.get("ward", pd.Series(dtype=float)).index)
+    direct = by_level.get(level, pd.Series(dtype=float)).copy()
+    if level == "district":
+        metros = by_level.get("municipality", pd.Series(dtype=float))
+        metros = metros[metros.index.isin(settings.METRO_CODES)]
+        direct = pd.concat([direct, metros[~metros.index.isin(direct.index)]])
+    missing = [c for c in target if c not in direct.index]
+    if missing and additive and level in _CHILD:
+        child = _CHILD[level]
+        parts, _ = assemble(rows, child, vintage)
+        pmap = parents(vintage)[child]
+        extra = [parts]
+        if level == "district" and "district_municipality" in by_level:
+            dm = by_level["district_municipality"]
+            extra.append(dm)
+            notes.append("district spaces include their district municipality")
+        parts = pd.concat(extra)
+        parent = parts.index.map(lambda c: pmap.get(c, c if c.startswith("DC") else None))
+        frame = pd.DataFrame({"value": parts.values, "parent": parent})
+        frame = frame[frame.parent.notna()]
+        built = frame.groupby("parent")["value"].sum(min_count=1)
+        incomplete = frame[frame.value.isna()].parent.unique()
+        built[built.index.isin(incomplete)] = np.nan
+        # areas with no part at all stay missing (never zero)
+        fill = built.reindex(missing)
+        if fill.notna().any():
+            notes.append(f"{int(fill.notna().sum())} {level} value(s) are sums of their {child} parts")
+        direct = pd.concat([direct, fill[fill.notna()]])
+    return direct.reindex(target), notes
+
+
+def count_values(d: Definition, level: str, year: int, vintage: int) -> tuple["pd.Series", list[str]]:
+    if d.dataset == AREA_DATASET:
+        return _area_counts(level, vintage).reindex(list(codes_of(level, vintage)) if level != "ward" else None), []
+    rows, used = _count_facts(d, year, vintage)
+    notes: list[str] = []
+    if used != vintage:
+        if not (used == 2011 and vintage == 2016):
+            raise VintageError(f"{d.id} ({d.dataset}) is coded to the {used} demarcation only and cannot be moved to {vintage}.")
+        from ._harmonise import move_counts
+
+        rows, moved = move_counts(rows, from_vintage=2011, to_vintage=2016)
+        notes.append(f"moved from 2011 to 2016 boundaries through the lineage table ({moved:.1%} of the total changed area code)")
+    values, more = assemble(rows, level, vintage)
+    return values, notes + more
+
+
+# ----------------------------------------------------------------------------- any indicator
+
+
+def compute(indicator: str, level: str, year: int | None, vintage: int) -> Result:
+    import pandas as pd
+
+    if level not in LEVELS:
+        raise VintageError(f"Unknown level {level!r}: use one of {', '.join(LEVELS)}.")
+    vintage = _normalise_vintage(vintage)
+    d = choose(indicator, year, level)
+    if d.kind == "count":
+        y = year if year is not None else (d.default_year or max(d.years))
+        values, notes = count_values(d, level, y, vintage)
+        frame = pd.DataFrame({"value": values})
+        frame["numerator"] = np.nan
+        frame["denominator"] = np.nan
+        return Result(d, level, y, vintage, frame, [d.dataset], notes)
+    if d.kind in RATIO_KINDS:
+        return _ratio(d, level, year, vintage)
+    # index / median: only where the table has the level, never combined
+    y = year if year is not None else (d.default_year or max(d.years))
+    rows, used = _count_facts(d, y, vintage)
+    if used != vintage:
+        raise VintageError(
+            f"{d.id} is a {d.kind} on {used} boundaries; a {d.kind} cannot be moved between vintages. Ask for vintage={used}."
+        )
+    values, notes = assemble(rows, level, vintage, additive=False)
+    if values.isna().all():
+        raise AggregationError(
+            f"{d.id} is a {d.kind} ({d.unit}) published per {', '.join(d.levels)}; a {d.kind} cannot be summed or "
+            f"averaged to {level} level without its components."
+        )
+    frame = pd.DataFrame({"value": values, "numerator": np.nan, "denominator": np.nan})
+    return Result(d, level, y, vintage, frame, [d.dataset], notes)
+
+
+def _ratio(d: Definition, level: str, year: int | None, vintage: int) -> Result:
+    import pandas as pd
+
+    if d.direct:  # a published mean with its weight: combined as a weighted mean
+        y = year if year is not None else (d.default_year or max(d.years))
+        rows, used = _count_facts(d, y, vintage)
+        weights, _ = _count_facts(choose(d.denominator, y, level), y, vintage)
+        merged = rows.merge(weights, on=["level", "code"], suffixes=("", "_w"))
+        num_rows = merged.assign(value=merged["value"] * merged["value_w"])[["level", "code", "value"]]
+        den_rows = weights
+        notes: list[str] = []
+        if used != vintage:
+            if (used, vintage) != (2011, 2016):
+                raise VintageError(f"{d.id} is a published mean on {used} boundaries; ask for vintage={used}.")
+            from ._harmonise import move_counts
+
+            # a mean moves as its two counts (mean x weight, and weight), then is recomputed
+            num_rows, _ = move_counts(num_rows, from_vintage=2011, to_vintage=2016)
+            den_rows, moved = move_counts(den_rows, from_vintage=2011, to_vintage=2016)
+            notes.append(f"recomputed on 2016 boundaries from counts moved through the lineage table ({moved:.1%} of the weight changed area code)")
+        num, n1 = assemble(num_rows, level, vintage)
+        den, n2 = assemble(den_rows, level, vintage)
+        frame = pd.DataFrame({"numerator": num, "denominator": den})
+        frame["value"] = (frame.numerator / frame.denominator).where(frame.denominator > 0)
+        if used == vintage:
+            # where the table publishes the mean itself, report it (num/den equals it up to rounding)
+            published, _ = assemble(rows, level, vintage, additive=False)
+            frame["value"] = published.where(published.notna(), frame["value"])
+        return Result(d, level, y, vintage, frame[["value", "numerator", "denominator"]], [d.dataset], list(dict.fromkeys(notes + n1 + n2)))
+    num = compute(d.numerator, level, year, vintage)
+    den = compute(d.denominator, level, num.year if year is None else year, vintage) if d.denominator != "area_km2" else compute("area_km2", level, None, vintage)
+    frame = pd.DataFrame({"numerator": num.frame["value"], "denominator": den.frame["value"]})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = d.scale * frame.numerator / frame.denominator
+    frame["value"] = value.where(frame.denominator > 0)
+    sources = list(dict.fromkeys(num.sources + den.sources))
+    notes = list(dict.fromkeys(num.notes + den.notes))
+    return Result(d, level, num.year, vintage, frame[["value", "numerator", "denominator"]], sources, notes)

@@ -1,0 +1,59 @@
+"""Move counts between boundary vintages through the lineage table (areal weighting).
+
+Each 2011 municipality's count is split over the 2016 municipalities it overlaps, in
+proportion to the overlapping area (``share_of_old`` in ``data/boundaries/lineage.csv``,
+renormalised to sum to one so nothing is lost to the slivers the lineage table drops).
+Whole-municipality moves (renames, merges) therefore move whole counts; real boundary
+changes move the area-weighted part. Intensive values are never moved: they are
+recomputed from moved counts.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from ..errors import VintageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@lru_cache(maxsize=4)
+def weights(level: str = "municipality", from_vintage: int = 2011, to_vintage: int = 2016) -> "pd.DataFrame":
+    """Crosswalk weights ``old_code, new_code, weight`` (each old code's weights sum to 1)."""
+    from ..names import _lineage_table
+
+    if (from_vintage, to_vintage) != (2011, 2016):
+        raise VintageError(f"ddmgeo's lineage table runs from 2011 to 2016; it cannot move {from_vintage} codes to {to_vintage}.")
+    lin = _lineage_table()
+    lin = lin[lin.level == level][["old_code", "new_code", "share_of_old"]].copy()
+    lin["weight"] = lin.share_of_old / lin.groupby("old_code").share_of_old.transform("sum")
+    return lin[["old_code", "new_code", "weight"]].reset_index(drop=True)
+
+
+def move_counts(rows: "pd.DataFrame", *, from_vintage: int, to_vintage: int) -> tuple["pd.DataFrame", float]:
+    """Move municipality counts (columns level, code, value) to the other vintage.
+
+    Returns the moved rows (municipality rows, plus the national row when present,
+    which no demarcation changes) and the share of the total that ended up under
+    a different code than it started with.
+    """
+    import pandas as pd
+
+    w = weights("municipality", from_vintage, to_vintage)
+    munis = rows[rows.level == "municipality"]
+    unknown = sorted(set(munis.code) - set(w.old_code))
+    if unknown:
+        raise VintageError(f"codes {unknown[:10]} are not municipalities of the {from_vintage} demarcation; cannot move them.")
+    merged = munis.merge(w, left_on="code", right_on="old_code", how="left")
+    merged["moved"] = merged["value"] * merged["weight"]
+    new = merged.groupby("new_code")["moved"].sum(min_count=1)
+    # a missing old value leaves every area it feeds missing
+    incomplete = merged[merged["value"].isna()].new_code.unique()
+    new[new.index.isin(incomplete)] = float("nan")
+    total = munis["value"].sum()
+    shifted = float(merged.loc[merged.old_code != merged.new_code, "moved"].sum())
+    out = pd.DataFrame({"level": "municipality", "code": new.index, "value": new.values})
+    national = rows[rows.level == "country"]
+    return pd.concat([out, national[["level", "code", "value"]]], ignore_index=True), (shifted / total if total else 0.0)

@@ -1,0 +1,185 @@
+"""Read registered indicator tables into one tidy "facts" form, driven by ``data/indicators/sources.toml``.
+
+Facts columns: ``level, code, vintage, year, measure, category, value`` (value float; a
+missing value stays NaN). Each table is read once per process and cached as Parquet
+keyed by its registered checksum.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import sys
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .. import _registry, settings
+from ..errors import DataIntegrityError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FACT_COLUMNS = ["level", "code", "vintage", "year", "measure", "category", "value"]
+CATEGORY_SEP = "|"
+
+
+@lru_cache(maxsize=1)
+def source_specs() -> dict[str, dict]:
+    """Reading instructions per dataset name."""
+    path = settings.package_data_dir() / "indicators" / "sources.toml"
+    with open(path, "rb") as fh:
+        doc = tomllib.load(fh)
+    specs = {}
+    for spec in doc.get("source", []):
+        _registry.get(spec["dataset"])  # must be registered
+        specs[spec["dataset"]] = spec
+    return specs
+
+
+def _read_csv(path, spec: dict) -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=spec.get("encoding", "utf-8"))
+
+
+def _to_number(values: "pd.Series", dataset: str, column: str) -> "pd.Series":
+    import pandas as pd
+
+    out = pd.to_numeric(values.replace({"": None}), errors="coerce")
+    bad = out.isna() & values.ne("")
+    if bad.any():
+        raise DataIntegrityError(f"{dataset}: non-numeric values in column {column!r}: {sorted(values[bad].unique())[:5]}")
+    return out.astype(float)
+
+
+def _tidy(raw: "pd.DataFrame", spec: dict) -> "pd.DataFrame":
+    import pandas as pd
+
+    cols = spec["columns"]
+    cat_cols = cols.get("category", [])
+    out = pd.DataFrame(
+        {
+            "level": raw[cols["level"]].replace(spec.get("level_map", {})),
+            "code": raw[cols["code"]].str.strip(),
+            "vintage": raw[cols["vintage"]].astype(int),
+            "year": raw[cols["year"]].astype(int),
+            "measure": raw[cols["measure"]],
+            "category": raw[cat_cols].agg(CATEGORY_SEP.join, axis=1) if cat_cols else "",
+        }
+    )
+    text = out["measure"].isin(spec.get("text_measures", []))
+    value = raw[cols["value"]].where(~text, "1")
+    out["value"] = _to_number(value, spec["dataset"], cols["value"])
+    return out
+
+
+_NAME_CODE = re.compile(r"^\s*(?P<prov>[A-Z]+)\s*-\s*(?P<name>.*?)\s*(?:\((?P<code>[A-Z]+\d*)\))?\s*$")
+
+
+def _area_codes(values: "pd.Series", spec: dict) -> "pd.Series":
+    """Codes from a code column, or from 'WC - Name (DC1)' style names (resolved when no code is given)."""
+    from ..names import resolve
+
+    unique = values.unique()
+    if all(re.fullmatch(r"[A-Z]+\d*", v.strip()) for v in unique):
+        return values.str.strip()
+    mapping = {}
+    for v in unique:
+        m = _NAME_CODE.match(v)
+        if not m:
+            raise DataIntegrityError(f"{spec['dataset']}: cannot read an area from {v!r}")
+        mapping[v] = m.group("code") or resolve(f"{m.group('name')} ({m.group('prov')})", level=spec["level"], vintage=spec["vintage"])
+    return values.map(mapping)
+
+
+def _wide_years(raw: "pd.DataFrame", spec: dict) -> "pd.DataFrame":
+    years = [c for c in raw.columns if re.fullmatch(r"\d{4}", c.strip())]
+    raw = raw.assign(code=_area_codes(raw[spec["area"]], spec), category=raw[spec["category"]].agg(CATEGORY_SEP.join, axis=1))
+    long = raw.melt(id_vars=["code", "category"], value_vars=years, var_name="year", value_name="value")
+    long["year"] = long["year"].str.strip().astype(int)
+    long["value"] = _to_number(long["value"], spec["dataset"], "year columns")
+    long["level"] = spec["level"]
+    long["vintage"] = int(spec["vintage"])
+    long["measure"] = spec["measure"]
+    return long
+
+
+def _wide_columns(raw: "pd.DataFrame", spec: dict) -> "pd.DataFrame":
+    cols = [c for c in raw.columns if c.startswith(spec["value_prefix"]) and c not in spec.get("drop", [])]
+    raw = raw.assign(code=_area_codes(raw[spec["area"]], spec))
+    long = raw.melt(id_vars=["code"], value_vars=cols, var_name="category", value_name="value")
+    long["value"] = _to_number(long["value"], spec["dataset"], "value columns")
+    long["level"] = spec["level"]
+    long["vintage"] = int(spec["vintage"])
+    long["year"] = int(spec["year"])
+    long["measure"] = spec["measure"]
+    return long
+
+
+_READERS = {"tidy": _tidy, "wide_years": _wide_years, "wide_columns": _wide_columns}
+
+
+def _build(dataset: str) -> "pd.DataFrame":
+    from .. import datasets
+
+    spec = source_specs()[dataset]
+    raw = _read_csv(datasets.fetch(dataset), spec)
+    try:
+        reader = _READERS[spec["format"]]
+    except KeyError:
+        raise DataIntegrityError(f"sources.toml: unknown format {spec['format']!r} for {dataset}; use one of {sorted(_READERS)}") from None
+    facts = reader(raw, spec)[FACT_COLUMNS]
+    for col in ("level", "code", "measure", "category"):
+        facts[col] = facts[col].astype("category")
+    facts["vintage"] = facts["vintage"].astype("int16")
+    facts["year"] = facts["year"].astype("int16")
+    return facts.reset_index(drop=True)
+
+
+_FACTS: dict[str, "pd.DataFrame"] = {}
+
+
+def facts(dataset: str) -> "pd.DataFrame":
+    """The tidy facts of one registered indicator table (memoised, Parquet-cached)."""
+    if dataset not in _FACTS:
+        import pandas as pd
+
+        ds = _registry.get(dataset)
+        key = f"facts-{dataset}-{(ds.sha256 or ds.git_blob)[:16]}-{_specs_hash()}-v{settings.CACHE_FORMAT_VERSION}"
+        path = settings.cache_dir() / "normalised" / f"{key}.parquet"
+        frame = None
+        if path.is_file():
+            try:
+                frame = pd.read_parquet(path)
+            except Exception:  # unreadable cache: rebuild
+                frame = None
+        if frame is None:
+            frame = _build(dataset)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".tmp")
+                frame.to_parquet(tmp, index=False)
+                tmp.replace(path)
+            except OSError:
+                pass
+        _FACTS[dataset] = frame
+    return _FACTS[dataset]
+
+
+@lru_cache(maxsize=1)
+def _specs_hash() -> str:
+    from ..datasets import sha256sum
+
+    return sha256sum(settings.package_data_dir() / "indicators" / "sources.toml")[:10]
+
+
+def category_mask(categories: "pd.Series", include: list[str], exclude: list[str]) -> "pd.Series":
+    """Rows whose category matches any *include* pattern and no *exclude* pattern (fnmatch, case-sensitive)."""
+    cats = categories.cat.categories if hasattr(categories, "cat") else categories.unique()
+    keep = {c for c in cats if any(fnmatch.fnmatchcase(c, p) for p in include) and not any(fnmatch.fnmatchcase(c, p) for p in exclude)}
+    return categories.isin(keep)
