@@ -68,19 +68,6 @@ def _kind_of(column: str, kinds: dict | None) -> tuple[str, str, str, float]:
     return d.kind, d.numerator, d.denominator, d.scale
 
 
-def _coverage(parts: "pd.DataFrame", expected: dict[str, list[str]], value_col: str) -> "pd.DataFrame":
-    """Per parent: parts expected, present, and the missing codes."""
-    import pandas as pd
-
-    have = parts.loc[parts[value_col].notna(), "code"]
-    have = set(have)
-    rows = []
-    for parent, children in expected.items():
-        missing = [c for c in children if c not in have]
-        rows.append((parent, len(children), len(missing), ";".join(missing)))
-    return pd.DataFrame(rows, columns=["parent", "n_parts", "n_missing", "missing_parts"]).set_index("parent")
-
-
 def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage: float | None, method: str | dict | None, kinds: dict | None) -> "pd.DataFrame":
     import pandas as pd
 
@@ -91,20 +78,14 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
         raise AggregationError(f"Codes {dup} occur more than once; a table to aggregate has one row per area.")
     from_level = detect_level(table["code"], vintage)
     mapping = parent_map(from_level, to, vintage)
-    expected: dict[str, list[str]] = {}
-    for child, parent in mapping.items():
-        expected.setdefault(parent, []).append(child)
-    base = table.set_index("code")
+    targets = list(codes_of(to, vintage)) if to != "country" else ["ZA"]
+    work = table.copy(deep=False)
+    work.attrs = {}  # pandas deep-copies attrs on every operation: keep the metadata out of the hot loop
+    base = work.set_index("code")
     columns = [c for c in base.columns if c not in ("name", "level", "geometry") and pd.api.types.is_numeric_dtype(base[c])]
-    out = pd.DataFrame(index=list(codes_of(to, vintage)) if to != "country" else ["ZA"])
-    reports = {}
-    full = base.reindex(list(mapping))  # areas with no row are missing parts, never zero
-    parent = pd.Series(mapping)
-    for col in columns:
-        kind, num, den, scale = _kind_of(col, kinds)
-        if kind == "count":
-            values, cov = _sum_with_coverage(full[col], parent, expected, min_coverage)
-        elif kind in RATIO_KINDS:
+    kinds_of = {c: _kind_of(c, kinds) for c in columns}
+    for col, (kind, num, den, _) in kinds_of.items():
+        if kind in RATIO_KINDS:
             missing_cols = [c for c in (num, den) if c not in base.columns]
             if missing_cols:
                 raise AggregationError(
@@ -112,14 +93,7 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
                     f"Include the columns {missing_cols} (e.g. ddmgeo.indicators.get([...{', '.join(repr(c) for c in (num, den))}...])) "
                     "or use output='tidy', which carries them."
                 )
-            n, _ = _sum_with_coverage(full[num], parent, expected, min_coverage)
-            dd, _ = _sum_with_coverage(full[den], parent, expected, min_coverage)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                values = scale * n / dd
-            values = values.where(dd > 0)
-            # a part is missing when either of its counts is
-            cov = _coverage(_parts(full[num] + full[den], parent), expected, "v")
-        else:
+        elif kind != "count":
             how = method.get(col) if isinstance(method, dict) else method
             if how is None:
                 raise AggregationError(
@@ -129,39 +103,64 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
                 )
             if how not in _METHODS:
                 raise AggregationError(f"method {how!r} for {col!r}: use one of {sorted(_METHODS)}.")
-            frame = _parts(full[col], parent)
-            values = frame.groupby("p")["v"].agg(lambda s: _METHODS[how](s.values) if s.notna().any() else np.nan)
-            cov = _coverage(frame, expected, "v")
+
+    # every expected part is a row; an area with no row is a missing part (never zero)
+    children = list(mapping)
+    full = base.reindex(children)[columns]
+    parent = pd.Index([mapping[c] for c in children])
+    additive = [c for c in columns if kinds_of[c][0] == "count"]
+    for kind, num, den, _ in kinds_of.values():
+        if kind in RATIO_KINDS:
+            additive += [c for c in (num, den) if c not in additive]
+    sums = full[additive].groupby(parent).sum(min_count=1).reindex(targets)
+    n_parts = pd.Series(parent).value_counts().reindex(targets).fillna(0)
+    n_missing = full[additive].isna().groupby(parent).sum().reindex(targets).fillna(0)
+    if min_coverage is None:
+        ok = n_missing.eq(0)
+    else:
+        ok = n_missing.eq(0) | (1 - n_missing.div(n_parts, axis=0)).ge(min_coverage)
+    sums = sums.where(ok)
+
+    out = pd.DataFrame(index=pd.Index(targets, name="code"))
+    missing_lists: dict[str, pd.Series] = {}
+    reports = {}
+    for col in columns:
+        kind, num, den, scale = kinds_of[col]
+        if kind == "count":
+            out[col] = sums[col]
+            miss = full[col].isna()
+        elif kind in RATIO_KINDS:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[col] = (scale * sums[num] / sums[den]).where(sums[den] > 0)
+            miss = full[num].isna() | full[den].isna()
+        else:
+            how = method.get(col) if isinstance(method, dict) else method
+            grouped = full[col].groupby(parent)
+            out[col] = grouped.agg(lambda v: _METHODS[how](v.values) if v.notna().any() else np.nan).reindex(targets)
+            miss = full[col].isna()
             reports[col] = f"descriptive {how} of the parts (not an aggregate)"
-        out[col] = values.reindex(out.index)
-        out[f"{col}__missing_parts"] = cov["missing_parts"].reindex(out.index)
-    out.index.name = "code"
-    # one coverage report for all columns: drop per-column repeats when they are identical
-    miss_cols = [c for c in out.columns if c.endswith("__missing_parts")]
-    if miss_cols and all(out[c].equals(out[miss_cols[0]]) for c in miss_cols):
-        out["missing_parts"] = out[miss_cols[0]]
-        out = out.drop(columns=miss_cols)
+        missing_lists[col] = _missing_text(miss, parent, targets)
+    texts = list(missing_lists.values())
+    if texts and all(t.equals(texts[0]) for t in texts):
+        out["missing_parts"] = texts[0]
+    else:
+        for col, t in missing_lists.items():
+            out[f"{col}__missing_parts"] = t
     out = out.reset_index()
     out.attrs["ddmgeo"] = {"aggregated_from": from_level, "to": to, "vintage": vintage, "min_coverage": min_coverage, "methods": reports}
     return out
 
 
-def _parts(values: "pd.Series", parent: "pd.Series") -> "pd.DataFrame":
+def _missing_text(missing: "pd.Series", parent: "pd.Index", targets: list[str]) -> "pd.Series":
+    """Per parent, the ';'-joined codes of its missing parts ('' when none)."""
     import pandas as pd
 
-    return pd.DataFrame({"v": values.values, "p": parent.reindex(values.index).values, "code": values.index})
-
-
-def _sum_with_coverage(values: "pd.Series", parent: "pd.Series", expected: dict, min_coverage: float | None) -> tuple["pd.Series", "pd.DataFrame"]:
-    frame = _parts(values, parent)
-    sums = frame.groupby("p")["v"].sum(min_count=1)
-    cov = _coverage(frame, expected, "v")
-    share_present = 1 - cov.n_missing / cov.n_parts
-    ok = cov.n_missing == 0
-    if min_coverage is not None:
-        ok = ok | (share_present >= min_coverage)
-    sums = sums.reindex(cov.index).where(ok.reindex(cov.index))
-    return sums, cov
+    out = pd.Series("", index=pd.Index(targets, name="code"), dtype=object)
+    if missing.any():
+        codes = pd.Series(missing.index[missing.values], index=parent[missing.values])
+        joined = codes.groupby(level=0).agg(";".join)
+        out.loc[joined.index] = joined.values
+    return out
 
 
 def aggregate_tidy(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage: float | None, method, kinds) -> "pd.DataFrame":

@@ -228,7 +228,27 @@ def count_values(d: Definition, level: str, year: int, vintage: int) -> tuple["p
 # ----------------------------------------------------------------------------- any indicator
 
 
+_MEMO: dict[tuple, Result] = {}
+
+
+def clear_memo() -> None:
+    """Forget computed indicators and the tables held in memory (the Parquet cache stays)."""
+    from . import _sources
+
+    _MEMO.clear()
+    _sources._FACTS.clear()
+
+
 def compute(indicator: str, level: str, year: int | None, vintage: int) -> Result:
+    """Values of *indicator* (memoised per level, year and vintage; callers get a copy)."""
+    key = (indicator, level, year, int(vintage))
+    if key not in _MEMO:
+        _MEMO[key] = _compute(indicator, level, year, vintage)
+    r = _MEMO[key]
+    return Result(r.definition, r.level, r.year, r.vintage, r.frame.copy(), list(r.sources), list(r.notes))
+
+
+def _compute(indicator: str, level: str, year: int | None, vintage: int) -> Result:
     import pandas as pd
 
     if level not in LEVELS:
