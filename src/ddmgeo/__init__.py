@@ -29,9 +29,14 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "areas_table": ("ddmgeo.areas", "areas_table"),
     "resolve": ("ddmgeo.names", "resolve"),
     "lineage": ("ddmgeo.names", "lineage"),
+    "read_table": ("ddmgeo.tables", "read_table"),
+    "join": ("ddmgeo.tables", "join"),
+    "JoinReport": ("ddmgeo.tables", "JoinReport"),
     "areas": ("ddmgeo.areas", None),
     "indicators": ("ddmgeo.indicators", None),
+    "maps": ("ddmgeo.maps", None),
     "names": ("ddmgeo.names", None),
+    "tables": ("ddmgeo.tables", None),
     "datasets": ("ddmgeo.datasets", None),
     "errors": ("ddmgeo.errors", None),
     "settings": ("ddmgeo.settings", None),
@@ -40,9 +45,10 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import areas, datasets, errors, indicators, names, settings
+    from . import areas, datasets, errors, indicators, maps, names, settings, tables
     from .areas import areas_table, boundaries, districts
     from .names import lineage, resolve
+    from .tables import JoinReport, join, read_table
 
 
 def __getattr__(name: str) -> Any:

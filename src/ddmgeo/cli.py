@@ -103,6 +103,39 @@ def boundaries(
     _write(gdf, out)
 
 
+@app.command("map")
+def map_(
+    indicator: str = typer.Argument(..., help="A catalogue indicator id (see ddmgeo.indicators.catalogue())."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output: .png, .svg, .pdf (static) or .html (interactive)."),
+    level: str = typer.Option("district", help="district, municipality or province."),
+    year: Optional[int] = typer.Option(None, help="Reference year (default: the indicator's latest)."),
+    vintage: int = typer.Option(2016, help="Boundary vintage."),
+    scheme: str = typer.Option("quantiles", help="quantiles, equal_interval, natural_breaks, fisher_jenks."),
+    k: int = typer.Option(5, help="Number of classes."),
+    size: str = typer.Option("slide", help="slide (16:9) or a4."),
+    tiles: str = typer.Option("cartodbpositron", help="Background tiles of an .html map; 'none' for a map that needs no internet."),
+    dpi: int = typer.Option(200, help="PNG resolution."),
+) -> None:
+    """Map one indicator: a slide-ready PNG/SVG/PDF or a self-contained interactive HTML."""
+    from . import indicators, maps
+
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".svg", ".pdf", ".html"):
+        raise typer.BadParameter(f"cannot write {out.name}: use .png, .svg, .pdf or .html", param_hint="--out")
+    try:
+        table = indicators.get(indicator, level=level, year=year, vintage=vintage)
+        if suffix == ".html":
+            m = maps.interactive(table, indicator, level=level, vintage=vintage, scheme=scheme, k=k, tiles=None if tiles.lower() == "none" else tiles)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            m.save(str(out))
+        else:
+            fig = maps.choropleth(table, indicator, level=level, vintage=vintage, scheme=scheme, k=k, size=size)
+            maps.save(fig, out, dpi=dpi)
+    except (DDMGeoError, ValueError, KeyError) as exc:
+        _fail(exc)
+    typer.echo(f"wrote {out}")
+
+
 @app.command()
 def resolve(
     names: List[str] = typer.Argument(..., help="Codes or names, as people write them."),

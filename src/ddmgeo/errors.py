@@ -19,9 +19,11 @@ __all__ = [
     "DataNotAvailableError",
     "FormerNameWarning",
     "GeometryRepairedWarning",
+    "TableError",
     "UnknownAreaError",
     "UnknownDatasetError",
     "UnknownIndicatorError",
+    "UnmatchedRowsError",
     "AggregationError",
     "VintageError",
 ]
@@ -82,6 +84,23 @@ class UnknownIndicatorError(DDMGeoError, KeyError):
 
 class AggregationError(DDMGeoError, ValueError):
     """Values that cannot be combined as asked (a median summed, a rate without its counts, ...)."""
+
+
+class TableError(DDMGeoError, ValueError):
+    """A user table cannot be read or joined as it stands; the message names the line and the fix.
+
+    Raised for a file whose content is not what its extension says, a table with no column of
+    area names, numbers that are not numbers or read two ways, and areas given twice in a join.
+    ``report`` holds the :class:`~ddmgeo.tables.JoinReport` when one was built.
+    """
+
+    def __init__(self, message: str, *, report: object = None):
+        super().__init__(message)
+        self.report = report
+
+
+class UnmatchedRowsError(TableError):
+    """A strict join (``strict=True``) left table rows unmatched or boundary rows without data."""
 
 
 class CRSError(DDMGeoError, ValueError):

@@ -1,0 +1,685 @@
+"""Slide-ready static maps with matplotlib: choropleths, district maps, bivariate and proportional symbols."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from .. import __version__, settings
+from ..errors import DataNotAvailableError
+from . import _draw
+from ._cartographic import MAP_CRS, projected
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+_PLURAL = {"district": "District spaces", "municipality": "Municipalities", "province": "Provinces", "ward": "Wards"}
+SIZES = {"slide": (13.333, 7.5), "a4": (11.69, 8.27), "a4-portrait": (8.27, 11.69)}
+NO_DATA = dict(facecolor="#f4f4f4", edgecolor="#9a9a9a", hatch="////", linewidth=0.3)
+NO_DATA_LABEL = "No data"
+INK = "#222222"
+# 3 x 3 bivariate palette (Joshua Stevens' purple-blue); rows: y class low->high, columns: x class low->high
+BIVARIATE = (("#e8e8e8", "#ace4e4", "#5ac8c8"), ("#dfb0d6", "#a5add3", "#5698b9"), ("#be64ac", "#8c62aa", "#3b4994"))
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclass
+class _Layer:
+    frame: "gpd.GeoDataFrame"  # in MAP_CRS, with the value column
+    column: str
+    label: str
+    unit: str
+    higher_is: str
+    year: object
+    source: str
+
+
+def _indicator_meta(column: str, attrs: dict) -> tuple[str, str, str, object, str]:
+    meta = (attrs.get("ddmgeo", {}).get("indicators", {}) or {}).get(column)
+    if meta:
+        return meta["label"], meta["unit"], meta.get("higher_is", "neutral"), meta.get("year"), meta.get("source", "")
+    try:
+        from ..indicators._catalogue import first
+
+        d = first(column)
+        return d.label, d.unit, d.higher_is, None, d.dataset
+    except KeyError:
+        return column.replace("_", " "), "", "neutral", None, ""
+
+
+def _prepare(data, column: str, level: str, vintage: int, tolerance: float | None) -> _Layer:
+    import geopandas as gpd
+    import pandas as pd
+
+    if data is None:
+        from .. import indicators
+
+        data = indicators.get(column, level=level, vintage=vintage)
+    attrs = getattr(data, "attrs", {}) or {}
+    if column not in data.columns:
+        raise KeyError(f"Column {column!r} is not in the data; it has {list(data.columns)}.")
+    label, unit, higher, year, source = _indicator_meta(column, attrs)
+    if isinstance(data, gpd.GeoDataFrame) and data.geometry.notna().any():  # the caller's own geometry
+        if data.crs is None:
+            from ..errors import CRSError
+
+            raise CRSError("The GeoDataFrame has no CRS: set it (gdf.set_crs(...)) before mapping.")
+        frame = data.to_crs(MAP_CRS)
+    else:
+        if "code" not in data.columns:
+            raise KeyError("The table needs a 'code' column (ddmgeo.read_table adds one from area names).")
+        base = projected(level, vintage, tolerance)
+        values = pd.DataFrame(data)[["code", column]]
+        if values["code"].duplicated().any():
+            dup = sorted(values.loc[values["code"].duplicated(), "code"].unique())[:5]
+            raise ValueError(f"Codes {dup} appear more than once; a map needs one value per area (aggregate first).")
+        unknown = sorted(set(values["code"]) - set(base["code"]))
+        if unknown:
+            warnings.warn(f"{len(unknown)} code(s) of the table are not {level} areas of the {vintage} boundaries and are not drawn: {unknown[:10]}", stacklevel=4)
+        frame = base.merge(values, on="code", how="left")
+    frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return _Layer(frame, column, label, unit, higher, year, source)
+
+
+# ----------------------------------------------------------------------------- formatting
+
+
+def format_value(v: float, unit: str) -> str:
+    """A value as people read it: shares as percentages, large counts with thin-space thousands."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return NO_DATA_LABEL
+    if unit == "proportion":
+        return f"{100 * v:.1f} %"
+    if unit in ("rand",):
+        return _big(v, prefix="R ")
+    if abs(v) >= 1000:
+        return _big(v)
+    if abs(v) >= 100 or float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
+
+
+def _big(v: float, prefix: str = "") -> str:
+    for div, suffix in ((1e9, " bn"), (1e6, " m")):
+        if abs(v) >= div:
+            return f"{prefix}{v / div:.1f}{suffix}"
+    return prefix + f"{v:,.0f}".replace(",", "\u202f")
+
+
+def _cmap_for(higher_is: str, cmap: str | None):
+    import matplotlib
+
+    name = cmap or {"worse": "OrRd", "better": "YlGnBu"}.get(higher_is, "Blues")
+    return matplotlib.colormaps[name]
+
+
+# ----------------------------------------------------------------------------- classification
+
+
+def classify(values: "pd.Series", scheme: str, k: int, bins: Sequence[float] | None):
+    """mapclassify classes of the non-missing values."""
+    import mapclassify
+
+    y = values.dropna().to_numpy(dtype=float)
+    if len(y) == 0:
+        raise DataNotAvailableError("Every value is missing: there is nothing to classify (the map would be all 'No data').")
+    schemes = {
+        "quantiles": "Quantiles",
+        "equal_interval": "EqualInterval",
+        "natural_breaks": "NaturalBreaks",
+        "fisher_jenks": "FisherJenks",
+        "user_defined": "UserDefined",
+    }
+    if scheme not in schemes:
+        raise ValueError(f"Unknown scheme {scheme!r}: use one of {', '.join(schemes)}.")
+    if scheme == "user_defined":
+        if not bins:
+            raise ValueError("scheme='user_defined' needs bins=[upper bound of each class, ...].")
+        return mapclassify.UserDefined(y, bins=list(bins))
+    k = max(1, min(int(k), len(np.unique(y))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return mapclassify.classify(y, scheme=schemes[scheme], k=k)
+
+
+def _class_of(values: "pd.Series", classifier) -> np.ndarray:
+    """Class index per row (-1 for missing)."""
+    out = np.full(len(values), -1, dtype=int)
+    ok = values.notna().to_numpy()
+    out[ok] = classifier.find_bin(values.to_numpy(dtype=float)[ok])
+    return out
+
+
+def legend_entries(classifier, values: "pd.Series", unit: str) -> list[tuple[str, int]]:
+    """(label, count) per class, with value ranges; then the No-data entry when values are missing."""
+    bins = list(classifier.bins)
+    lows = [float(np.nanmin(values))] + bins[:-1]
+    counts = np.bincount(_class_of(values, classifier)[values.notna().to_numpy()], minlength=len(bins))
+    entries = [(f"{format_value(lo, unit)} – {format_value(hi, unit)}", int(n)) for lo, hi, n in zip(lows, bins, counts)]
+    n_missing = int(values.isna().sum())
+    if n_missing:
+        entries.append((NO_DATA_LABEL, n_missing))
+    return entries
+
+
+# ----------------------------------------------------------------------------- furniture
+
+
+def _figure(size: str | tuple[float, float], ax: "Axes | None") -> tuple["Figure", "Axes"]:
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        return ax.figure, ax
+    figsize = SIZES.get(size, size) if isinstance(size, str) else size
+    if isinstance(figsize, str):
+        raise ValueError(f"Unknown size {size!r}: use 'slide', 'a4', 'a4-portrait' or (width, height) in inches.")
+    fig = plt.figure(figsize=figsize)
+    ax = fig.add_axes((0.01, 0.07, 0.66, 0.83))
+    return fig, ax
+
+
+def _finish_axes(ax: "Axes") -> None:
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+
+
+def scale_bar(ax: "Axes", *, location: tuple[float, float] = (0.05, 0.05)) -> None:
+    """A scale bar of a round length about a fifth of the map's width (axes in metres)."""
+    from matplotlib.patches import Rectangle
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    target = (x1 - x0) / 5
+    nice = 10 ** math.floor(math.log10(target))
+    length = max(m * nice for m in (1, 2, 5) if m * nice <= target)
+    x = x0 + location[0] * (x1 - x0)
+    y = y0 + location[1] * (y1 - y0)
+    h = (y1 - y0) * 0.008
+    ax.add_patch(Rectangle((x, y), length / 2, h, facecolor=INK, edgecolor=INK, lw=0.6, zorder=10))
+    ax.add_patch(Rectangle((x + length / 2, y), length / 2, h, facecolor="white", edgecolor=INK, lw=0.6, zorder=10))
+    km = length / 1000
+    ax.text(x, y + 2.2 * h, "0", ha="center", va="bottom", fontsize=7, color=INK, zorder=10)
+    ax.text(x + length, y + 2.2 * h, f"{km:g} km", ha="center", va="bottom", fontsize=7, color=INK, zorder=10)
+
+
+def north_arrow(ax: "Axes", *, location: tuple[float, float] = (0.95, 0.9)) -> None:
+    ax.annotate(
+        "N",
+        xy=location,
+        xytext=(location[0], location[1] - 0.08),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=10,
+        fontweight="bold",
+        color=INK,
+        arrowprops=dict(facecolor=INK, edgecolor=INK, width=3, headwidth=9, headlength=9),
+        zorder=10,
+    )
+
+
+def source_line(fig: "Figure", source: str) -> None:
+    today = _dt.date.today().isoformat()
+    text = f"Source: {source}. " if source else ""
+    text += f"Boundaries © Municipal Demarcation Board (generalised). Map: ddmgeo {__version__}, {today}."
+    fig.text(0.01, 0.015, text, fontsize=7, color="#555555", ha="left", va="bottom", wrap=True)
+
+
+def _title(fig: "Figure", title: str, subtitle: str | None = None) -> None:
+    import textwrap
+
+    width = int(95 * fig.get_figwidth() / 13.333)
+    title = "\n".join(textwrap.wrap(title, width)[:2])
+    wrapped = "\n" in title
+    fig.text(0.01, 0.965, title, fontsize=14 if wrapped else 17, fontweight="bold", color=INK, ha="left", va="top")
+    if subtitle:
+        fig.text(0.01, 0.87 if wrapped else 0.915, subtitle, fontsize=10, color="#444444", ha="left", va="top")
+
+
+def _legend(fig: "Figure", handles, title: str, *, anchor=(0.66, 0.5)) -> None:
+    leg = fig.legend(handles=handles, title=title, loc="center left", bbox_to_anchor=anchor, frameon=False, fontsize=10, title_fontsize=11, alignment="left")
+    leg.get_title().set_fontweight("bold")
+
+
+def _plot_classes(ax, frame, classes: np.ndarray, colours: list) -> None:
+    geoms = frame.geometry.values
+    have = classes >= 0
+    _draw.polygons(ax, geoms[have], facecolors=[colours[c] for c in classes[have]], edgecolor="white", linewidth=0.3)
+    if (~have).any():
+        _draw.polygons(ax, geoms[~have], **NO_DATA)
+
+
+def _outlines(ax, level: str, vintage: int, *, tolerance: float | None = None, lw: float = 0.9) -> None:
+    if level in ("district", "municipality", "ward"):
+        prov = projected("province", vintage if level != "ward" else settings.DEFAULT_VINTAGE, tolerance)
+        _draw.lines(ax, prov.geometry.values, color="#3a3a3a", linewidth=lw)
+
+
+def _patches(colours, entries):
+    from matplotlib.patches import Patch
+
+    handles = [Patch(facecolor=c, edgecolor="#777777", linewidth=0.4, label=f"{lab}  ({n})") for c, (lab, n) in zip(colours, entries)]
+    if len(entries) > len(colours):  # the No-data entry
+        lab, n = entries[-1]
+        handles.append(Patch(label=f"{lab}  ({n})", **NO_DATA))
+    return handles
+
+
+def _gauteng_inset(fig, main_ax, frame, classes, colours, level: str, vintage: int) -> None:
+    """Gauteng's three metros and two districts are too small at national scale: show them enlarged."""
+    from matplotlib.patches import Rectangle
+
+    prov = projected("province", vintage, None)
+    gt = prov.loc[prov.code == "GT"]
+    if gt.empty:
+        return
+    xmin, ymin, xmax, ymax = gt.total_bounds
+    pad = 0.05 * (xmax - xmin)
+    inset = fig.add_axes((0.015, 0.56, 0.15, 0.26))
+    sel = frame.cx[xmin:xmax, ymin:ymax]
+    idx = frame.index.get_indexer(sel.index)
+    _plot_classes(inset, sel, classes[idx], colours)
+    _draw.lines(inset, gt.geometry.values, color="#3a3a3a", linewidth=0.9)
+    inset.set_xlim(xmin - pad, xmax + pad)
+    inset.set_ylim(ymin - pad, ymax + pad)
+    inset.set_aspect("equal")
+    inset.set_xticks([])
+    inset.set_yticks([])
+    for s in inset.spines.values():
+        s.set_edgecolor("#777777")
+        s.set_linewidth(0.6)
+    inset.set_title("Gauteng", fontsize=9, loc="left", color=INK)
+    main_ax.add_patch(Rectangle((xmin - pad, ymin - pad), xmax - xmin + 2 * pad, ymax - ymin + 2 * pad, fill=False, edgecolor="#777777", lw=0.6))
+
+
+# ----------------------------------------------------------------------------- public makers
+
+
+def choropleth(
+    data=None,
+    column: str | None = None,
+    *,
+    level: str = "district",
+    vintage: int = settings.DEFAULT_VINTAGE,
+    scheme: str = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | None = None,
+    cmap: str | None = None,
+    title: str | None = None,
+    legend_title: str | None = None,
+    source: str | None = None,
+    size: str | tuple[float, float] = "slide",
+    inset: bool = True,
+    provinces: bool = True,
+    tolerance: float | None = None,
+    ax: "Axes | None" = None,
+) -> "Figure":
+    """A choropleth of one indicator for a level of areas, ready for a slide.
+
+    Parameters
+    ----------
+    data : DataFrame, GeoDataFrame or None
+        A table keyed by ``code`` (joined to the cartographic boundaries of *level*; areas
+        without a row are drawn as "No data"), a GeoDataFrame with its own geometry, or
+        None to fetch the catalogue indicator *column* with :func:`ddmgeo.indicators.get`.
+    column : str
+        The column (or catalogue id) to map.
+    scheme : {"quantiles", "equal_interval", "natural_breaks", "fisher_jenks", "user_defined"}
+        mapclassify scheme; ``user_defined`` takes ``bins`` (upper bounds).
+    k : int, default 5
+        Number of classes.
+    cmap : str, optional
+        Matplotlib colormap; by default darker means worse for ``higher_is=worse``
+        indicators (OrRd), better for ``better`` (YlGnBu), more for neutral (Blues).
+    size : "slide" (16:9, default), "a4", "a4-portrait" or (width, height) inches.
+    inset : bool, default True
+        Add an enlarged Gauteng inset on national maps of districts or municipalities.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Legend with class ranges (units) and counts; missing values hatched and labelled
+        "No data", never a class; province outlines, scale bar, north arrow and source line.
+
+    Examples
+    --------
+    >>> from ddmgeo import maps
+    >>> fig = maps.choropleth(column="unemployment_rate")          # doctest: +SKIP
+    >>> maps.save(fig, "unemployment.png")                          # doctest: +SKIP
+    """
+    if column is None:
+        raise ValueError("Name the column (or catalogue indicator id) to map: column='unemployment_rate'.")
+    layer = _prepare(data, column, level, vintage, tolerance)
+    frame = layer.frame.reset_index(drop=True)
+    values = frame[column]
+    classifier = classify(values, scheme, k, bins)
+    classes = _class_of(values, classifier)
+    cm = _cmap_for(layer.higher_is, cmap)
+    n = len(classifier.bins)
+    colours = [cm(0.15 + 0.8 * i / max(n - 1, 1)) for i in range(n)]
+    fig, ax_ = _figure(size, ax)
+    _plot_classes(ax_, frame, classes, colours)
+    if provinces:
+        _outlines(ax_, level, vintage, tolerance=None)
+    _finish_axes(ax_)
+    scale_bar(ax_)
+    north_arrow(ax_)
+    entries = legend_entries(classifier, values, layer.unit)
+    if ax is None:
+        year = f", {layer.year}" if layer.year else ""
+        _title(fig, title or f"{layer.label}{year}", f"{_PLURAL.get(level, level)} of the {vintage} demarcation; {scheme.replace('_', ' ')} classes")
+        _legend(fig, _patches(colours, entries), legend_title or _unit_title(layer))
+        source_line(fig, source or _source_text(layer.source))
+        national = level in ("district", "municipality") and frame["code"].nunique() > 40 if "code" in frame else False
+        if inset and national:
+            _gauteng_inset(fig, ax_, frame, classes, colours, level, vintage)
+    fig._ddmgeo_legend = entries  # for tests and reports: what the legend says
+    fig._ddmgeo_bins = list(classifier.bins)
+    return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def _unit_title(layer: _Layer) -> str:
+    if layer.unit == "proportion":
+        return "Per cent"
+    return layer.unit[:1].upper() + layer.unit[1:] if layer.unit else layer.label
+
+
+def _source_text(source: str) -> str:
+    if not source:
+        return ""
+    from .. import _registry
+
+    names = []
+    for s in source.split(";"):
+        try:
+            names.append(_registry.get(s).attribution)
+        except KeyError:
+            names.append(s)
+    return "; ".join(dict.fromkeys(names))
+
+
+def district_map(
+    area: str,
+    *,
+    layers: dict | None = None,
+    vintage: int = settings.DEFAULT_VINTAGE,
+    title: str | None = None,
+    size: str | tuple[float, float] = "slide",
+    source: str | None = None,
+) -> "Figure":
+    """One district space with its municipalities, neighbours greyed, and optional layers.
+
+    Parameters
+    ----------
+    area : str
+        Anything :func:`ddmgeo.resolve` accepts for a district space ("Waterberg", "DC36", "Cacadu").
+    layers : dict, optional
+        ``{"Hospitals": points_gdf, "Rivers": lines_gdf, ...}``: GeoDataFrames (any CRS) drawn
+        over the district, points as markers, lines as lines, polygons translucent.
+
+    Examples
+    --------
+    >>> from ddmgeo import maps
+    >>> fig = maps.district_map("Waterberg")                         # doctest: +SKIP
+    """
+    import geopandas as gpd
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from ..names import resolve
+
+    code = resolve(area, level="district", vintage=vintage)
+    districts = projected("district", vintage, 0.0)
+    munis = projected("municipality", vintage, 0.0)
+    target = districts[districts.code == code]
+    own = munis[munis.district_code == code]
+    xmin, ymin, xmax, ymax = target.total_bounds
+    w, h = xmax - xmin, ymax - ymin
+    figsize = SIZES.get(size, size) if isinstance(size, str) else size
+    aspect = 0.66 * figsize[0] / (0.83 * figsize[1])
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    half_w = max(w, h * aspect) * 0.56
+    half_h = half_w / aspect
+    fig, ax = _figure(size, None)
+    view = districts.cx[cx - half_w : cx + half_w, cy - half_h : cy + half_h]
+    _draw.polygons(ax, view[view.code != code].geometry.values, facecolor="#ececec", edgecolor="white", linewidth=0.8)
+    palette = ["#fde9c9", "#d7ecd9", "#dbe4f3", "#f6d8df", "#e6dcf1", "#d9f0ee", "#f9f1c8", "#eadfd3"]
+    own = own.reset_index(drop=True)
+    _draw.polygons(ax, own.geometry.values, facecolors=[palette[i % len(palette)] for i in range(len(own))], edgecolor="#6b6b6b", linewidth=0.6)
+    _draw.lines(ax, target.geometry.values, color=INK, linewidth=1.8, zorder=3)
+    handles = [Patch(facecolor=palette[0], edgecolor="#6b6b6b", label="Local municipality"), Patch(facecolor="#ececec", edgecolor="white", label="Neighbouring district space")]
+    markers = iter(["o", "s", "^", "D", "v", "P"])
+    colours = iter(["#c0392b", "#2c7fb8", "#1b7837", "#8e44ad", "#d35400", "#34495e"])
+    for name, gdf in (layers or {}).items():
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            raise TypeError(f"layer {name!r} must be a GeoDataFrame, not {type(gdf).__name__}.")
+        if gdf.crs is None:
+            from ..errors import CRSError
+
+            raise CRSError(f"layer {name!r} has no CRS: set it with .set_crs(...) (e.g. EPSG:4326 for lon/lat).")
+        g = gdf.to_crs(MAP_CRS).cx[cx - half_w : cx + half_w, cy - half_h : cy + half_h]
+        colour = next(colours, "#333333")
+        kind = g.geom_type.iloc[0] if len(g) else "Point"
+        if "Point" in kind:
+            marker = next(markers, "o")
+            ax.scatter(g.geometry.x, g.geometry.y, color=colour, s=14, marker=marker, edgecolor="white", linewidth=0.4, zorder=5)
+            handles.append(Line2D([], [], marker=marker, color="none", markerfacecolor=colour, markeredgecolor="white", markersize=7, label=f"{name} ({len(g)})"))
+        elif "Line" in kind:
+            _draw.lines(ax, g.geometry.values, color=colour, linewidth=1.2, zorder=4)
+            handles.append(Line2D([], [], color=colour, linewidth=1.5, label=name))
+        else:
+            _draw.polygons(ax, g.geometry.values, facecolor=colour, alpha=0.35, edgecolor=colour, linewidth=0.6, zorder=3)
+            handles.append(Patch(facecolor=colour, alpha=0.35, edgecolor=colour, label=name))
+    ax.set_xlim(cx - half_w, cx + half_w)
+    ax.set_ylim(cy - half_h, cy + half_h)
+    _finish_axes(ax)
+    _label_areas(ax, own, fontsize=9, color=INK, weight="bold")
+    neighbours = view[(view.code != code)]
+    _label_areas(ax, neighbours, fontsize=8, color="#8a8a8a", style="italic", clip=(cx - half_w, cy - half_h, cx + half_w, cy + half_h))
+    scale_bar(ax)
+    north_arrow(ax)
+    name = target["name"].iloc[0]
+    cat = "metropolitan municipality" if target["category"].iloc[0] == "A" else "district municipality"
+    area_km2 = target["area_km2"].iloc[0]
+    area_text = f"{area_km2:,.0f}".replace(",", "\u202f")
+    _title(fig, title or f"{name} ({code})", f"{cat.capitalize()}, {settings.PROVINCES[target['province_code'].iloc[0]]}; {len(own)} municipalit{'y' if len(own) == 1 else 'ies'}; {area_text} km²")
+    _legend(fig, handles, "Legend")
+    source_line(fig, source or "")
+    return fig
+
+
+def _label_areas(ax, frame, *, clip=None, **text_kw) -> None:
+    """Label areas at a point inside each, nudging a label up or down (or skipping it) rather than overlap another."""
+    from matplotlib.transforms import ScaledTranslation
+
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    placed = []
+    order = frame.assign(_a=frame.geometry.area).sort_values("_a", ascending=False)
+    for _, row in order.iterrows():
+        pt = row.geometry.representative_point()
+        if clip is not None:
+            x0, y0, x1, y1 = clip
+            inside = x0 + 0.04 * (x1 - x0) < pt.x < x1 - 0.04 * (x1 - x0) and y0 + 0.04 * (y1 - y0) < pt.y < y1 - 0.04 * (y1 - y0)
+            if not inside:
+                continue
+        label = str(row["name"])
+        for dy in (0, 1, -1, 2, -2):
+            t = ax.text(pt.x, pt.y, label, ha="center", va="center", zorder=8, **text_kw)
+            if dy:
+                t.set_position((pt.x, pt.y))
+                t.set_transform(ax.transData + ScaledTranslation(0, dy * 0.16, fig.dpi_scale_trans))
+            bb = t.get_window_extent(renderer=renderer).expanded(1.05, 1.15)
+            if not any(bb.overlaps(p) for p in placed):
+                placed.append(bb)
+                break
+            t.remove()
+
+
+def bivariate(
+    data,
+    x: str,
+    y: str,
+    *,
+    level: str = "district",
+    vintage: int = settings.DEFAULT_VINTAGE,
+    title: str | None = None,
+    x_label: str | None = None,
+    y_label: str | None = None,
+    source: str | None = None,
+    size: str | tuple[float, float] = "slide",
+) -> "Figure":
+    """A 3 x 3 bivariate choropleth of two indicators (tertiles of each), e.g. need against spend.
+
+    Examples
+    --------
+    >>> from ddmgeo import indicators, maps
+    >>> t = indicators.get(["unemployment_rate", "piped_water_share"])     # doctest: +SKIP
+    >>> fig = maps.bivariate(t, "unemployment_rate", "piped_water_share")  # doctest: +SKIP
+    """
+    import mapclassify
+    from matplotlib.patches import Patch, Rectangle
+
+    lx = _prepare(data, x, level, vintage, None)
+    frame = lx.frame.reset_index(drop=True)
+    if y not in data.columns:
+        raise KeyError(f"Column {y!r} is not in the data.")
+    ly_label, ly_unit, *_ = _indicator_meta(y, getattr(data, "attrs", {}) or {})
+    frame = frame.merge(data[["code", y]], on="code", how="left") if "code" in data.columns else frame
+    ok = frame[x].notna() & frame[y].notna()
+    cx = np.full(len(frame), -1)
+    cy = np.full(len(frame), -1)
+    if ok.sum() < 3:
+        raise DataNotAvailableError("A bivariate map needs at least 3 areas with both values.")
+    qx = mapclassify.Quantiles(frame.loc[ok, x].to_numpy(float), k=3)
+    qy = mapclassify.Quantiles(frame.loc[ok, y].to_numpy(float), k=3)
+    cx[ok.to_numpy()] = qx.yb
+    cy[ok.to_numpy()] = qy.yb
+    fig, ax = _figure(size, None)
+    have = cx >= 0
+    _draw.polygons(ax, frame.geometry.values[have], facecolors=[BIVARIATE[i][j] for i, j in zip(cy[have], cx[have])], edgecolor="white", linewidth=0.3)
+    if (~have).any():
+        _draw.polygons(ax, frame.geometry.values[~have], **NO_DATA)
+    _outlines(ax, level, vintage)
+    _finish_axes(ax)
+    scale_bar(ax)
+    north_arrow(ax)
+    # legend: a 3 x 3 key
+    key = fig.add_axes((0.73, 0.45, 0.14, 0.25))
+    for i in range(3):
+        for j in range(3):
+            key.add_patch(Rectangle((j, i), 1, 1, facecolor=BIVARIATE[i][j], edgecolor="white"))
+    key.set_xlim(0, 3)
+    key.set_ylim(0, 3)
+    key.set_xticks([0.5, 1.5, 2.5], ["low", "mid", "high"], fontsize=8)
+    key.set_yticks([0.5, 1.5, 2.5], ["low", "mid", "high"], fontsize=8)
+    key.set_xlabel(_wrap(f"{x_label or lx.label} →", 34), fontsize=9)
+    key.set_ylabel(_wrap(f"{y_label or ly_label} →", 34), fontsize=9)
+    key.set_aspect("equal")
+    for s in key.spines.values():
+        s.set_visible(False)
+    xr = ", ".join(f"{format_value(b, lx.unit)}" for b in qx.bins[:2])
+    yr = ", ".join(f"{format_value(b, ly_unit)}" for b in qy.bins[:2])
+    fig.text(0.73, 0.36, _wrap(f"Tertile breaks of {x_label or lx.label}: {xr}", 50) + "\n" + _wrap(f"Tertile breaks of {y_label or ly_label}: {yr}", 50), fontsize=8, color="#444444", va="top")
+    if (cx == -1).any():
+        fig.legend(handles=[Patch(label=f"{NO_DATA_LABEL} ({int((cx == -1).sum())})", **NO_DATA)], loc="upper left", bbox_to_anchor=(0.73, 0.33), frameon=False, fontsize=9)
+    _title(fig, title or f"{lx.label} and {ly_label}", f"{_PLURAL.get(level, level)}, tertiles of each (3 × 3 classes)")
+    y_source = (getattr(data, "attrs", {}) or {}).get("ddmgeo", {}).get("indicators", {}).get(y, {}).get("source", "")
+    source_line(fig, source or _source_text(";".join(s for s in dict.fromkeys(lx.source.split(";") + y_source.split(";")) if s)))
+    fig._ddmgeo_bivariate = {"x_bins": list(qx.bins), "y_bins": list(qy.bins), "classes": list(zip(cx.tolist(), cy.tolist()))}
+    return fig
+
+
+def proportional_symbols(
+    data,
+    column: str,
+    *,
+    level: str = "district",
+    vintage: int = settings.DEFAULT_VINTAGE,
+    title: str | None = None,
+    colour: str = "#2c7fb8",
+    max_size: float = 1800.0,
+    source: str | None = None,
+    size: str | tuple[float, float] = "slide",
+) -> "Figure":
+    """Circles whose area is proportional to a value (e.g. rand), at area centres or at points.
+
+    ``data`` is a table keyed by ``code`` (circles at a point inside each area) or a
+    GeoDataFrame of points. Zero values get no circle; missing values are listed as "No data".
+
+    Examples
+    --------
+    >>> from ddmgeo import maps
+    >>> fig = maps.proportional_symbols(budget_by_district, "total")   # doctest: +SKIP
+    """
+    from matplotlib.lines import Line2D
+
+    layer = _prepare(data, column, level, vintage, None)
+    frame = layer.frame.reset_index(drop=True)
+    fig, ax = _figure(size, None)
+    base = projected(level if level in ("district", "municipality", "province") else "district", vintage, None)
+    _draw.polygons(ax, base.geometry.values, facecolor="#f0f0f0", edgecolor="white", linewidth=0.4)
+    _outlines(ax, "district", vintage)
+    pts = frame.geometry.representative_point() if not (frame.geom_type == "Point").all() else frame.geometry
+    vals = frame[column].to_numpy(dtype=float)
+    vmax = np.nanmax(np.abs(vals)) if np.isfinite(vals).any() else 0
+    if vmax <= 0:
+        raise DataNotAvailableError(f"Every value of {column!r} is zero or missing: there is nothing to draw.")
+    sizes = max_size * np.abs(np.nan_to_num(vals)) / vmax
+    ax.scatter(pts.x, pts.y, s=sizes, color=colour, alpha=0.6, edgecolor="white", linewidth=0.6, zorder=5)
+    _finish_axes(ax)
+    scale_bar(ax)
+    north_arrow(ax)
+    refs = [vmax, vmax / 4, vmax / 16]
+    handles = [
+        Line2D([], [], marker="o", color="none", markerfacecolor=colour, markeredgecolor="white", alpha=0.6, markersize=math.sqrt(max_size * r / vmax), label=format_value(r, layer.unit))
+        for r in refs
+    ]
+    n_missing = int(np.isnan(vals).sum())
+    if n_missing:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(label=f"{NO_DATA_LABEL} ({n_missing})", **NO_DATA))
+    leg = fig.legend(handles=handles, title=_unit_title(layer), loc="center left", bbox_to_anchor=(0.66, 0.5), frameon=False, fontsize=10, title_fontsize=11, labelspacing=2.4, borderpad=1.5, handletextpad=2.0)
+    leg.get_title().set_fontweight("bold")
+    _title(fig, title or layer.label, "Circle area proportional to the value")
+    source_line(fig, source or _source_text(layer.source))
+    return fig
+
+
+def save(fig: "Figure", path, *, dpi: int = 200) -> "Path":
+    """Write a map to PNG (``dpi``, default 200), SVG (text kept as text) or PDF, by the file's suffix.
+
+    Examples
+    --------
+    >>> from ddmgeo import maps
+    >>> maps.save(fig, "waterberg.svg")                 # doctest: +SKIP
+    """
+    from pathlib import Path
+
+    import matplotlib
+
+    p = Path(path)
+    fmt = p.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf"):
+        raise ValueError(f"Cannot save a map as {p.name!r}: use .png, .svg or .pdf.")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
+        fig.savefig(p, dpi=dpi, format=fmt, facecolor="white")
+    return p

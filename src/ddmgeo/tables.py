@@ -1,0 +1,1022 @@
+"""Read planners' own tables and join them to boundaries, accounting for every row.
+
+:func:`read_table` reads a CSV, TSV, text or Excel file (or takes a
+DataFrame), finds the column that names the areas, resolves every name with
+:func:`ddmgeo.resolve`, turns numbers written as text (``"1 234 567"``,
+``"R 3,2 mil"``, ``"12.5%"``, ``"(1 234)"``) into numbers and returns the
+table with a ``code`` column and a :class:`JoinReport`. :func:`join` puts such
+a table on boundaries.
+
+Nothing is dropped or guessed silently: unmatched names, areas given twice,
+areas with no row, blank rows, former names and percentages are in the
+report, and a value that cannot be read raises
+:class:`~ddmgeo.errors.TableError` naming its line.
+
+Lines are the numbers a spreadsheet shows: the header is line 1 and the first
+data row line 2 (for a CSV, the physical line in the file). For a DataFrame
+the index labels stand in for lines.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import html
+import io
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import settings
+from ._normalise import key as _key
+from .errors import AmbiguousAreaError, FormerNameWarning, TableError, UnknownAreaError, UnmatchedRowsError
+
+if TYPE_CHECKING:
+    import os
+
+    import geopandas as gpd
+
+__all__ = ["JoinReport", "join", "read_table"]
+
+#: Column names taken to name the areas (compared in lower case, spaces as underscores), preferred first.
+AREA_COLUMNS = (
+    "code", "area", "area_code", "district", "district_code", "municipality", "municipality_code",
+    "muni", "lm", "dm", "name", "province", "geo_code", "ward",
+)  # fmt: skip
+_MIN_RESOLVED = 0.8  # share of a column's values that must resolve for it to be taken as the area column
+_TEXT = (".csv", ".tsv", ".txt")
+_EXCEL = (".xlsx", ".xlsm", ".xls")
+# cells that mean "no value" in a numeric column (compared in lower case): missing, never 0
+_NA = frozenset({"", "-", "--", "\u2013", "\u2014", "\u2026", "...", ".."}) | frozenset(
+    {"n/a", "na", "n.a.", "n.a", "#n/a", "nan", "null", "none"}
+)
+_TOTALS = frozenset({"total", "totals", "grandtotal", "subtotal", "southafrica", "rsa", "sa", "national"})
+_NUMBER = re.compile(
+    r"""^(?P<minus>[-\u2212\u2013])?\s*(?:ZAR|R)?\s*(?P<minus2>[-\u2212\u2013])?\s*
+    (?P<body>\d(?:[\d\s.,'\u2019]*\d)?)\s*
+    (?:(?P<unit>%|k|thousand|m|mn|mil|mill|million|b|bn|billion)\.?)?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_SCALE = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "mil": 6, "mill": 6, "million": 6, "b": 9, "bn": 9, "billion": 9}
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _unmatched_frame(rows: Sequence[tuple] = ()) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=["line", "value", "reason", "suggestions"], dtype=object)
+
+
+def _duplicates_frame(rows: Sequence[tuple] = ()) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=["code", "lines"], dtype=object)
+
+
+def _and(items: Sequence[Any]) -> str:
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@dataclass(eq=False, repr=False)
+class JoinReport:
+    """What happened to every row of a user table read by :func:`read_table` or joined by :func:`join`.
+
+    Attributes
+    ----------
+    n_rows : int
+        Rows of the table (blank rows not counted).
+    matched : int
+        Rows whose area was resolved (and, after :func:`join`, is in the boundaries).
+    unmatched : pandas.DataFrame
+        One row per unmatched table row: ``line``, ``value`` (as written), ``reason`` and
+        ``suggestions`` (closest matches, or the candidates of an ambiguous name).
+    duplicates : pandas.DataFrame
+        Areas given more than once: ``code`` and the ``lines`` that give it.
+    missing_areas : list of str
+        Codes of the level with no row (after :func:`join`: boundary rows without data).
+    blank_rows : list
+        Lines of blank rows inside the table, which were removed.
+    former_names : list of str
+        Names resolved through a former name or retired code, with what they became.
+    encoding : str or None
+        The text encoding a CSV was read with (``utf-8``, ``utf-8-sig``, ``cp1252``, ``utf-16``).
+    percent_columns : list of str
+        Columns written as percentages (``"12.5%"``), divided by 100.
+    notes : list of str
+        Anything else worth knowing (the sheet read, renamed columns, ...).
+    area_column : str or None
+        The column whose names were resolved.
+    level : str or None
+        The level of the areas: as asked, else the level most rows resolved to.
+
+    Examples
+    --------
+    >>> import ddmgeo, pandas as pd
+    >>> _, report = ddmgeo.read_table(pd.DataFrame({"district": ["Waterberg", "Atlantis"]}))
+    >>> report.ok, report.matched, list(report.unmatched.value)
+    (False, 1, ['Atlantis'])
+    """
+
+    n_rows: int = 0
+    matched: int = 0
+    unmatched: pd.DataFrame = field(default_factory=_unmatched_frame)
+    duplicates: pd.DataFrame = field(default_factory=_duplicates_frame)
+    missing_areas: list = field(default_factory=list)
+    blank_rows: list = field(default_factory=list)
+    former_names: list = field(default_factory=list)
+    encoding: str | None = None
+    percent_columns: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    area_column: str | None = None
+    level: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every row matched and no area is given twice."""
+        return self.unmatched.empty and self.duplicates.empty
+
+    def headline(self) -> str:
+        """One line: ``"8 rows: 6 matched, 2 unmatched, 1 duplicate, 47 district areas with no row."``"""
+        areas = f"{self.level} area" if self.level else "area"
+        return (
+            f"{_plural(self.n_rows, 'row')}: {self.matched} matched, {len(self.unmatched)} unmatched, "
+            f"{_plural(len(self.duplicates), 'duplicate')}, {_plural(len(self.missing_areas), areas)} with no row."
+        )
+
+    def _sections(self) -> list[tuple[str, list[str]]]:
+        out: list[tuple[str, list[str]]] = []
+        items = []
+        for r in self.unmatched.itertuples(index=False):
+            text = f"line {r.line} {r.value!r}: {r.reason}"
+            if len(r.suggestions):
+                text += "; could be: " if r.reason.startswith("ambiguous") else "; closest: "
+                text += "; ".join(r.suggestions[:3])
+            items.append(text)
+        if len(items) > 20:
+            items = items[:20] + [f"... and {len(items) - 20} more (see report.unmatched)"]
+        out.append(("Unmatched", items))
+        out.append(("Duplicates", [f"{code} on lines {_and(lines)}" for code, lines in self.duplicates.values]))
+        if self.missing_areas:
+            shown = ", ".join(self.missing_areas[:20])
+            more = f" ... ({len(self.missing_areas)} in all)" if len(self.missing_areas) > 20 else ""
+            out.append(("No row", [shown + more]))
+        if self.blank_rows:
+            lines = f"line{'s' if len(self.blank_rows) > 1 else ''} {_and(self.blank_rows)}"
+            out.append(("Blank rows removed", [lines]))
+        out.append(("Former names", list(self.former_names)))
+        if self.percent_columns:
+            out.append(("Percentages divided by 100", [", ".join(repr(c) for c in self.percent_columns)]))
+        if self.encoding:
+            out.append(("Encoding", [self.encoding]))
+        out.append(("Notes", list(self.notes)))
+        return [(title, items) for title, items in out if items]
+
+    def summary(self) -> str:
+        """The report as text: the headline, then every problem and note."""
+        lines = [self.headline()]
+        for title, items in self._sections():
+            if len(items) == 1 and len(title) + len(items[0]) < 100:
+                lines.append(f"{title}: {items[0]}")
+            else:
+                lines += [f"{title}:"] + [f"  {i}" for i in items]
+        return "\n".join(lines)
+
+    __str__ = summary
+
+    def __repr__(self) -> str:
+        return f"<JoinReport: {self.headline()}>"
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        parts = [f"<div class='ddmgeo-joinreport'><p><strong>{esc(self.headline())}</strong></p>"]
+        for title, items in self._sections():
+            parts.append(f"<p>{esc(title)}</p><ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
+        return "".join(parts) + "</div>"
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+class _NotANumber(ValueError):
+    pass
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _read_digits(body: str, decimal: str | None) -> tuple[Decimal, str | None]:
+    """The value of a digit string with separators, and how a comma in it was read."""
+    b = re.sub(r"[\s'\u2019]", "_", body)
+    commas, dots = b.count(","), b.count(".")
+    reading = None
+    if decimal is None:
+        if commas and dots:
+            decimal = "," if b.rfind(",") > b.rfind(".") else "."
+            reading = "decimal" if decimal == "," else "thousands"
+        elif commas == 1:
+            whole, frac = b.split(",")
+            if "_" not in whole and len(frac) == 3 and len(whole) <= 3 and whole != "0":
+                decimal, reading = ".", "thousands?"  # "1,234": 1234, unless the column uses decimal commas
+            else:
+                decimal, reading = ",", "decimal"
+        elif commas > 1:
+            decimal, reading = ".", "thousands"
+        else:
+            decimal = "," if dots > 1 else "."
+            if dots == 1 and re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", b):
+                reading = "point?"  # "1.234": 1.234, unless the column uses decimal commas
+    group = "." if decimal == "," else ","
+    whole, _, frac = b.partition(decimal)
+    if frac and not frac.isdigit():
+        raise _NotANumber(body)
+    separators = set(re.sub(r"\d", "", whole))
+    grouped = re.fullmatch(r"\d{1,3}(?:[_.,]\d{3})+", whole)
+    if separators and (len(separators) > 1 or not separators <= {group, "_"} or not grouped):
+        raise _NotANumber(body)
+    return Decimal(re.sub(r"\D", "", whole) + "." + (frac or "0")), reading
+
+
+def _parse_number(text: str, decimal: str | None = None) -> tuple[Decimal | None, str | None, bool]:
+    """(value or None for a missing-value mark, how a comma was read, whether it was a percentage)."""
+    s = text.strip()
+    if s.lower() in _NA:
+        return None, None, False
+    negative = s.startswith("(") and s.endswith(")")
+    if negative:
+        s = s[1:-1].strip()
+    m = _NUMBER.match(s)
+    if not m or (negative and (m["minus"] or m["minus2"])) or (m["minus"] and m["minus2"]):
+        raise _NotANumber(text)
+    value, reading = _read_digits(m["body"], decimal)
+    unit = (m["unit"] or "").lower()
+    value = value.scaleb(-2 if unit == "%" else _SCALE.get(unit, 0))
+    if negative or m["minus"] or m["minus2"]:
+        value = -value
+    return value, reading, unit == "%"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_text(col: pd.Series) -> bool:
+    return col.dtype == object or pd.api.types.is_string_dtype(col.dtype)
+
+
+def _numeric_share(col: pd.Series) -> tuple[float, str | None]:
+    """Share of the filled cells that read as numbers, and a value that marks the column as codes."""
+    filled = numbers = 0
+    for v in col:
+        if _is_number(v):
+            filled, numbers = filled + (not pd.isna(v)), numbers + (not pd.isna(v))
+            continue
+        if not isinstance(v, str):
+            filled += not _blank(v)
+            continue
+        if v.strip().lower() in _NA:
+            continue
+        if re.fullmatch(r"0\d+", v.strip()):
+            return 0.0, v
+        filled += 1
+        try:
+            _parse_number(v)
+            numbers += 1
+        except _NotANumber:
+            pass
+    return (numbers / filled if filled else 0.0), None
+
+
+def _fmt(d: Decimal) -> str:
+    return format(d.normalize(), "f")
+
+
+def _number_column(name: str, col: pd.Series, decimal: str | None) -> tuple[pd.Series, bool, list[str], list[str]]:
+    """The column as numbers, whether it held percentages, and the problems found with their fixes."""
+    values: list[Decimal | float | None] = []
+    bad, with_pct, without_pct = [], [], []
+    readings: dict[str, list[tuple[Any, str, Decimal]]] = {}
+    for line, v in col.items():
+        if _blank(v):
+            values.append(None)
+        elif _is_number(v):
+            values.append(float(v))
+            without_pct.append((line, v))
+        elif not isinstance(v, str):
+            values.append(None)
+            bad.append((line, v))
+        else:
+            try:
+                d, reading, pct = _parse_number(v, decimal)
+            except _NotANumber:
+                values.append(None)
+                bad.append((line, v))
+                continue
+            values.append(d)
+            if d is not None:
+                (with_pct if pct else without_pct).append((line, v))
+            if reading:
+                readings.setdefault(reading, []).append((line, v, d))
+    problems, fixes = [], []
+    if bad:
+        shown = ", ".join(f"line {line} {v!r}" for line, v in bad[:10])
+        shown += f" ... ({len(bad)} in all)" if len(bad) > 10 else ""
+        problems.append(f"column {name!r}: not numbers: {shown}")
+        fixes.append(
+            f"correct those cells of {name!r} (write a missing value as blank, '-' or 'n/a'), or keep the column as "
+            "text by passing numeric=[...] with only the columns to read as numbers (numeric=[] reads none)"
+        )
+    if "decimal" in readings and ({"thousands", "thousands?", "point?"} & set(readings)):
+        l1, t1, d1 = readings["decimal"][0]
+        for line, t, d in readings.get("thousands", [])[:1]:
+            problems.append(
+                f"column {name!r} mixes a decimal comma (line {l1} {t1!r} = {_fmt(d1)}) with thousands commas "
+                f"(line {line} {t!r} = {_fmt(d)}): one of them is misread"
+            )
+        for line, t, d in readings.get("thousands?", []):
+            problems.append(
+                f"column {name!r}, line {line}: {t!r} reads as {_fmt(d)} with a thousands comma but as "
+                f"{_fmt(_parse_number(t, ',')[0])} with a decimal comma, which line {l1} ({t1!r}) uses"
+            )
+        for line, t, d in readings.get("point?", []):
+            problems.append(
+                f"column {name!r}, line {line}: {t!r} reads as {_fmt(d)} with a decimal point but as "
+                f"{_fmt(_parse_number(t, ',')[0])} with a thousands point, as in a column with decimal commas "
+                f"like line {l1} ({t1!r})"
+            )
+        fixes.append(
+            f"correct those cells, or say how to read {name!r}: numeric={{{name!r}: ','}} (the comma is the decimal "
+            f"separator) or numeric={{{name!r}: '.'}} (commas separate thousands)"
+        )
+    if with_pct and without_pct:
+        (l1, t1), (l2, t2) = with_pct[0], without_pct[0]
+        problems.append(
+            f"column {name!r} writes some values as percentages (line {l1} {t1!r}) and some without % "
+            f"(line {l2} {t2!r}), so it is unclear whether {t2!r} is a percentage or a fraction"
+        )
+        fixes.append(f"write every value of {name!r} with a % sign, or none")
+    if problems:
+        return col, False, problems, fixes
+    integral = all(v is not None and float(v).is_integer() for v in values)
+    out = [np.nan if v is None else float(v) for v in values]
+    series = pd.Series(out, index=col.index, name=col.name, dtype="int64" if integral and out else "float64")
+    return series, bool(with_pct), [], []
+
+
+def _parse_numbers(df: pd.DataFrame, skip: str, numeric, label: str) -> tuple[list[str], list[str]]:
+    """Convert the numeric columns of ``df`` in place; return (percent columns, notes)."""
+    if isinstance(numeric, Mapping):
+        wanted = dict(numeric)
+    elif numeric is not None:
+        if isinstance(numeric, str):
+            raise TypeError(f"numeric= takes a list of column names, not a string: write numeric=[{numeric!r}].")
+        wanted = {c: None for c in numeric}
+    else:
+        wanted = None
+    notes: list[str] = []
+    if wanted is not None:
+        absent = [c for c in wanted if c not in df.columns]
+        if absent:
+            raise TableError(f"numeric= names columns that {label} does not have: {absent}; it has {list(df.columns)}.")
+        if skip in wanted:
+            raise TableError(f"numeric= names {skip!r}, the column of area names; leave it out.")
+        for c, sep in wanted.items():
+            if sep not in (None, ",", "."):
+                raise TableError(f"numeric={{{c!r}: {sep!r}}}: the decimal separator is ',' or '.' (None detects it).")
+        columns = list(wanted.items())
+    else:
+        columns = []
+        for c in df.columns:
+            if c == skip or not _is_text(df[c]):
+                continue
+            share, code_like = _numeric_share(df[c])
+            if code_like is not None:
+                notes.append(f"column {c!r} kept as text: values such as {code_like!r} have leading zeros (codes)")
+            elif share > 0.5:
+                columns.append((c, None))
+    problems, fixes, percent = [], [], []
+    for c, sep in columns:
+        series, pct, found, fix = _number_column(str(c), df[c], sep)
+        problems += found
+        fixes += fix
+        if not found:
+            df[c] = series
+            if pct:
+                percent.append(c)
+    if problems:
+        raise TableError(
+            f"{label}: some numbers cannot be read:\n  " + "\n  ".join(problems) + "\nTo fix: " + "; ".join(fixes) + "."
+        )
+    return percent, notes
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _sniff(data: bytes) -> tuple[str, str]:
+    """(kind, description) of a file's content; kind is 'text', 'xlsx', 'xls' or 'other'."""
+    head = data[:4096]
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return "other", "a damaged ZIP archive"
+        if "xl/workbook.xml" in names:
+            return "xlsx", "an Excel .xlsx workbook"
+        if "word/document.xml" in names:
+            return "other", "a Word .docx document"
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        return "other", f"a ZIP archive (holding {shown}); unzip it first"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls", "a legacy Excel .xls workbook (or another old Office file)"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "text", "UTF-16 text"
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html")) or b"<html" in start[:1024]:
+        return "other", "an HTML web page (often an error or login page saved in place of the file)"
+    if start.startswith(b"<?xml"):
+        return "other", "an XML document"
+    for magic, what in ((b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+                        (b"\x1f\x8b", "a gzip-compressed file"), (b"PAR1", "a Parquet file"),
+                        (b"SQLite format 3", "an SQLite database (perhaps a GeoPackage)")):  # fmt: skip
+        if head.startswith(magic):
+            return "other", what
+    if b"\x00" in head:
+        return "other", "binary data"
+    return "text", "plain text"
+
+
+def _decode(data: bytes, label: str) -> tuple[str, str]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise TableError(
+            f"{label} is neither UTF-8 nor Windows-1252 (cp1252) text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}). Save it as 'CSV UTF-8' from your spreadsheet program and read it again."
+        ) from None
+
+
+def _delimiter(text: str, suffix: str) -> str:
+    """The delimiter that splits the first lines into the most consistent rows."""
+    sample = [line for line in text.splitlines()[:50] if line.strip()]
+    candidates = ("\t", ",", ";", "|") if suffix == ".tsv" else (",", ";", "\t", "|")
+    best, best_score = candidates[0], (0.0, 1)
+    for d in candidates:
+        widths = [len(r) for r in csv.reader(sample, delimiter=d)]
+        if not widths or widths[0] < 2:
+            continue
+        score = (sum(w == widths[0] for w in widths) / len(widths), widths[0])
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _read_text(data: bytes, suffix: str, label: str) -> tuple[list, str, list[str], str]:
+    text, encoding = _decode(data, label)
+    delimiter = _delimiter(text, suffix)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, previous = [], 0
+    for cells in reader:
+        rows.append((previous + 1, cells))  # a quoted value may span lines: a row starts after the last one
+        previous = reader.line_num
+    notes = [] if delimiter == "," else [f"columns separated by {delimiter!r}"]
+    return rows, encoding, notes, delimiter
+
+
+def _pick_sheet(names: list[str], sheet: str | int | None, label: str) -> tuple[str, list[str]]:
+    if sheet is None:
+        others = f"; pass sheet= for another of {', '.join(map(repr, names))}" if len(names) > 1 else ""
+        return names[0], [f"read sheet {names[0]!r}{others}"] if others else []
+    if isinstance(sheet, int) and not isinstance(sheet, bool) and 0 <= sheet < len(names):
+        return names[sheet], []
+    if sheet in names:
+        return sheet, []
+    raise TableError(
+        f"{label} has no sheet {sheet!r}; its sheets are {', '.join(map(repr, names))} "
+        "(sheet= takes a name or a 0-based position)."
+    )
+
+
+def _read_xlsx(path: Path, sheet: str | int | None, label: str) -> tuple[list, list[str]]:
+    try:
+        import openpyxl
+    except ImportError as exc:
+        raise ImportError(f'Reading {label} (an Excel workbook) needs openpyxl: pip install "ddmgeo[excel]"') from exc
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise TableError(f"{label} could not be read as an Excel workbook ({type(exc).__name__}: {exc}).") from exc
+    try:
+        name, notes = _pick_sheet(wb.sheetnames, sheet, label)
+        rows = [(i, list(r)) for i, r in enumerate(wb[name].iter_rows(min_row=1, min_col=1, values_only=True), start=1)]
+    finally:
+        wb.close()
+    return rows, notes
+
+
+def _read_xls(path: Path, sheet: str | int | None, label: str) -> tuple[list, list[str]]:
+    try:
+        import xlrd
+    except ImportError as exc:
+        message = f"Reading {label} (a legacy .xls workbook) needs xlrd: pip install xlrd, or save it as .xlsx"
+        raise ImportError(message) from exc
+    book = xlrd.open_workbook(str(path))
+    name, notes = _pick_sheet(book.sheet_names(), sheet, label)
+    sh = book.sheet_by_name(name)
+    return [(i + 1, sh.row_values(i)) for i in range(sh.nrows)], notes
+
+
+def _frame(rows: list, label: str, delimiter: str | None) -> tuple[pd.DataFrame, list, list[str]]:
+    """A table of objects indexed by line from (line, cells) rows: header, blank rows, ragged rows."""
+    filled = [i for i, (_, cells) in enumerate(rows) if not all(_blank(c) for c in cells)]
+    if not filled:
+        raise TableError(f"{label} holds no data: every row is blank.")
+    header_line, header = rows[filled[0]]
+    header = [None if _blank(h) else str(h).strip() for h in header]
+    while header and header[-1] is None:
+        header.pop()
+    width = len(header)
+    lines, data, blank = [], [], []
+    for line, cells in rows[filled[0] + 1 : filled[-1] + 1]:
+        cells = list(cells)
+        if all(_blank(c) for c in cells):
+            blank.append(line)
+            continue
+        extra = [c for c in cells[width:] if not _blank(c)]
+        if extra:
+            why = (
+                f" A value may hold an unquoted {delimiter!r}, such as a number with thousands commas: "
+                f'quote it ("1,234,567") or write it without commas.'
+                if delimiter
+                else ""
+            )
+            n = max(i for i, c in enumerate(cells) if not _blank(c)) + 1
+            raise TableError(
+                f"{label}, line {line}: {n} cells but the header (line {header_line}) names {width} columns; "
+                f"the extra values are {extra}.{why}"
+            )
+        lines.append(line)
+        data.append((cells + [None] * width)[:width])
+    df = pd.DataFrame(data, index=pd.Index(lines, name="line"), columns=range(width), dtype=object)
+    notes, names, keep = [], [], []
+    for i, h in enumerate(header):
+        if h is None:
+            if df[i].map(_blank).all():
+                continue
+            h = f"Unnamed: {i}"
+        if h in names:
+            n = 1
+            while f"{h}.{n}" in names:
+                n += 1
+            notes.append(f"column {h!r} appears more than once; the copy in column {i + 1} is named {h}.{n}")
+            h = f"{h}.{n}"
+        names.append(h)
+        keep.append(i)
+    df = df[keep]
+    df.columns = names
+    return df, blank, notes
+
+
+def _load(source, sheet: str | int | None) -> tuple[pd.DataFrame, list, str | None, list[str], str]:
+    """(raw table of objects, blank lines removed, encoding, notes, how to name the source)."""
+    if isinstance(source, pd.DataFrame):
+        blank = np.array([all(_blank(v) for v in row) for row in source.itertuples(index=False, name=None)], dtype=bool)
+        return source.loc[~blank].copy(), list(source.index[blank]), None, [], "the DataFrame"
+    if not isinstance(source, (str, Path)) and not hasattr(source, "__fspath__"):
+        raise TypeError(f"read_table() takes a file path or a pandas DataFrame, not {type(source).__name__}.")
+    path = Path(source).expanduser()
+    label = path.name
+    if not path.is_file():
+        raise FileNotFoundError(f"No such file: {path}")
+    suffix = path.suffix.lower()
+    if suffix not in _TEXT + _EXCEL:
+        raise TableError(f"Cannot read {label}: read_table reads {', '.join(_TEXT + _EXCEL)} files and DataFrames.")
+    data = path.read_bytes()
+    if not data.strip():
+        raise TableError(f"{label} is empty.")
+    kind, what = _sniff(data)
+    expected = "text" if suffix in _TEXT else "xls" if suffix == ".xls" else "xlsx"
+    if kind != expected:
+        advice = {"text": "rename it .csv", "xlsx": "rename it .xlsx", "xls": "rename it .xls"}.get(
+            kind, "check that the right file was saved or downloaded"
+        )
+        raise TableError(f"{label} is named {suffix} but its content looks like {what}: {advice}.")
+    encoding, delimiter = None, None
+    if kind == "text":
+        rows, encoding, notes, delimiter = _read_text(data, suffix, label)
+    elif kind == "xlsx":
+        rows, notes = _read_xlsx(path, sheet, label)
+    else:
+        rows, notes = _read_xls(path, sheet, label)
+    df, blank, more = _frame(rows, label, delimiter)
+    return df, blank, encoding, notes + more, label
+
+
+# --------------------------------------------------------------------------- areas
+
+
+def _text(value: object) -> str | None:
+    if _blank(value):
+        return None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _resolve_all(texts: list[str], level: str | None, vintage: int) -> dict[str, str | None]:
+    from .names import resolve
+
+    if not texts:
+        return {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return dict(zip(texts, resolve(texts, level=level, vintage=vintage, errors="coerce")))
+
+
+def _resolve_column(col: pd.Series, level: str | None, vintage: int) -> tuple[list, dict, pd.Series]:
+    """The cells as text, text -> code (None where it does not resolve), and the codes aligned with the cells."""
+    texts = [_text(v) for v in col]
+    lookup = _resolve_all(list(dict.fromkeys(t for t in texts if t is not None)), level, vintage)
+    return texts, lookup, pd.Series([None if t is None else lookup[t] for t in texts], index=col.index, dtype=object)
+
+
+def _why(text: str, level: str | None, vintage: int) -> tuple[str, tuple]:
+    """Reason and suggestions for a value that does not resolve."""
+    from .names import resolve
+
+    if _key(text) in _TOTALS:
+        return "a total, not an area", ()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            resolve(text, level=level, vintage=vintage)
+    except AmbiguousAreaError as exc:
+        return "ambiguous (add the province to the name, e.g. '... (MP)', or pass level=)", exc.candidates
+    except UnknownAreaError as exc:
+        if "matches no area" in str(exc):
+            return "no such area" + (f" at level {level!r}" if level else ""), exc.suggestions
+        return str(exc), exc.suggestions
+    return "not resolved", ()
+
+
+def _former_names(texts: list[str], level: str | None, vintage: int) -> list[str]:
+    from .names import resolve
+
+    notes: list[str] = []
+    for text in texts:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            resolve(text, level=level, vintage=vintage)
+        for w in caught:
+            if issubclass(w.category, FormerNameWarning):
+                note = str(w.message).partition(": ")[2] or str(w.message)
+                if note not in notes:
+                    notes.append(note)
+    return notes
+
+
+def _area_column(df: pd.DataFrame, area: str | None, level: str | None, vintage: int, label: str) -> str:
+    columns = list(df.columns)
+    if area is not None:
+        if area in columns:
+            return area
+        folded = {str(c).strip().lower(): c for c in columns}
+        if str(area).strip().lower() in folded:
+            return folded[str(area).strip().lower()]
+        raise TableError(f"{label} has no column {area!r}; its columns are {', '.join(map(repr, columns))}.")
+    by_name = {re.sub(r"[\s\-]+", "_", str(c).strip().lower()): c for c in columns}
+    named = [by_name[n] for n in AREA_COLUMNS if n in by_name]
+    if len(named) == 1:
+        return named[0]
+    candidates = named or [c for c in columns if _is_text(df[c])]
+    resolved, share = {}, {}
+    for c in candidates:
+        texts, _, resolved[c] = _resolve_column(df[c], level, vintage)
+        share[c] = resolved[c].notna().sum() / max(sum(t is not None for t in texts), 1)
+    good = sorted((c for c in candidates if share[c] >= _MIN_RESOLVED), key=lambda c: -share[c] if not named else 0)
+    rates = ", ".join(f"{c!r} ({share[c]:.0%} resolved)" for c in candidates) or "none holds text"
+    if not good:
+        raise TableError(
+            f"{label}: no column names the areas. Columns that could: {rates}. "
+            f"Pass area='column name' (the columns are {', '.join(map(repr, columns))})."
+        )
+    first = resolved[good[0]].to_numpy()
+    for c in good[1:]:
+        other = resolved[c].to_numpy()
+        differ = np.flatnonzero([a is not None and b is not None and a != b for a, b in zip(first, other)])
+        if len(differ):
+            i = differ[0]
+            raise TableError(
+                f"{label}: columns {good[0]!r} and {c!r} both name areas but disagree (line {df.index[i]}: "
+                f"{df[good[0]].iloc[i]!r} is {first[i]}, {df[c].iloc[i]!r} is {other[i]}). "
+                f"Pass area={good[0]!r} or area={c!r}, or level=..."
+            )
+    return good[0]
+
+
+def _levels(codes: pd.Series, vintage: int) -> pd.Series:
+    from .areas import areas_table
+
+    t = areas_table(vintage=vintage)
+    order = {"district": 0, "municipality": 1, "province": 2}
+    first = t.assign(rank=t.level.map(order)).sort_values("rank").drop_duplicates("code")
+    return codes.map(dict(zip(first.code, first.level)))
+
+
+def _all_codes(level: str, vintage: int) -> list[str]:
+    from .areas import _code_sort_key, areas_table
+
+    if level == "ward":
+        from .names import _ward_codes
+
+        codes = pd.Series(sorted(_ward_codes(2021 if int(vintage) in (2020, 2021) else int(vintage))))
+    else:
+        codes = areas_table(level, vintage=vintage)["code"]
+    return list(codes.iloc[_code_sort_key(codes).argsort(kind="stable")])
+
+
+def _duplicates(codes: pd.Series) -> pd.DataFrame:
+    coded = codes.dropna()
+    dup = coded[coded.duplicated(keep=False)]
+    return _duplicates_frame([(code, list(dup.index[dup == code])) for code in pd.unique(dup)])
+
+
+# --------------------------------------------------------------------------- public
+
+
+def read_table(
+    source: "str | os.PathLike[str] | pd.DataFrame",
+    *,
+    area: str | None = None,
+    level: Literal["province", "district", "municipality", "ward"] | None = None,
+    vintage: int = settings.DEFAULT_VINTAGE,
+    sheet: str | int | None = None,
+    numeric: Sequence[str] | Mapping[str, str | None] | None = None,
+) -> tuple[pd.DataFrame, JoinReport]:
+    """Read a table of areas as planners keep them, resolve every area and read every number.
+
+    Parameters
+    ----------
+    source : path or pandas.DataFrame
+        A ``.csv``, ``.tsv`` or ``.txt`` file (delimiter detected; UTF-8,
+        else Windows-1252), an Excel ``.xlsx``/``.xlsm`` workbook (needs
+        ``pip install "ddmgeo[excel]"``), a legacy ``.xls`` (needs xlrd), or a
+        DataFrame. The header is the first non-blank row.
+    area : str, optional
+        The column naming the areas. By default a column called ``code``,
+        ``area``, ``district``, ``municipality``, ``name``, ``province``,
+        ``ward`` (... see :data:`AREA_COLUMNS`), else the text column whose
+        values resolve best (at least 80 %).
+    level : {"province", "district", "municipality", "ward"}, optional
+        Resolve names at this level only. When omitted, a ``level`` column
+        gives each row's level (a metro counts as a district unless most rows
+        are municipalities).
+    vintage : {2016, 2011, 2021}, default 2016
+        The demarcation whose codes are returned (see :func:`ddmgeo.resolve`).
+    sheet : str or int, optional
+        The workbook sheet, by name or 0-based position; the first by default.
+    numeric : list of str or dict, optional
+        The columns to read as numbers. By default every text column whose
+        filled cells mostly read as numbers. A dict maps a column to its
+        decimal separator (``","`` or ``"."``) when the cells leave it open.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        The original columns (numbers as numbers; percentages divided by 100),
+        then ``code`` (None where the area did not resolve) and, with
+        ``level=None``, ``level``. Indexed by line (a DataFrame keeps its
+        index). Blank rows are removed; every other row is kept. A column
+        already called ``code`` or ``level`` is renamed ``code_original`` /
+        ``level_original``.
+    report : JoinReport
+        Matched and unmatched rows (with reasons and closest matches), areas
+        given twice, areas with no row, blank rows, former names, encoding.
+
+    Raises
+    ------
+    TableError
+        The file's content is not what its extension says, no column names
+        the areas, or cells of a numeric column are not numbers or can be
+        read two ways (the message names the column, line and readings).
+    FileNotFoundError
+        There is no such file.
+    ImportError
+        An Excel file without openpyxl installed.
+
+    Examples
+    --------
+    >>> import ddmgeo, pandas as pd
+    >>> df = pd.DataFrame({"District": ["OR Tambo DM", "Waterberg", "Atlantis"],
+    ...                    "Budget": ["R 3,2 mil", "R1.5bn", "-"]})
+    >>> table, report = ddmgeo.read_table(df)
+    >>> table[["code", "Budget"]].values.tolist()
+    [['DC15', 3200000.0], ['DC36', 1500000000.0], [None, nan]]
+    >>> print(report.headline())
+    3 rows: 2 matched, 1 unmatched, 0 duplicates, 50 district areas with no row.
+    """
+    df, blank, encoding, notes, label = _load(source, sheet)
+    column = _area_column(df, area, level, vintage, label)
+    percent, more = _parse_numbers(df, column, numeric, label)
+    notes += more
+    if encoding == "cp1252":
+        notes.append("the file is not UTF-8: read as Windows-1252 (cp1252)")
+
+    texts, lookup, codes = _resolve_column(df[column], level, vintage)
+    for name in ("code", "level") if level is None else ("code",):
+        if name in df.columns:
+            df = df.rename(columns={name: f"{name}_original"})
+            notes.append(f"the table's own {name!r} column is kept as {name + '_original'!r}")
+    df["code"] = codes
+
+    report_level = level
+    if level is None:
+        levels = _levels(codes, vintage)
+        counts = levels.value_counts()
+        if len(counts):
+            report_level = counts.index[0]
+            if report_level == "municipality":
+                levels[codes.isin(settings.METRO_CODES)] = "municipality"
+            if len(counts) > 1:
+                notes.append(
+                    "rows name areas of several levels ("
+                    + ", ".join(f"{n} {lv}" for lv, n in counts.items())
+                    + f"); areas with no row are counted at the {report_level} level"
+                )
+        df["level"] = levels.astype(object).where(levels.notna(), None)
+
+    reasons = {t: _why(t, level, vintage) for t, c in lookup.items() if c is None}
+    unmatched = [
+        (line, value if t is not None else None, *(reasons[t] if t is not None else ("no area given", ())))
+        for line, value, t, c in zip(df.index, df[column], texts, codes)
+        if c is None
+    ]
+    resolved = [t for t, c in lookup.items() if c is not None]
+    former = _former_names(resolved, level, vintage) if level != "ward" else []
+    present = set(codes.dropna())
+    missing = [c for c in _all_codes(report_level, vintage) if c not in present] if report_level else []
+    report = JoinReport(
+        n_rows=len(df),
+        matched=int(codes.notna().sum()),
+        unmatched=_unmatched_frame(unmatched),
+        duplicates=_duplicates(codes),
+        missing_areas=missing,
+        blank_rows=blank,
+        former_names=former,
+        encoding=encoding,
+        percent_columns=percent,
+        notes=notes,
+        area_column=column,
+        level=report_level,
+    )
+    df.attrs["ddmgeo"] = {"area_column": column}
+    return df, report
+
+
+def join(
+    boundaries: "gpd.GeoDataFrame",
+    table: "str | os.PathLike[str] | pd.DataFrame | tuple[pd.DataFrame, JoinReport]",
+    *,
+    on: str = "code",
+    how: Literal["left", "inner"] = "left",
+    strict: bool = False,
+    level: Literal["province", "district", "municipality", "ward"] | None = None,
+    vintage: int | None = None,
+) -> tuple["gpd.GeoDataFrame", JoinReport]:
+    """Put a user table on boundaries by area code, and report what matched.
+
+    Parameters
+    ----------
+    boundaries : geopandas.GeoDataFrame
+        For example ``ddmgeo.boundaries("district")``.
+    table : path, pandas.DataFrame or (DataFrame, JoinReport)
+        A file or a DataFrame without an ``on`` column is read with
+        :func:`read_table` first (names resolved, numbers read); a DataFrame
+        with an ``on`` column is joined on those codes as they are; the pair
+        :func:`read_table` returns is joined with its report carried over.
+    on : str, default "code"
+        The code column of ``boundaries`` (and of ``table``, when it has one).
+    how : {"left", "inner"}, default "left"
+        ``left`` keeps every boundary row (NaN where the table has no row);
+        ``inner`` keeps only those with a row. Table rows are never dropped
+        without being reported.
+    strict : bool, default False
+        Raise :class:`~ddmgeo.errors.UnmatchedRowsError` when a table row does
+        not match or a boundary row gets no data.
+    level, vintage : optional
+        How to resolve names; by default the boundaries' own level and vintage
+        (``boundaries.attrs["ddmgeo"]``), else any level and 2016.
+
+    Returns
+    -------
+    joined : geopandas.GeoDataFrame
+        The boundaries' rows, order, index, CRS and columns, then the table's
+        columns (a name the boundaries already use gets the suffix ``_table``).
+    report : JoinReport
+        Unmatched rows include table rows whose code is not in ``boundaries``;
+        ``missing_areas`` lists the boundary codes without data.
+
+    Raises
+    ------
+    TableError
+        The table gives an area more than once (the join would duplicate
+        boundary rows: aggregate first), or a reading error (see :func:`read_table`).
+    UnmatchedRowsError
+        With ``strict=True``, any unmatched row or boundary row without data.
+
+    Examples
+    --------
+    >>> import ddmgeo
+    >>> gdf, report = ddmgeo.join(ddmgeo.districts(), "budgets.xlsx")   # doctest: +SKIP
+    >>> print(report)                                                   # doctest: +SKIP
+    44 rows: 43 matched, 1 unmatched, 0 duplicates, 9 district areas with no row.
+    Unmatched: line 12 'Atlantis': no such area at level 'district'
+    No row: DC1, DC2, ...
+    """
+    if how not in ("left", "inner"):
+        raise ValueError(f"how must be 'left' or 'inner', not {how!r}: a join never adds rows without a boundary.")
+    if on not in boundaries.columns:
+        raise TableError(f"The boundaries have no {on!r} column (they have {list(boundaries.columns)}); pass on=...")
+    meta = boundaries.attrs.get("ddmgeo", {}) if isinstance(boundaries.attrs.get("ddmgeo"), dict) else {}
+    level = level or meta.get("level")
+    vintage = vintage if vintage is not None else meta.get("vintage", settings.DEFAULT_VINTAGE)
+
+    report: JoinReport | None = None
+    if isinstance(table, tuple) and len(table) == 2 and isinstance(table[1], JoinReport):
+        table, report = table
+    elif not (isinstance(table, pd.DataFrame) and on in table.columns):
+        table, report = read_table(table, level=level, vintage=vintage)
+    key = on if on in table.columns else "code"
+    if key not in table.columns:
+        raise TableError(f"The table has no {on!r} column to join on; its columns are {list(table.columns)}.")
+    area_column = table.attrs.get("ddmgeo", {}).get("area_column") if report is None else report.area_column
+
+    codes = table[key].astype(object).where(table[key].notna(), None)
+    inside = codes.isin(set(boundaries[on]))
+    unmatched = [] if report is None else list(report.unmatched.itertuples(index=False, name=None))
+    values = table[area_column] if area_column in table.columns else codes
+    for line, code, value, known in zip(codes.index, codes, values, inside):
+        if code is None and report is None:
+            text = _text(value) if area_column in table.columns else None
+            unmatched.append((line, value, *(_why(text, level, vintage) if text else ("no code", ()))))
+        elif code is not None and not known:
+            unmatched.append((line, value, f"{code} is not in the boundaries", ()))
+    position = {line: i for i, line in enumerate(table.index)}
+    unmatched.sort(key=lambda row: position.get(row[0], len(position)))
+    present = set(codes[inside])
+    base = report or JoinReport()
+    joined_report = JoinReport(
+        n_rows=len(table),
+        matched=int(inside.sum()),
+        unmatched=_unmatched_frame(unmatched),
+        duplicates=_duplicates(codes),
+        missing_areas=[c for c in boundaries[on] if c not in present],
+        blank_rows=list(base.blank_rows),
+        former_names=list(base.former_names),
+        encoding=base.encoding,
+        percent_columns=list(base.percent_columns),
+        notes=list(base.notes),
+        area_column=area_column,
+        level=level or base.level,
+    )
+    if not joined_report.duplicates.empty:
+        dups = "; ".join(f"{r.code} on lines {_and(r.lines)}" for r in joined_report.duplicates.itertuples(index=False))
+        raise TableError(
+            f"The table gives some areas more than once ({dups}): joining would duplicate those boundary rows. "
+            f"Aggregate the table first (e.g. table.groupby('{key}', as_index=False).sum(numeric_only=True)) "
+            "or remove the extra rows.",
+            report=joined_report,
+        )
+    if strict and (not joined_report.unmatched.empty or joined_report.missing_areas):
+        message = f"strict join: not every row matched.\n{joined_report.summary()}"
+        raise UnmatchedRowsError(message, report=joined_report)
+
+    right = table.loc[inside.values].set_index(key)
+    right.index.name = on
+    right = right.rename(columns={c: f"{c}_table" for c in right.columns if c in boundaries.columns})
+    out = boundaries.join(right, on=on, how=how)
+    out.attrs = dict(boundaries.attrs)
+    return out, joined_report
