@@ -35,6 +35,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "areas": ("ddmgeo.areas", None),
     "indicators": ("ddmgeo.indicators", None),
     "maps": ("ddmgeo.maps", None),
+    "profiles": ("ddmgeo.profiles", None),
+    "profile": ("ddmgeo.profiles", "profile"),
     "names": ("ddmgeo.names", None),
     "tables": ("ddmgeo.tables", None),
     "datasets": ("ddmgeo.datasets", None),
@@ -45,7 +47,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import areas, datasets, errors, indicators, maps, names, settings, tables
+    from . import areas, datasets, errors, indicators, maps, names, profiles, settings
+    from .profiles import profile, tables
     from .areas import areas_table, boundaries, districts
     from .names import lineage, resolve
     from .tables import JoinReport, join, read_table

@@ -103,6 +103,44 @@ def boundaries(
     _write(gdf, out)
 
 
+@app.command()
+def profile(
+    area: Optional[str] = typer.Argument(None, help="A district space: code, name or former name (e.g. Waterberg, DC36, Eden)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output file (one profile) or folder (--all)."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="html, pdf or md (default: from the --out suffix, else html)."),
+    all_: bool = typer.Option(False, "--all", help="Build all 52 profiles into the --out folder, with an index.html."),
+    vintage: int = typer.Option(2016, help="Boundary vintage."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for --all."),
+) -> None:
+    """Build a district diagnostic profile (HTML, PDF or Markdown), or all 52 with --all."""
+    import warnings
+
+    from . import profiles
+
+    if all_ == (area is not None):
+        raise typer.BadParameter("give one AREA or --all (not both)")
+    kind = fmt or {".pdf": "pdf", ".md": "md", ".html": "html", ".htm": "html"}.get(out.suffix.lower(), "html")
+    if kind not in ("html", "pdf", "md"):
+        raise typer.BadParameter(f"unknown format {kind!r}: use html, pdf or md", param_hint="--format")
+    if all_:
+        result = profiles.build_all(out, fmt=kind, vintage=vintage, jobs=jobs)
+        failed = result[result.status != "ok"]
+        typer.echo(f"built {len(result) - len(failed)} of {len(result)} profiles in {out} (index: {out / 'index.html'})")
+        if len(failed):
+            for r in failed.itertuples():
+                typer.secho(f"FAILED {r.code} {r.name}: {r.error}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=1)
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p = profiles.profile(area, vintage=vintage)
+            {"html": p.to_html, "pdf": p.to_pdf, "md": p.to_markdown}[kind](out)
+    except DDMGeoError as exc:
+        _fail(exc)
+    typer.echo(f"wrote {out} ({p.name}, {p.code})")
+
+
 @app.command("map")
 def map_(
     indicator: str = typer.Argument(..., help="A catalogue indicator id (see ddmgeo.indicators.catalogue())."),

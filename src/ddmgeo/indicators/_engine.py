@@ -97,7 +97,7 @@ def choose(indicator: str, year: int | None, level: str) -> Definition:
     if not usable:
         levels = sorted({lv for d in defs for lv in d.levels})
         raise DataNotAvailableError(f"Indicator {indicator!r} is not available at level {level!r}; it exists for: {', '.join(levels)}.")
-    if year is None:
+    if year is None or any(d.dataset == AREA_DATASET for d in usable):  # areas do not change with the year asked
         return max(usable, key=lambda d: (d.default_year or max(d.years) if d.years else 0))
     for d in usable:
         if year in d.years:
@@ -256,7 +256,7 @@ def _compute(indicator: str, level: str, year: int | None, vintage: int) -> Resu
     vintage = _normalise_vintage(vintage)
     d = choose(indicator, year, level)
     if d.kind == "count":
-        y = year if year is not None else (d.default_year or max(d.years))
+        y = year if (year is not None and d.dataset != AREA_DATASET) else (d.default_year or max(d.years))
         values, notes = count_values(d, level, y, vintage)
         frame = pd.DataFrame({"value": values})
         frame["numerator"] = np.nan

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 #: projected CRS in which maps are drawn (South African Albers, true to area and shape inside the country)
 MAP_CRS = settings.DISTANCE_CRS
 
-#: default simplification tolerance (metres) per level, for national and provincial maps
-TOLERANCE_M = {"province": 5000.0, "district": 3000.0, "municipality": 2000.0, "ward": 300.0}
+#: default simplification tolerance (metres) per level, for national and provincial maps (a pixel of a
+#: 200 dpi slide map of the country is about 600 m; zoomed maps such as district_map use the full geometry)
+TOLERANCE_M = {"province": 5000.0, "district": 3000.0, "municipality": 2000.0, "ward": 1000.0}
 
 
 def cartographic(level: str = "district", *, vintage: int = settings.DEFAULT_VINTAGE, tolerance: float | None = None) -> "gpd.GeoDataFrame":

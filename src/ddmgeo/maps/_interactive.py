@@ -98,6 +98,8 @@ def interactive(
     import folium
 
     js, css = _inline_assets()
+    if tolerance is None and level == "ward":
+        tolerance = 200.0  # users zoom into interactive maps: keep ward outlines close to the source
     if column is None:
         from ._cartographic import cartographic
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from .. import __version__, settings
+from .._format import NO_DATA_LABEL, format_value
 from ..errors import DataNotAvailableError
 from . import _draw
 from ._cartographic import MAP_CRS, projected
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 _PLURAL = {"district": "District spaces", "municipality": "Municipalities", "province": "Provinces", "ward": "Wards"}
 SIZES = {"slide": (13.333, 7.5), "a4": (11.69, 8.27), "a4-portrait": (8.27, 11.69)}
 NO_DATA = dict(facecolor="#f4f4f4", edgecolor="#9a9a9a", hatch="////", linewidth=0.3)
-NO_DATA_LABEL = "No data"
 INK = "#222222"
 # 3 x 3 bivariate palette (Joshua Stevens' purple-blue); rows: y class low->high, columns: x class low->high
 BIVARIATE = (("#e8e8e8", "#ace4e4", "#5ac8c8"), ("#dfb0d6", "#a5add3", "#5698b9"), ("#be64ac", "#8c62aa", "#3b4994"))
@@ -86,34 +86,12 @@ def _prepare(data, column: str, level: str, vintage: int, tolerance: float | Non
         unknown = sorted(set(values["code"]) - set(base["code"]))
         if unknown:
             warnings.warn(f"{len(unknown)} code(s) of the table are not {level} areas of the {vintage} boundaries and are not drawn: {unknown[:10]}", stacklevel=4)
-        frame = base.merge(values, on="code", how="left")
+        frame = base.drop(columns=[column], errors="ignore").merge(values, on="code", how="left")
     frame[column] = pd.to_numeric(frame[column], errors="coerce")
     return _Layer(frame, column, label, unit, higher, year, source)
 
 
 # ----------------------------------------------------------------------------- formatting
-
-
-def format_value(v: float, unit: str) -> str:
-    """A value as people read it: shares as percentages, large counts with thin-space thousands."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return NO_DATA_LABEL
-    if unit == "proportion":
-        return f"{100 * v:.1f} %"
-    if unit in ("rand",):
-        return _big(v, prefix="R ")
-    if abs(v) >= 1000:
-        return _big(v)
-    if abs(v) >= 100 or float(v).is_integer():
-        return f"{v:,.0f}"
-    return f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
-
-
-def _big(v: float, prefix: str = "") -> str:
-    for div, suffix in ((1e9, " bn"), (1e6, " m")):
-        if abs(v) >= div:
-            return f"{prefix}{v / div:.1f}{suffix}"
-    return prefix + f"{v:,.0f}".replace(",", "\u202f")
 
 
 def _cmap_for(higher_is: str, cmap: str | None):
