@@ -167,8 +167,81 @@ def test_network_failure_is_data_not_available(isolated_cache, monkeypatch):
         raise requests.exceptions.ConnectionError("Name or service not known")
 
     monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    monkeypatch.setattr("time.sleep", lambda s: None)
     with pytest.raises(DataNotAvailableError, match="download failed.*ConnectionError"):
         datasets.fetch(SMALL)
+
+
+def test_dropped_connections_are_retried(isolated_cache, monkeypatch, shared_data):
+    import pooch
+    import requests
+
+    monkeypatch.delenv("DDMGEO_OFFLINE", raising=False)
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    ds = _registry.get(SMALL)
+    calls = []
+
+    def flaky(url, known_hash, fname, path, progressbar):
+        calls.append(url)
+        if len(calls) < 3:
+            raise requests.exceptions.ConnectionError("connection reset by peer")
+        out = Path(path) / fname
+        out.write_bytes((shared_data / ds.path).read_bytes())
+        return str(out)
+
+    monkeypatch.setattr(pooch, "retrieve", flaky)
+    assert datasets.fetch(SMALL).read_bytes() == b"UTF-8" and len(calls) == 3
+
+
+def test_offline_never_touches_the_network(isolated_cache, monkeypatch):
+    import pooch
+
+    monkeypatch.setenv("DDMGEO_OFFLINE", "1")
+
+    def boom(*a, **k):
+        raise AssertionError("network used while DDMGEO_OFFLINE=1")
+
+    monkeypatch.setattr(pooch, "retrieve", boom)
+    with pytest.raises(DataNotAvailableError, match="DDMGEO_OFFLINE"):
+        datasets.fetch(SMALL)
+
+
+def test_read_only_data_dir_works(tmp_path, monkeypatch, isolated_cache, shared_data):
+    import stat
+
+    root = tmp_path / "data"
+    for name in ("mdb2016_district_attributes", "mdb2016_district_attributes_cpg"):
+        rel = _registry.get(name).path
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes((shared_data / rel).read_bytes())
+    before = sorted((str(p), p.stat().st_mtime_ns) for p in root.rglob("*"))
+    for p in sorted(root.rglob("*"), reverse=True):
+        p.chmod(stat.S_IREAD | (stat.S_IEXEC if p.is_dir() else 0))
+    root.chmod(stat.S_IREAD | stat.S_IEXEC)
+    monkeypatch.setenv("DDMGEO_DATA_DIR", str(root))
+    try:
+        got = datasets.fetch("mdb2016_district_attributes")
+        assert got.parent.is_relative_to(root) and got.read_bytes()[:1]
+        # nothing was written into the data folder (root can write anyway, so check it did not)
+        assert sorted((str(p), p.stat().st_mtime_ns) for p in root.rglob("*")) == before
+    finally:
+        for p in [root, *root.rglob("*")]:
+            p.chmod(stat.S_IRWXU)
+
+
+def test_two_processes_fetching_at_once(isolated_cache, tmp_path, shared_data):
+    """Two processes building the same cached layer at once both succeed (atomic renames)."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import warnings; warnings.simplefilter('ignore'); import ddmgeo; print(len(ddmgeo.boundaries('municipality')))"
+    env = dict(os.environ, DDMGEO_CACHE_DIR=str(isolated_cache), DDMGEO_DATA_DIR=str(shared_data))
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert [o[0].strip() for o in outs] == ["213", "213"]
+    assert not list(isolated_cache.rglob("*.tmp"))
 
 
 def test_git_blob_pinned_download_is_verified(isolated_cache, monkeypatch):

@@ -35,7 +35,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "areas": ("ddmgeo.areas", None),
     "indicators": ("ddmgeo.indicators", None),
     "maps": ("ddmgeo.maps", None),
+    "monitoring": ("ddmgeo.monitoring", None),
     "profiles": ("ddmgeo.profiles", None),
+    "budget": ("ddmgeo.budget", None),
     "profile": ("ddmgeo.profiles", "profile"),
     "names": ("ddmgeo.names", None),
     "tables": ("ddmgeo.tables", None),
@@ -47,8 +49,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import areas, datasets, errors, indicators, maps, names, profiles, settings
-    from .profiles import profile, tables
+    from . import areas, budget, datasets, errors, indicators, maps, names, profiles, settings
+    from . import tables
+    from .profiles import profile
     from .areas import areas_table, boundaries, districts
     from .names import lineage, resolve
     from .tables import JoinReport, join, read_table

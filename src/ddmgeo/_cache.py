@@ -34,13 +34,12 @@ def cache_path(key: str) -> Path:
 def _read(path: Path) -> "gpd.GeoDataFrame | None":
     import geopandas as gpd
 
-    if not path.is_file():
+    meta = path.with_suffix(".json")
+    if not (path.is_file() and meta.is_file()):  # the sidecar is written first: no sidecar, no valid layer
         return None
     try:
         gdf = gpd.read_parquet(path)
-        meta = path.with_suffix(".json")
-        if meta.is_file():
-            gdf.attrs.update(json.loads(meta.read_text(encoding="utf-8")))
+        gdf.attrs.update(json.loads(meta.read_text(encoding="utf-8")))
         return gdf
     except Exception as exc:  # a truncated or foreign file: rebuild it
         log.warning("unreadable layer cache %s (%s): rebuilding it", path, exc)
@@ -50,13 +49,24 @@ def _read(path: Path) -> "gpd.GeoDataFrame | None":
 def _write(path: Path, gdf: "gpd.GeoDataFrame") -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        os.close(fd)
-        gdf.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-        path.with_suffix(".json").write_text(json.dumps(gdf.attrs, default=str), encoding="utf-8")
+        # both files are written to temporary names and renamed into place (atomic): a reader, or another
+        # process building the same layer, never sees half a file
+        atomic_write(path.with_suffix(".json"), lambda tmp: Path(tmp).write_text(json.dumps(gdf.attrs, default=str), encoding="utf-8"))
+        atomic_write(path, lambda tmp: gdf.to_parquet(tmp, index=False))
     except OSError as exc:  # read-only cache: work without it
         log.info("could not write layer cache %s: %s", path, exc)
+
+
+def atomic_write(path: Path, write: Callable[[str], object]) -> None:
+    """Write through a temporary file in the same folder, then rename it over *path*."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def cached_layer(key: str, build: Callable[[], "gpd.GeoDataFrame"]) -> "gpd.GeoDataFrame":

@@ -32,6 +32,28 @@ app = typer.Typer(
 data_app = typer.Typer(help="List, fetch and verify the registered datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
+_DEBUG = {"on": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"ddmgeo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an unexpected error."),
+) -> None:
+    """ddmgeo: boundaries, indicators, profiles, maps and budgets for the DDM's 52 district spaces.
+
+    Example: ddm profile Waterberg --out waterberg.html
+    """
+    _DEBUG["on"] = debug
+
 
 def _fail(exc: Exception) -> None:
     typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
@@ -104,6 +126,49 @@ def boundaries(
 
 
 @app.command()
+def indicators(
+    ids: List[str] = typer.Argument(None, help="Indicator ids; none to list the catalogue."),
+    level: str = typer.Option("district", help="country, province, district or municipality."),
+    year: Optional[int] = typer.Option(None, help="Reference year (default: each indicator's latest)."),
+    vintage: int = typer.Option(2016, help="Boundary vintage."),
+    theme: Optional[str] = typer.Option(None, help="With no ids: list one theme only."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the values (.csv, .xlsx, .parquet)."),
+) -> None:
+    """List the indicator catalogue, or get indicator values for every area of a level.
+
+    Example: ddm indicators unemployment_rate piped_water_share --level municipality --out values.csv
+    """
+    from . import indicators as ind
+
+    try:
+        if not ids:
+            cat = ind.catalogue(theme=theme)
+            _print_table(cat, columns=["id", "theme", "kind", "unit", "year", "label"])
+            typer.echo(f"\n{len(cat)} indicators.")
+            return
+        table = ind.get(ids, level=level, year=year, vintage=vintage)
+    except (DDMGeoError, ValueError) as exc:
+        _fail(exc)
+    if out is None:
+        _print_table(table)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        suffix = out.suffix.lower()
+        if suffix == ".xlsx":
+            table.to_excel(out, index=False)
+        elif suffix == ".parquet":
+            table.to_parquet(out, index=False)
+        elif suffix == ".csv":
+            table.to_csv(out, index=False)
+        else:
+            raise typer.BadParameter(f"cannot write {out.name}: use .csv, .xlsx or .parquet", param_hint="--out")
+        typer.echo(f"wrote {len(table)} rows x {len(ids)} indicators to {out}")
+    meta = table.attrs["ddmgeo"]["indicators"]
+    for i, m in meta.items():
+        typer.echo(f"{i}: {m['label']} ({m['year']}, {m['source']}){'; ' + m['notes'] if m['notes'] else ''}")
+
+
+@app.command()
 def profile(
     area: Optional[str] = typer.Argument(None, help="A district space: code, name or former name (e.g. Waterberg, DC36, Eden)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output file (one profile) or folder (--all)."),
@@ -139,6 +204,58 @@ def profile(
     except DDMGeoError as exc:
         _fail(exc)
     typer.echo(f"wrote {out} ({p.name}, {p.code})")
+
+
+@app.command()
+def spatialise(
+    file: Path = typer.Argument(..., help="Project or budget table: .csv, .xlsx, .gpkg or .geojson."),
+    amount: str = typer.Option(..., help="Column of amounts in rand."),
+    out: Path = typer.Option(..., "--out", "-o", help="Per-area totals (.csv or .xlsx)."),
+    level: str = typer.Option("district", help="district, municipality or province."),
+    split: str = typer.Option("population", help="population, equal, area, or a column of per-row shares."),
+    location: Optional[List[str]] = typer.Option(None, help="Location column(s), in order (default: found by name)."),
+    id: Optional[str] = typer.Option(None, "--id", help="Project id column (duplicates are reported)."),
+    by: Optional[List[str]] = typer.Option(None, help="Category column(s) to split totals by."),
+    fix_swapped: bool = typer.Option(False, help="Use points whose lon/lat are evidently swapped."),
+    allow_suffixes: bool = typer.Option(False, help="Read scale words in amounts (1.2m, R 3 bn)."),
+    map_: Optional[Path] = typer.Option(None, "--map", help="Also write a spend-per-capita map (.png/.svg/.pdf)."),
+    unallocated: Optional[Path] = typer.Option(None, help="Write the rows that could not be placed (.csv)."),
+    allocations: Optional[Path] = typer.Option(None, help="Write the audit trail: one row per (project, area) (.csv)."),
+    allow_unallocated: bool = typer.Option(False, help="Exit 0 even when some rows could not be placed."),
+) -> None:
+    """Place a project or budget table in the district spaces, exactly to the cent."""
+    import warnings
+
+    from . import budget
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = budget.spatialise(
+                file, amount=amount, level=level, split=split, location=location or None, id=id, by=by or None,
+                fix_swapped=fix_swapped, allow_suffixes=allow_suffixes,
+            )
+    except (DDMGeoError, FileNotFoundError) as exc:
+        _fail(exc)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame = result.by_area
+    if out.suffix.lower() == ".xlsx":
+        frame.to_excel(out, index=False)
+    else:
+        frame.to_csv(out, index=False)
+    if unallocated is not None:
+        result.unallocated.to_csv(unallocated, index=False)
+    if allocations is not None:
+        result.allocations.to_csv(allocations, index=False)
+    if map_ is not None:
+        from . import maps
+
+        maps.save(result.map_per_capita(), map_)
+    typer.echo(result.summary())
+    typer.echo(f"wrote {out}")
+    if len(result.unallocated) and not allow_unallocated:
+        typer.secho(f"{len(result.unallocated)} row(s) could not be placed (see --unallocated); pass --allow-unallocated to accept.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
 
 
 @app.command("map")
@@ -274,11 +391,18 @@ def data_verify() -> None:
 
 
 def main() -> None:
-    """Entry point of the ``ddm`` console script."""
+    """Entry point of the ``ddm`` console script: one clear line for an error, a traceback only with --debug."""
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # an unexpected error: say it in one line
+        if _DEBUG["on"] or "--debug" in sys.argv:
+            raise
+        typer.secho(f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", fg=typer.colors.RED, err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -154,15 +154,7 @@ def _download(ds: _registry.Dataset) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     known = f"sha256:{ds.sha256}" if ds.sha256 else None
     try:
-        got = Path(
-            pooch.retrieve(
-                ds.url,
-                known_hash=known,
-                fname=target.name,
-                path=target.parent,
-                progressbar=False,
-            )
-        )
+        got = _retrieve(pooch, requests, ds.url, known, target)
     except ValueError as exc:  # pooch: hash mismatch; the bad download is already removed
         raise DataIntegrityError(
             f"Download of {ds.name!r} from {ds.url} does not match the registered sha256 ({exc}); "
@@ -176,6 +168,28 @@ def _download(ds: _registry.Dataset) -> Path:
         got.unlink(missing_ok=True)
         raise DataIntegrityError(f"Download of {ds.name!r} from {ds.url} failed verification ({problem}); it was discarded.")
     return got
+
+
+_ATTEMPTS = 3
+
+
+def _retrieve(pooch, requests, url: str, known: str | None, target: Path) -> Path:
+    """pooch.retrieve with retries on dropped connections (not on a checksum mismatch).
+
+    pooch downloads to a temporary file in the target folder and renames it when complete and verified,
+    so an interrupted download leaves nothing that is used later.
+    """
+    import time
+
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return Path(pooch.retrieve(url, known_hash=known, fname=target.name, path=target.parent, progressbar=False))
+        except requests.exceptions.RequestException:
+            if attempt == _ATTEMPTS:
+                raise
+            log.warning("download of %s failed (attempt %d of %d); retrying", url, attempt, _ATTEMPTS)
+            time.sleep(2 ** (attempt - 1))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def fetch(name: str, *, path: str | os.PathLike | None = None, to: str | os.PathLike | None = None) -> Path:

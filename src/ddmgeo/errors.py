@@ -26,6 +26,7 @@ __all__ = [
     "UnmatchedRowsError",
     "AggregationError",
     "VintageError",
+    "NotComparableError",
 ]
 
 
@@ -109,6 +110,21 @@ class CRSError(DDMGeoError, ValueError):
 
 class VintageError(DDMGeoError, ValueError):
     """A boundary vintage or level that ddmgeo does not know, or codes of the wrong vintage."""
+
+
+class NotComparableError(DDMGeoError, ValueError):
+    """An indicator cannot be compared between two years (definition changed, or not collected in one of them).
+
+    The message gives the reason from ``data/indicators/comparability.csv`` or the years the indicator has.
+    ``indicator``, ``start``, ``end`` and ``reason`` say which comparison was refused.
+    """
+
+    def __init__(self, message: str, *, indicator: str | None = None, start: int | None = None, end: int | None = None, reason: str = ""):
+        super().__init__(message)
+        self.indicator = indicator
+        self.start = start
+        self.end = end
+        self.reason = reason
 
 
 class DDMGeoWarning(UserWarning):

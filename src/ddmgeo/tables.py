@@ -36,6 +36,7 @@ import pandas as pd
 
 from . import settings
 from ._normalise import key as _key
+from ._numbers import NA, NotANumber, parse_number
 from .errors import AmbiguousAreaError, FormerNameWarning, TableError, UnknownAreaError, UnmatchedRowsError
 
 if TYPE_CHECKING:
@@ -53,20 +54,7 @@ AREA_COLUMNS = (
 _MIN_RESOLVED = 0.8  # share of a column's values that must resolve for it to be taken as the area column
 _TEXT = (".csv", ".tsv", ".txt")
 _EXCEL = (".xlsx", ".xlsm", ".xls")
-# cells that mean "no value" in a numeric column (compared in lower case): missing, never 0
-_NA = frozenset({"", "-", "--", "\u2013", "\u2014", "\u2026", "...", ".."}) | frozenset(
-    {"n/a", "na", "n.a.", "n.a", "#n/a", "nan", "null", "none"}
-)
 _TOTALS = frozenset({"total", "totals", "grandtotal", "subtotal", "southafrica", "rsa", "sa", "national"})
-_NUMBER = re.compile(
-    r"""^(?P<minus>[-\u2212\u2013])?\s*(?:ZAR|R)?\s*(?P<minus2>[-\u2212\u2013])?\s*
-    (?P<body>\d(?:[\d\s.,'\u2019]*\d)?)\s*
-    (?:(?P<unit>%|k|thousand|m|mn|mil|mill|million|b|bn|billion)\.?)?$""",
-    re.IGNORECASE | re.VERBOSE,
-)
-_SCALE = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "mil": 6, "mill": 6, "million": 6, "b": 9, "bn": 9, "billion": 9}
-
-
 # --------------------------------------------------------------------------- report
 
 
@@ -207,10 +195,6 @@ class JoinReport:
 # --------------------------------------------------------------------------- numbers
 
 
-class _NotANumber(ValueError):
-    pass
-
-
 def _blank(value: object) -> bool:
     if value is None:
         return True
@@ -220,57 +204,6 @@ def _blank(value: object) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
-
-
-def _read_digits(body: str, decimal: str | None) -> tuple[Decimal, str | None]:
-    """The value of a digit string with separators, and how a comma in it was read."""
-    b = re.sub(r"[\s'\u2019]", "_", body)
-    commas, dots = b.count(","), b.count(".")
-    reading = None
-    if decimal is None:
-        if commas and dots:
-            decimal = "," if b.rfind(",") > b.rfind(".") else "."
-            reading = "decimal" if decimal == "," else "thousands"
-        elif commas == 1:
-            whole, frac = b.split(",")
-            if "_" not in whole and len(frac) == 3 and len(whole) <= 3 and whole != "0":
-                decimal, reading = ".", "thousands?"  # "1,234": 1234, unless the column uses decimal commas
-            else:
-                decimal, reading = ",", "decimal"
-        elif commas > 1:
-            decimal, reading = ".", "thousands"
-        else:
-            decimal = "," if dots > 1 else "."
-            if dots == 1 and re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", b):
-                reading = "point?"  # "1.234": 1.234, unless the column uses decimal commas
-    group = "." if decimal == "," else ","
-    whole, _, frac = b.partition(decimal)
-    if frac and not frac.isdigit():
-        raise _NotANumber(body)
-    separators = set(re.sub(r"\d", "", whole))
-    grouped = re.fullmatch(r"\d{1,3}(?:[_.,]\d{3})+", whole)
-    if separators and (len(separators) > 1 or not separators <= {group, "_"} or not grouped):
-        raise _NotANumber(body)
-    return Decimal(re.sub(r"\D", "", whole) + "." + (frac or "0")), reading
-
-
-def _parse_number(text: str, decimal: str | None = None) -> tuple[Decimal | None, str | None, bool]:
-    """(value or None for a missing-value mark, how a comma was read, whether it was a percentage)."""
-    s = text.strip()
-    if s.lower() in _NA:
-        return None, None, False
-    negative = s.startswith("(") and s.endswith(")")
-    if negative:
-        s = s[1:-1].strip()
-    m = _NUMBER.match(s)
-    if not m or (negative and (m["minus"] or m["minus2"])) or (m["minus"] and m["minus2"]):
-        raise _NotANumber(text)
-    value, reading = _read_digits(m["body"], decimal)
-    unit = (m["unit"] or "").lower()
-    value = value.scaleb(-2 if unit == "%" else _SCALE.get(unit, 0))
-    if negative or m["minus"] or m["minus2"]:
-        value = -value
-    return value, reading, unit == "%"
 
 
 def _is_number(value: object) -> bool:
@@ -291,15 +224,15 @@ def _numeric_share(col: pd.Series) -> tuple[float, str | None]:
         if not isinstance(v, str):
             filled += not _blank(v)
             continue
-        if v.strip().lower() in _NA:
+        if v.strip().lower() in NA:
             continue
         if re.fullmatch(r"0\d+", v.strip()):
             return 0.0, v
         filled += 1
         try:
-            _parse_number(v)
+            parse_number(v)
             numbers += 1
-        except _NotANumber:
+        except NotANumber:
             pass
     return (numbers / filled if filled else 0.0), None
 
@@ -324,8 +257,8 @@ def _number_column(name: str, col: pd.Series, decimal: str | None) -> tuple[pd.S
             bad.append((line, v))
         else:
             try:
-                d, reading, pct = _parse_number(v, decimal)
-            except _NotANumber:
+                d, reading, pct = parse_number(v, decimal)
+            except NotANumber:
                 values.append(None)
                 bad.append((line, v))
                 continue
@@ -353,12 +286,12 @@ def _number_column(name: str, col: pd.Series, decimal: str | None) -> tuple[pd.S
         for line, t, d in readings.get("thousands?", []):
             problems.append(
                 f"column {name!r}, line {line}: {t!r} reads as {_fmt(d)} with a thousands comma but as "
-                f"{_fmt(_parse_number(t, ',')[0])} with a decimal comma, which line {l1} ({t1!r}) uses"
+                f"{_fmt(parse_number(t, ',')[0])} with a decimal comma, which line {l1} ({t1!r}) uses"
             )
         for line, t, d in readings.get("point?", []):
             problems.append(
                 f"column {name!r}, line {line}: {t!r} reads as {_fmt(d)} with a decimal point but as "
-                f"{_fmt(_parse_number(t, ',')[0])} with a thousands point, as in a column with decimal commas "
+                f"{_fmt(parse_number(t, ',')[0])} with a thousands point, as in a column with decimal commas "
                 f"like line {l1} ({t1!r})"
             )
         fixes.append(

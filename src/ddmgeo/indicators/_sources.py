@@ -161,11 +161,11 @@ def facts(dataset: str) -> "pd.DataFrame":
         if frame is None:
             frame = _build(dataset)
             try:
+                from .._cache import atomic_write
+
                 path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp")
-                frame.to_parquet(tmp, index=False)
-                tmp.replace(path)
-            except OSError:
+                atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+            except OSError:  # a read-only cache: work without it
                 pass
         _FACTS[dataset] = frame
     return _FACTS[dataset]

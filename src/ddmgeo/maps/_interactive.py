@@ -122,8 +122,10 @@ def interactive(
         label, unit, source = layer.label, layer.unit, _source_text(layer.source)
         if layer.year:
             label = f"{label}, {layer.year}"
+    if column is not None:
+        frame["_source"] = f"{source} ({layer.year})" if layer.year and source else (source or "")
     # escape every text property: folium renders tooltip fields as HTML
-    props = [c for c in ("name", "code", "_value") if c in frame.columns]
+    props = [c for c in ("name", "code", "_value", "_source") if c in frame.columns and (c != "_source" or frame[c].astype(bool).any())]
     show = frame[props + ["_fill", "geometry"]].copy()
     for c in props:
         show[c] = show[c].map(lambda v: html.escape(str(v)) if v is not None else "")
@@ -133,7 +135,7 @@ def interactive(
     m.default_css = [("leaflet_css", css)]
     if tiles:
         folium.TileLayer(tiles, name="Background", control=True).add_to(m)
-    aliases = {"name": "Area", "code": "Code", "_value": html.escape(label)}
+    aliases = {"name": "Area", "code": "Code", "_value": html.escape(label), "_source": "Source"}
     folium.GeoJson(
         show,
         name=html.escape(label),

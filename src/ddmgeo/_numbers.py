@@ -1,0 +1,87 @@
+"""Numbers written as text, read exactly (Decimal): "1 234 567", "1,234,567.50", "R 3,2 mil", "12.5%", "(1 234)".
+
+Used by :func:`ddmgeo.read_table` for user spreadsheets and by :mod:`ddmgeo.budget` for amounts in rand,
+which must be exact to the cent (hence Decimal, never float).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+# cells that mean "no value" in a numeric column (compared in lower case): missing, never 0
+NA = frozenset({"", "-", "--", "\u2013", "\u2014", "\u2026", "...", ".."}) | frozenset(
+    {"n/a", "na", "n.a.", "n.a", "#n/a", "nan", "null", "none"}
+)
+NUMBER = re.compile(
+    r"""^(?P<minus>[-\u2212\u2013])?\s*(?:ZAR|R)?\s*(?P<minus2>[-\u2212\u2013])?\s*
+    (?P<body>\d(?:[\d\s.,'\u2019]*\d)?)\s*
+    (?:(?P<unit>%|k|thousand|m|mn|mil|mill|million|b|bn|billion)\.?)?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+SCALE = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "mil": 6, "mill": 6, "million": 6, "b": 9, "bn": 9, "billion": 9}
+
+
+class NotANumber(ValueError):
+    """The text is not a number in any of the accepted forms."""
+
+
+def read_digits(body: str, decimal: str | None) -> tuple[Decimal, str | None]:
+    """The value of a digit string with separators, and how a comma in it was read."""
+    b = re.sub(r"[\s'\u2019]", "_", body)
+    commas, dots = b.count(","), b.count(".")
+    reading = None
+    if decimal is None:
+        if commas and dots:
+            decimal = "," if b.rfind(",") > b.rfind(".") else "."
+            reading = "decimal" if decimal == "," else "thousands"
+        elif commas == 1:
+            whole, frac = b.split(",")
+            if "_" not in whole and len(frac) == 3 and len(whole) <= 3 and whole != "0":
+                decimal, reading = ".", "thousands?"  # "1,234": 1234, unless the column uses decimal commas
+            else:
+                decimal, reading = ",", "decimal"
+        elif commas > 1:
+            decimal, reading = ".", "thousands"
+        else:
+            decimal = "," if dots > 1 else "."
+            if dots == 1 and re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", b):
+                reading = "point?"  # "1.234": 1.234, unless the column uses decimal commas
+    group = "." if decimal == "," else ","
+    whole, _, frac = b.partition(decimal)
+    if frac and not frac.isdigit():
+        raise NotANumber(body)
+    separators = set(re.sub(r"\d", "", whole))
+    grouped = re.fullmatch(r"\d{1,3}(?:[_.,]\d{3})+", whole)
+    if separators and (len(separators) > 1 or not separators <= {group, "_"} or not grouped):
+        raise NotANumber(body)
+    return Decimal(re.sub(r"\D", "", whole) + "." + (frac or "0")), reading
+
+
+def parse_number(text: str, decimal: str | None = None) -> tuple[Decimal | None, str | None, bool]:
+    """(value or None for a missing-value mark, how a comma was read, whether it was a percentage)."""
+    s = text.strip()
+    if s.lower() in NA:
+        return None, None, False
+    negative = s.startswith("(") and s.endswith(")")
+    if negative:
+        s = s[1:-1].strip()
+    m = NUMBER.match(s)
+    if not m or (negative and (m["minus"] or m["minus2"])) or (m["minus"] and m["minus2"]):
+        raise NotANumber(text)
+    value, reading = read_digits(m["body"], decimal)
+    unit = (m["unit"] or "").lower()
+    value = value.scaleb(-2 if unit == "%" else SCALE.get(unit, 0))
+    if negative or m["minus"] or m["minus2"]:
+        value = -value
+    return value, reading, unit == "%"
+
+
+def scale_suffix(text: str) -> str | None:
+    """The scale word of a number written with one ("1.2m" -> "m", "R 3 billion" -> "billion"), else None."""
+    s = str(text).strip()
+    if s.startswith("(") and s.endswith(")"):
+        s = s[1:-1].strip()
+    m = NUMBER.match(s)
+    unit = (m["unit"] or "").lower() if m else ""
+    return unit if unit in SCALE else None

@@ -1,0 +1,577 @@
+"""Budget spatialisation and reprioritisation: project and budget tables placed in the 52 spaces, to the cent.
+
+Each row's location is read, in order of precedence, from point coordinates (a
+GeoDataFrame's geometry or lon/lat columns), a code column, a name column (resolved
+with :func:`ddmgeo.resolve`, former names included), a list of areas in one cell
+("DC36; DC35", "Waterberg, Capricorn"), or a province / "national" / "province-wide"
+label, which is spread over the areas inside by the ``split`` rule. Amounts are held
+as integer cents and shared out by the largest-remainder method, so
+
+    sum(by_area) + sum(unallocated) == sum(input amounts)
+
+exactly, whatever the table holds. Nothing is dropped: every row is in
+``allocations`` or in ``unallocated`` with its reason.
+
+Examples
+--------
+>>> from ddmgeo import budget
+>>> result = budget.spatialise("projects.xlsx", amount="Budget 2024/25")     # doctest: +SKIP
+>>> result.by_area.head(); result.unallocated                                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+import numpy as np
+
+from .. import settings
+from ..errors import DDMGeoError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["BudgetError", "Reprioritisation", "SpatialisedBudget", "reprioritise", "spatialise"]
+
+
+class BudgetError(DDMGeoError, ValueError):
+    """A budget table or option that cannot be used as given."""
+
+
+def _rand(cents) -> float:
+    return float(cents) / 100.0
+
+
+@dataclass
+class SpatialisedBudget:
+    """The result of :func:`spatialise`.
+
+    Attributes
+    ----------
+    by_area : DataFrame
+        Every area of the level (zero where nothing landed): ``code, name, amount_cents, amount``
+        (rand), ``n_projects``, ``population``, ``per_capita`` (rand per person), ``share``, and one
+        ``<by>=<value>`` column per category when ``by`` was given.
+    allocations : DataFrame
+        The audit trail: one row per (input row, area) with ``row, id, code, amount_cents, rule``.
+    unallocated : DataFrame
+        Every row that could not be placed: ``row, id, amount_cents, reason, value, suggestions``.
+    issues : DataFrame
+        Rows placed but worth a look: negative amounts, duplicated ids, coordinates that were ignored.
+    """
+
+    level: str
+    vintage: int
+    by_area: "pd.DataFrame"
+    allocations: "pd.DataFrame"
+    unallocated: "pd.DataFrame"
+    issues: "pd.DataFrame"
+    input_cents: int
+    population_year: int | None
+    split: str
+    by: list[str] = field(default_factory=list)
+
+    @property
+    def allocated_cents(self) -> int:
+        return int(self.by_area["amount_cents"].sum())
+
+    @property
+    def unallocated_cents(self) -> int:
+        return int(self.unallocated["amount_cents"].sum(skipna=True))
+
+    def check(self) -> None:
+        """Raise if a cent was lost: allocated + unallocated must equal the input total exactly."""
+        if self.allocated_cents + self.unallocated_cents != self.input_cents:
+            raise AssertionError(
+                f"budget does not balance: allocated {self.allocated_cents} + unallocated {self.unallocated_cents} "
+                f"!= input {self.input_cents} cents"
+            )
+
+    def summary(self) -> str:
+        from .._format import format_value
+
+        lines = [
+            f"{len(self.allocations.row.unique())} row(s) placed in {int((self.by_area.amount_cents != 0).sum())} of "
+            f"{len(self.by_area)} {self.level} areas: {format_value(_rand(self.allocated_cents), 'rand')} "
+            f"(R {self.allocated_cents / 100:,.2f}).",
+            f"{len(self.unallocated)} row(s) not placed: R {self.unallocated_cents / 100:,.2f}"
+            + (f" (and {int(self.unallocated.amount_cents.isna().sum())} with no readable amount)" if len(self.unallocated) else "")
+            + ".",
+            f"Input total R {self.input_cents / 100:,.2f} = placed + not placed (exact to the cent).",
+        ]
+        for r in self.unallocated.head(10).itertuples():
+            lines.append(f"  row {r.row}: {r.reason}")
+        if len(self.issues):
+            lines.append(f"{len(self.issues)} issue(s) to look at (see .issues).")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        return f"<SpatialisedBudget {self.level}: R {self.allocated_cents / 100:,.2f} placed, {len(self.unallocated)} row(s) unallocated>"
+
+    def map_per_capita(self, **kwargs):
+        """Choropleth of spend per capita (maps.choropleth)."""
+        from .. import maps
+
+        t = self.by_area.copy()
+        t.attrs["ddmgeo"] = {"indicators": {"per_capita": {"label": "Spend per person", "unit": "rand", "higher_is": "neutral", "year": self.population_year, "source": ""}}}
+        return maps.choropleth(t, "per_capita", level=self.level, vintage=self.vintage, **kwargs)
+
+    def map_amounts(self, **kwargs):
+        """Proportional symbols of the amounts placed in each area (maps.proportional_symbols)."""
+        from .. import maps
+
+        t = self.by_area.copy()
+        t.attrs["ddmgeo"] = {"indicators": {"amount": {"label": "Budget placed", "unit": "rand", "higher_is": "neutral", "year": None, "source": ""}}}
+        return maps.proportional_symbols(t, "amount", level=self.level, vintage=self.vintage, **kwargs)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _read(projects) -> "pd.DataFrame":
+    import pandas as pd
+
+    if isinstance(projects, pd.DataFrame):
+        return projects
+    path = Path(projects)
+    if not path.is_file():
+        raise FileNotFoundError(f"No project table at {path}.")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        return pd.read_excel(path, dtype=object)
+    if suffix in (".csv", ".txt", ".tsv"):
+        sep = "\t" if suffix == ".tsv" else None
+        return pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, engine="python", encoding="utf-8-sig")
+    if suffix in (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".parquet"):
+        import geopandas as gpd
+
+        return gpd.read_parquet(path) if suffix == ".parquet" else gpd.read_file(path)
+    raise BudgetError(f"Cannot read {path.name}: use .csv, .xlsx, .gpkg, .geojson or a DataFrame.")
+
+
+def _weights(split, level: str, vintage: int, year: int | None) -> tuple["pd.Series | None", int | None, str]:
+    """Per-area weights for spreading amounts (None: per-row shares column)."""
+    import pandas as pd
+
+    from .. import indicators
+
+    if isinstance(split, str) and split == "population":
+        t = indicators.get("population", level=level, year=year, vintage=vintage)
+        y = t.attrs["ddmgeo"]["indicators"]["population"]["year"]
+        return t.set_index("code")["population"], y, f"population ({y})"
+    if isinstance(split, str) and split == "equal":
+        from ._locate import all_of_level
+
+        return pd.Series(1.0, index=list(all_of_level(level, vintage))), None, "equal shares"
+    if isinstance(split, str) and split == "area":
+        t = indicators.get("area_km2", level=level, vintage=vintage)
+        return t.set_index("code")["area_km2"], None, "area"
+    if isinstance(split, Mapping) or isinstance(split, pd.Series):
+        s = pd.Series(split, dtype=float)
+        if (s < 0).any() or s.isna().any():
+            raise BudgetError("split weights must be non-negative numbers for every area.")
+        return s, None, "caller's weights"
+    return None, None, f"shares in column {split!r}"
+
+
+def _row_shares(cell, codes: tuple[str, ...], vintage: int) -> list[float]:
+    """Weights from a per-row cell such as 'DC36=60; DC35=40' (names or codes)."""
+    from ..names import resolve
+
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)) or not str(cell).strip():
+        raise ValueError("the shares cell is empty")
+    found: dict[str, float] = {}
+    for part in str(cell).split(";"):
+        if not part.strip():
+            continue
+        name, _, value = part.rpartition("=") if "=" in part else part.rpartition(":")
+        code = resolve(name.strip(), vintage=vintage)
+        found[code] = float(value.strip().rstrip("%"))
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise ValueError(f"no share given for {missing}")
+    return [found[c] for c in codes]
+
+
+# ----------------------------------------------------------------------------- spatialise
+
+
+def spatialise(
+    projects,
+    *,
+    amount: str,
+    level: str = "district",
+    vintage: int = settings.DEFAULT_VINTAGE,
+    location: str | Sequence[str] | None = None,
+    split: str | Mapping[str, float] = "population",
+    id: str | None = None,
+    by: str | Sequence[str] | None = None,
+    fix_swapped: bool = False,
+    allow_suffixes: bool = False,
+    population_year: int | None = 2016,
+) -> SpatialisedBudget:
+    """Place every row of a project or budget table in the areas of *level*, exactly to the cent.
+
+    Parameters
+    ----------
+    projects : DataFrame, GeoDataFrame or path (.csv, .xlsx, .gpkg, .geojson)
+    amount : str
+        Column of amounts in rand: numbers, or text such as "R 1 200 000,00" or "1,200,000.00".
+        Scale words ("1.2m", "R 3 bn") only with ``allow_suffixes=True``.
+    level : {"district", "municipality", "province"}, default "district"
+    location : str or list of str, optional
+        The column(s) to read locations from, in order; by default point geometry, then
+        lon/lat columns, then code, name and province columns found by their names.
+    split : "population", "equal", "area", a mapping code -> weight, or a column name
+        How an amount for several areas (a list, a province, "national") is shared: by
+        population (Community Survey 2016 by default), equally, by area, by your weights, or by
+        per-row shares written as ``"DC36=60; DC35=40"`` in the named column.
+    id : str, optional
+        Project id column (duplicates are reported in ``issues``).
+    by : str or list of str, optional
+        Category columns (department, sector, financial year) to split the per-area totals by.
+    fix_swapped : bool, default False
+        Place points whose lon/lat are evidently swapped (outside South Africa as given,
+        inside it when swapped). Without it such rows fall back to a name column if there is
+        one, else they are unallocated with that reason.
+    population_year : int, optional
+        Year of the population used for per-capita figures and population splits.
+
+    Returns
+    -------
+    SpatialisedBudget
+
+    Raises
+    ------
+    BudgetError
+        Missing amount column, unknown level, bad split weights.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ddmgeo import budget
+    >>> t = pd.DataFrame({"project": ["A", "B"], "where": ["Waterberg", "Limpopo"], "rand": ["1 000 000", "R 500 000,50"]})
+    >>> r = budget.spatialise(t, amount="rand", location="where")                # doctest: +SKIP
+    >>> r.check()                                                                 # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from ._amounts import column_to_cents, share_cents
+    from ._locate import CODE_NAMES, LAT_NAMES, LON_NAMES, NAME_NAMES, PROVINCE_NAMES, LocationProblem, find_column, resolve_text
+
+    if level not in ("district", "municipality", "province"):
+        raise BudgetError(f"level must be 'district', 'municipality' or 'province', not {level!r}.")
+    v = 2016 if int(vintage) in (2020, 2021) else int(vintage)
+    table = _read(projects).reset_index(drop=True)
+    if amount not in table.columns:
+        raise BudgetError(f"No amount column {amount!r}; the table has {list(table.columns)}. Pass amount=<column name>.")
+    bys = [by] if isinstance(by, str) else list(by or [])
+    for b in bys + ([id] if id else []):
+        if b not in table.columns:
+            raise BudgetError(f"No column {b!r} in the table; it has {list(table.columns)}.")
+    weights, pop_year, split_text = _weights(split, level, v, population_year)
+    shares_col = split if (weights is None) else None
+    if shares_col is not None and shares_col not in table.columns:
+        raise BudgetError(f"split={split!r} is neither 'population', 'equal', 'area', a mapping of weights nor a column of the table.")
+
+    # --- amounts
+    cents, amount_problems = column_to_cents(table[amount], allow_suffixes=allow_suffixes)
+
+    # --- location sources
+    import geopandas as gpd
+
+    cols = list(table.columns)
+    if location is not None:
+        loc_cols = [location] if isinstance(location, str) else list(location)
+        for c in loc_cols:
+            if c not in table.columns:
+                raise BudgetError(f"No location column {c!r}; the table has {cols}.")
+        lon = next((c for c in loc_cols if str(c).strip().lower() in LON_NAMES), None)
+        lat = next((c for c in loc_cols if str(c).strip().lower() in LAT_NAMES), None)
+        text_cols = [c for c in loc_cols if c not in (lon, lat)]
+        province_col = find_column([c for c in cols if c not in loc_cols], PROVINCE_NAMES)
+    else:
+        lon, lat = find_column(cols, LON_NAMES), find_column(cols, LAT_NAMES)
+        code_col, name_col = find_column(cols, CODE_NAMES), find_column(cols, NAME_NAMES)
+        province_col = find_column(cols, PROVINCE_NAMES)
+        text_cols = [c for c in (code_col, name_col) if c is not None]
+    use_geometry = isinstance(table, gpd.GeoDataFrame) and location is None
+    if use_geometry and table.crs is None:
+        from ..errors import CRSError
+
+        raise CRSError("The GeoDataFrame has no CRS: set it (e.g. .set_crs('EPSG:4326') for lon/lat) before spatialising.")
+
+    n = len(table)
+    codes_by_point = pd.Series([None] * n, dtype=object)
+    swapped_hit = pd.Series([None] * n, dtype=object)
+    coord_note = pd.Series([""] * n, dtype=object)
+    if use_geometry or (lon is not None and lat is not None):
+        from ..overlays import assign_points
+
+        if use_geometry:
+            pts = table.to_crs(settings.STORAGE_CRS).geometry
+            xs = pd.Series(np.where(pts.notna() & ~pts.is_empty, pts.x, np.nan) if len(pts) else [], dtype=float)
+            ys = pd.Series(np.where(pts.notna() & ~pts.is_empty, pts.y, np.nan) if len(pts) else [], dtype=float)
+        else:
+            xs = pd.to_numeric(table[lon].replace("", None), errors="coerce").astype(float)
+            ys = pd.to_numeric(table[lat].replace("", None), errors="coerce").astype(float)
+            bad = (xs.isna() & table[lon].notna() & (table[lon].astype(str).str.strip() != "")) | (ys.isna() & table[lat].notna() & (table[lat].astype(str).str.strip() != ""))
+            for i in np.flatnonzero(bad.to_numpy()):
+                coord_note.iat[i] = f"coordinates ({table[lon].iat[i]!r}, {table[lat].iat[i]!r}) are not numbers"
+        have = xs.notna() & ys.notna()
+        if have.any():
+            frame = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xs[have], ys[have]), crs=settings.STORAGE_CRS, index=xs.index[have])
+            got = assign_points(frame, level=level, vintage=v)
+            codes_by_point[have] = got.values
+            outside = have & codes_by_point.isna()
+            if outside.any():
+                sw = gpd.GeoDataFrame(geometry=gpd.points_from_xy(ys[outside], xs[outside]), crs=settings.STORAGE_CRS, index=xs.index[outside])
+                swapped_hit[outside] = assign_points(sw, level=level, vintage=v).values
+                for i in np.flatnonzero(outside.to_numpy()):
+                    where = f"({xs.iat[i]:.5f}, {ys.iat[i]:.5f})"
+                    if swapped_hit.iat[i] is not None:
+                        coord_note.iat[i] = f"point {where} lies outside South Africa; with lon/lat swapped it falls in {swapped_hit.iat[i]} (pass fix_swapped=True to use it)"
+                    else:
+                        coord_note.iat[i] = f"point {where} lies outside South Africa"
+
+    # --- place every row (vectorised: unique location texts are resolved once; only shared rows loop)
+    alloc_rows: list[tuple] = []
+    unalloc_rows: list[tuple] = []
+    issue_rows: list[tuple] = []
+    ids = table[id] if id else pd.Series(range(n))
+
+    def cell_text(col) -> "pd.Series":
+        vals = table[col].astype(object)
+        txt = vals.map(lambda x: None if x is None or (isinstance(x, float) and np.isnan(x)) else (str(x).strip() or None))
+        return txt
+
+    text = pd.Series([None] * n, dtype=object)
+    for c in text_cols:
+        text = text.where(text.notna(), cell_text(c))
+    prov_text = cell_text(province_col) if province_col is not None else pd.Series([None] * n, dtype=object)
+    prov_code: dict = {}
+    for val in prov_text.dropna().unique():
+        from ..names import resolve
+
+        try:
+            prov_code[val] = resolve(val, level="province", vintage=v)
+        except DDMGeoError:
+            prov_code[val] = None
+    prov = prov_text.map(lambda x: prov_code.get(x) if x is not None else None)
+    text = text.where(text.notna(), prov)  # a row with only a province is spread over it
+    # keys must compare equal to themselves: None, never NaN (pandas turns None into NaN in places)
+    text_list = [None if x is None or x != x else x for x in text.tolist()]
+    prov_list = [None if x is None or x != x else x for x in prov.tolist()]
+    text = pd.Series(text_list, index=table.index, dtype=object)
+
+    amount_bad = pd.Series(False, index=table.index)
+    if amount_problems:
+        amount_bad.iloc[list(amount_problems)] = True
+    blank = cents.isna() & ~amount_bad
+    point_code = codes_by_point.copy()
+    use_swap = pd.Series(False, index=table.index)
+    if fix_swapped:
+        use_swap = point_code.isna() & swapped_hit.notna()
+        point_code = point_code.where(~use_swap, swapped_hit)
+    need_text = point_code.isna() & ~amount_bad & ~blank
+    keys = list(zip(text_list, prov_list))
+    resolved: dict = {}
+    for key in {keys[i] for i in np.flatnonzero((need_text & text.notna()).to_numpy())}:
+        try:
+            resolved[key] = resolve_text(key[0], key[1], level, v)
+        except LocationProblem as exc:
+            resolved[key] = exc
+
+    for i in np.flatnonzero(amount_bad.to_numpy()):
+        unalloc_rows.append((i, ids.iat[i], None, amount_problems[i], str(table[amount].iat[i]), ()))
+    for i in np.flatnonzero(blank.to_numpy()):
+        unalloc_rows.append((i, ids.iat[i], 0, "no amount (blank cell)", "", ()))
+    valid = ~amount_bad & ~blank
+    cents_int = pd.Series(0, index=table.index, dtype="int64")
+    cents_int[valid] = cents[valid].astype("int64")
+    for i in np.flatnonzero((valid & (cents_int < 0)).to_numpy()):
+        issue_rows.append((i, ids.iat[i], "negative amount (kept and placed; check it is a correction)"))
+    for i in np.flatnonzero((valid & use_swap).to_numpy()):
+        issue_rows.append((i, ids.iat[i], coord_note.iat[i].replace(" (pass fix_swapped=True to use it)", "; used swapped")))
+
+    # single-area rows, by point or by text
+    codes = pd.Series([None] * n, dtype=object)
+    rules = pd.Series([""] * n, dtype=object)
+    by_point = valid & point_code.notna()
+    codes[by_point] = point_code[by_point]
+    rules[by_point] = np.where(use_swap[by_point], "point (lon/lat swapped, fixed)", "point")
+    shared: list[int] = []
+    for i in np.flatnonzero((valid & ~by_point).to_numpy()):
+        t = text_list[i]
+        if t is None:
+            unalloc_rows.append((i, ids.iat[i], int(cents_int.iat[i]), coord_note.iat[i] or "no location: no coordinates, code, name or province in the row", "", ()))
+            continue
+        res = resolved[keys[i]]
+        if isinstance(res, LocationProblem):
+            reason = str(res) + (f"; also {coord_note.iat[i]}" if coord_note.iat[i] else "")
+            unalloc_rows.append((i, ids.iat[i], int(cents_int.iat[i]), reason, t, res.suggestions))
+            continue
+        if coord_note.iat[i]:
+            issue_rows.append((i, ids.iat[i], coord_note.iat[i] + f"; placed by its location text {t!r} instead"))
+        if len(res.codes) == 1:
+            codes.iat[i], rules.iat[i] = res.codes[0], res.rule
+        else:
+            shared.append(i)
+    single = codes.notna()
+    frame = pd.DataFrame({"row": np.flatnonzero(single.to_numpy()), "id": ids[single].to_numpy(), "code": codes[single].to_numpy(), "amount_cents": cents_int[single].to_numpy(), "rule": rules[single].to_numpy()})
+    for i in shared:
+        res = resolved[keys[i]]
+        c = int(cents_int.iat[i])
+        try:
+            if shares_col is not None:
+                w = _row_shares(table[shares_col].iat[i], res.codes, v)
+            else:
+                missing = [t for t in res.codes if t not in weights.index or not np.isfinite(weights.get(t, np.nan))]
+                if missing:
+                    raise ValueError(f"no {split_text} weight for {missing}")
+                w = [float(weights[t]) for t in res.codes]
+        except (ValueError, DDMGeoError) as exc:
+            unalloc_rows.append((i, ids.iat[i], c, f"cannot share the amount among {len(res.codes)} areas: {exc}", text_list[i] or "", ()))
+            continue
+        for t, part in zip(res.codes, share_cents(c, w)):
+            alloc_rows.append((i, ids.iat[i], t, part, f"{res.rule}; shared by {split_text}"))
+
+    allocations = pd.concat([frame, pd.DataFrame(alloc_rows, columns=["row", "id", "code", "amount_cents", "rule"])], ignore_index=True)
+    allocations["amount_cents"] = allocations["amount_cents"].astype("int64")
+    allocations = allocations.sort_values("row", kind="stable").reset_index(drop=True)
+    unallocated = pd.DataFrame(unalloc_rows, columns=["row", "id", "amount_cents", "reason", "value", "suggestions"]).sort_values("row", kind="stable").reset_index(drop=True)
+    unallocated["amount_cents"] = unallocated["amount_cents"].astype("Int64")
+    if id:
+        dup = table[id][table[id].duplicated(keep=False) & table[id].notna()]
+        for i in dup.index:
+            issue_rows.append((i, table[id].iat[i], f"project id {table[id].iat[i]!r} appears more than once (rows {sorted(dup[dup == dup[i]].index.tolist())})"))
+    issues = pd.DataFrame(issue_rows, columns=["row", "id", "issue"]).sort_values("row", kind="stable").reset_index(drop=True)
+
+    # --- totals per area
+    from ._locate import all_of_level
+
+    areas = list(all_of_level(level, v))
+    sums = allocations.groupby("code")["amount_cents"].sum()
+    nproj = allocations.groupby("code")["row"].nunique()
+    by_area = pd.DataFrame({"code": areas})
+    from ..indicators import _names
+
+    by_area["name"] = by_area.code.map(_names(level, v, areas))
+    by_area["amount_cents"] = by_area.code.map(sums).fillna(0).astype("int64")
+    by_area["amount"] = by_area.amount_cents / 100.0
+    by_area["n_projects"] = by_area.code.map(nproj).fillna(0).astype(int)
+    from .. import indicators
+
+    pop = indicators.get("population", level=level, year=population_year, vintage=v)
+    pop_year = pop.attrs["ddmgeo"]["indicators"]["population"]["year"]
+    by_area["population"] = by_area.code.map(pop.set_index("code")["population"])
+    by_area["population_year"] = pop_year
+    by_area["per_capita"] = by_area.amount / by_area.population
+    total = by_area.amount_cents.sum()
+    by_area["share"] = by_area.amount_cents / total if total else 0.0
+    for b in bys:
+        cat = table[b].astype(str).reindex(allocations.row.values).values
+        pivot = allocations.assign(_cat=cat).pivot_table(index="code", columns="_cat", values="amount_cents", aggfunc="sum", fill_value=0)
+        for val in pivot.columns:
+            by_area[f"{b}={val}"] = by_area.code.map(pivot[val]).fillna(0).astype("int64") / 100.0
+    input_cents = int(cents_int[valid].sum())
+    result = SpatialisedBudget(level, v, by_area, allocations, unallocated, issues, input_cents, pop_year, split_text, bys)
+    result.check()
+    return result
+
+
+# ----------------------------------------------------------------------------- reprioritise
+
+
+@dataclass
+class Reprioritisation:
+    """Spend per capita against need: ``table`` per area and ``summary()`` of the largest gaps."""
+
+    table: "pd.DataFrame"
+    need_label: str
+    level: str
+    vintage: int
+
+    def summary(self, n: int = 5) -> str:
+        from .._format import format_value
+
+        t = self.table.dropna(subset=["gap"])
+        under = t.nsmallest(n, "gap")
+        over = t.nlargest(n, "gap")
+        lines = [f"Against need ({self.need_label}): a need-proportional allocation of the same total would move:"]
+        lines += [f"  under-funded {r.name} ({r.code}): {format_value(-r.gap, 'rand')} short" for r in under.itertuples() if r.gap < 0]
+        lines += [f"  over-funded {r.name} ({r.code}): {format_value(r.gap, 'rand')} above" for r in over.itertuples() if r.gap > 0]
+        return "\n".join(lines)
+
+    def map(self, **kwargs):
+        """Bivariate map of need against spend per capita (maps.bivariate)."""
+        from .. import maps
+
+        return maps.bivariate(self.table, "need", "per_capita", level=self.level, vintage=self.vintage, x_label=self.need_label, y_label="Spend per person", **kwargs)
+
+
+def reprioritise(spatialised: SpatialisedBudget, need, *, year: int | None = None) -> Reprioritisation:
+    """Compare spend per capita with need, and price each area's gap to a need-proportional allocation.
+
+    Parameters
+    ----------
+    spatialised : SpatialisedBudget
+    need : str or pandas.Series
+        A catalogue indicator id (a ``higher_is = better`` share such as ``piped_water_share`` is turned
+        into its shortfall, 1 - share, so that higher means more need) or a Series of need values by code.
+
+    Returns
+    -------
+    Reprioritisation
+        ``table``: ``code, name, amount, per_capita, need, people_in_need, need_rank`` (1 = most need),
+        ``spend_rank`` (1 = most per person), ``need_allocation`` (the same total shared by people in need;
+        by population times need for shares, by need itself for counts) and ``gap`` = amount - need_allocation
+        (negative = under-funded).
+
+    Examples
+    --------
+    >>> from ddmgeo import budget
+    >>> rp = budget.reprioritise(result, "piped_water_share")                 # doctest: +SKIP
+    >>> print(rp.summary())                                                    # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from .. import indicators
+    from ._amounts import share_cents
+
+    t = spatialised.by_area[["code", "name", "amount_cents", "amount", "population", "per_capita"]].copy()
+    if isinstance(need, str):
+        from ..indicators._catalogue import first
+
+        d = first(need)
+        g = indicators.get(need, level=spatialised.level, year=year, vintage=spatialised.vintage)
+        meta = g.attrs["ddmgeo"]["indicators"][need]
+        values = g.set_index("code")[need]
+        label = meta["label"]
+        if d.higher_is == "better":
+            if meta["unit"] != "proportion":
+                raise BudgetError(f"{need!r} is higher-is-better but not a share; pass a Series of need values instead.")
+            values = 1 - values
+            label = f"shortfall in {label.lower()}"
+        is_share = meta["unit"] == "proportion"
+    else:
+        values = pd.Series(need, dtype=float)
+        label = getattr(need, "name", None) or "need"
+        is_share = bool(values.dropna().between(0, 1).all())
+    t["need"] = t.code.map(values)
+    t["people_in_need"] = t.need * t.population if is_share else t.need
+    t["need_rank"] = t.need.rank(ascending=False, method="min").astype("Int64")
+    t["spend_rank"] = t.per_capita.rank(ascending=False, method="min").astype("Int64")
+    ok = t.people_in_need.notna() & (t.people_in_need >= 0)
+    alloc = pd.Series(np.nan, index=t.index)
+    if ok.any():
+        parts = share_cents(int(t.amount_cents.sum()), t.loc[ok, "people_in_need"].tolist())
+        alloc[ok] = np.array(parts, dtype=float) / 100.0
+    t["need_allocation"] = alloc
+    t["gap"] = t.amount - t.need_allocation
+    return Reprioritisation(t, label, spatialised.level, spatialised.vintage)

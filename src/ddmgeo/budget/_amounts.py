@@ -1,0 +1,128 @@
+"""Amounts in rand to integer cents, exactly, and cents shared out without losing one."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from .._numbers import NotANumber, parse_number, scale_suffix
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CENT = Decimal("0.01")
+
+
+class AmountProblem(ValueError):
+    """An amount cell that cannot be read; the message is the reason shown in the report."""
+
+
+def to_cents(value, *, allow_suffixes: bool = False) -> int | None:
+    """One amount as integer cents; None for a blank cell; AmountProblem for anything unreadable.
+
+    >>> to_cents("R 1 200 000,00"), to_cents("1,200,000.00"), to_cents(1234.565), to_cents("(500)")
+    (120000000, 120000000, 123456, -50000)
+    """
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        raise AmountProblem(f"amount {value!r} is a true/false value, not an amount")
+    if isinstance(value, (int, np.integer)):
+        return int(value) * 100
+    if isinstance(value, (float, np.floating)):
+        if np.isnan(value):
+            return None
+        if not np.isfinite(value):
+            raise AmountProblem(f"amount {value!r} is not finite")
+        # a float is already binary: it is rounded to the nearest cent of value x 100 (ties to even), the same
+        # rule column_to_cents applies to float columns; write amounts as text to have them read exactly
+        return int(np.rint(float(value) * 100))
+    if isinstance(value, Decimal):
+        d = value
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        suffix = scale_suffix(text)
+        if suffix and not allow_suffixes:
+            raise AmountProblem(
+                f"amount {text!r} uses the scale word {suffix!r}; pass allow_suffixes=True to read it as "
+                "a multiple (ambiguous in budget tables: 'm' is used for both million and metre)"
+            )
+        try:
+            d, reading, percent = parse_number(text)
+        except (NotANumber, InvalidOperation):
+            raise AmountProblem(f"amount {text!r} is not a number") from None
+        if d is None:
+            return None
+        if percent:
+            raise AmountProblem(f"amount {text!r} is a percentage, not an amount in rand")
+        if reading in ("thousands?", "point?"):
+            # "1,234" is read as 1234 (thousands) and "1.234" as 1.234; both are stated in the allocation rule
+            pass
+    cents = (d / CENT).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    return int(cents)
+
+
+def share_cents(total: int, weights: Sequence[float]) -> list[int]:
+    """Split *total* cents in proportion to *weights* by the largest-remainder method; the parts sum to *total*.
+
+    Ties go to the earlier weight. Negative totals are split like positive ones (the sign is kept).
+
+    >>> share_cents(100, [1, 1, 1])
+    [34, 33, 33]
+    >>> sum(share_cents(-1001, [0.2, 0.5, 0.3])) == -1001
+    True
+    """
+    w = np.asarray(weights, dtype=float)
+    if len(w) == 0:
+        raise ValueError("no areas to share the amount among")
+    if (w < 0).any() or not np.isfinite(w).all():
+        raise ValueError("weights must be finite and non-negative")
+    if w.sum() <= 0:
+        w = np.ones_like(w)
+    sign = -1 if total < 0 else 1
+    t = abs(int(total))
+    exact = [Decimal(t) * Decimal(repr(float(x))) / Decimal(repr(float(w.sum()))) for x in w]
+    floors = [int(e) for e in exact]
+    remainder = t - sum(floors)
+    order = sorted(range(len(w)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:remainder]:
+        floors[i] += 1
+    return [sign * f for f in floors]
+
+
+def column_to_cents(values: "pd.Series", *, allow_suffixes: bool) -> tuple["pd.Series", dict]:
+    """Every cell of an amount column as cents (nullable Int64) and {position: problem} for unreadable cells.
+
+    Each distinct cell is read once, so a million rows cost about as much as their distinct values.
+    """
+    import pandas as pd
+
+    values = values.reset_index(drop=True)
+    if pd.api.types.is_integer_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return (values.astype("int64") * 100).astype("Int64"), {}
+    if pd.api.types.is_float_dtype(values.dtype) and (values.abs().max(skipna=True) or 0) < 1e12:
+        # floats well inside the exact range of value x 100: the nearest cent, ties to even (as to_cents)
+        finite = values.notna() & np.isfinite(values)
+        cents = pd.Series(pd.NA, index=values.index, dtype="Int64")
+        cents[finite] = np.rint(values[finite].to_numpy() * 100).astype("int64")
+        problems = {int(i): f"amount {values[i]!r} is not finite" for i in values.index[values.notna() & ~finite]}
+        return cents, problems
+    lookup: dict = {}
+    problems_by_value: dict = {}
+    for v in pd.unique(values.astype(object)):
+        try:
+            lookup[v] = to_cents(v, allow_suffixes=allow_suffixes)
+        except AmountProblem as exc:
+            problems_by_value[v] = str(exc)
+            lookup[v] = None
+        except TypeError:  # unhashable or odd cell types
+            problems_by_value[v] = f"amount {v!r} is not a number"
+            lookup[v] = None
+    obj = values.astype(object)
+    cents = pd.Series(obj.map(lambda x: lookup.get(x) if x == x else None), dtype="Int64") if len(obj) else pd.Series([], dtype="Int64")
+    problems = {int(i): problems_by_value[x] for i, x in obj.items() if x == x and x in problems_by_value}
+    return cents, problems

@@ -1,0 +1,165 @@
+"""Where each budget row lands: coordinates, codes, names, several areas, provinces, "national"."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .._normalise import tokens
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+LON_NAMES = ("lon", "long", "longitude", "lng", "x")
+LAT_NAMES = ("lat", "latitude", "y")
+CODE_NAMES = ("code", "area_code", "district_code", "municipality_code", "muni_code", "geo_code", "dc_code", "mdb_code")
+NAME_NAMES = ("district", "municipality", "area", "region", "location", "local_municipality", "district_municipality", "municipality_name", "district_name", "place", "area_name")
+PROVINCE_NAMES = ("province", "prov", "province_name", "province_code")
+NATIONAL = {"national", "nationwide", "countrywide", "southafrica", "rsa", "za", "allprovinces", "wholecountry", "nationalprogramme"}
+PROVINCE_WIDE = {"provincewide", "provincial", "allprovince", "wholeprovince", "provincewideallareas", "alldistricts", "allmunicipalities"}
+_SPLIT = re.compile(r"\s*(?:;|\||/|,|\band\b|&)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a text location sends money: the areas of the target level and how it was read."""
+
+    codes: tuple[str, ...]
+    rule: str
+    spread: bool = False  # the amount is shared among several areas by the split rule
+    note: str = ""
+
+
+class LocationProblem(ValueError):
+    """A location that cannot be placed; the message is the reason shown in the report."""
+
+    def __init__(self, reason: str, suggestions: tuple = ()):
+        super().__init__(reason)
+        self.suggestions = tuple(suggestions)
+
+
+def find_column(columns, names) -> str | None:
+    lookup = {str(c).strip().lower().replace(" ", "_"): c for c in columns}
+    for n in names:
+        if n in lookup:
+            return lookup[n]
+    return None
+
+
+@lru_cache(maxsize=4)
+def _hierarchy(vintage: int):
+    from ..areas import areas_table
+
+    t = areas_table(vintage=vintage)
+    levels = {}
+    for r in t.itertuples():
+        levels.setdefault(r.code, set()).add(r.level)
+    m = t[t.level == "municipality"]
+    d = t[t.level == "district"]
+    return {
+        "levels": levels,
+        "muni_district": dict(zip(m.code, m.district_code)),
+        "district_province": dict(zip(d.code, d.province_code)),
+        "munis_of_district": m.groupby("district_code").code.apply(tuple).to_dict(),
+        "districts_of_province": d.groupby("province_code").code.apply(tuple).to_dict(),
+        "munis_of_province": m.groupby("province_code").code.apply(tuple).to_dict(),
+        "provinces": tuple(t[t.level == "province"].code),
+    }
+
+
+def to_level(code: str, level: str, vintage: int) -> tuple[tuple[str, ...], bool, str]:
+    """The areas of *level* that an area *code* (any level) covers: (codes, spread?, how)."""
+    h = _hierarchy(vintage)
+    own = h["levels"].get(code, set())
+    if level in own:
+        return (code,), False, "as given"
+    if level == "district":
+        if "municipality" in own:
+            return (h["muni_district"][code],), False, "municipality in its district"
+        if "province" in own:
+            return h["districts_of_province"][code], True, "spread over the province's district spaces"
+    if level == "municipality":
+        if "district" in own:
+            return h["munis_of_district"][code], True, "spread over the district's municipalities"
+        if "province" in own:
+            return h["munis_of_province"][code], True, "spread over the province's municipalities"
+    if level == "province":
+        if "municipality" in own:
+            return (h["district_province"][h["muni_district"][code]],), False, "municipality in its province"
+        if "district" in own:
+            return (h["district_province"][code],), False, "district in its province"
+    raise LocationProblem(f"area {code} cannot be placed at level {level!r}")
+
+
+def all_of_level(level: str, vintage: int) -> tuple[str, ...]:
+    from ..indicators._engine import codes_of
+
+    return codes_of(level, vintage)
+
+
+def resolve_text(text: str, province: str | None, level: str, vintage: int) -> Target:
+    """Read one location cell (cached by the caller): a code, a name, a list, a province, or national."""
+    from ..errors import AmbiguousAreaError, FormerNameWarning, UnknownAreaError
+    from ..names import resolve
+
+    k = "".join(tokens(text))  # plain letters and digits: "province-wide" -> "provincewide"
+    if k in NATIONAL:
+        return Target(all_of_level(level, vintage), "national: spread over every area", True)
+    if k in PROVINCE_WIDE:
+        if not province:
+            raise LocationProblem(f"{text!r} is province-wide but the row names no province; fill the province column")
+        codes, _, how = to_level(province, level, vintage)
+        return Target(codes, f"province-wide ({province}): {how}", True)
+
+    def one(piece: str) -> tuple[str, str]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            hinted = f"{piece} ({province})" if province and "(" not in piece else piece
+            try:
+                code = resolve(piece, vintage=vintage)
+            except AmbiguousAreaError:
+                if hinted == piece:
+                    raise
+                code = resolve(hinted, vintage=vintage)
+        former = [str(w.message) for w in caught if issubclass(w.category, FormerNameWarning)]
+        return code, ("former name or retired code" if former else "name or code")
+
+    try:
+        pieces = [(text, *one(text))]
+    except (UnknownAreaError, AmbiguousAreaError) as first_error:
+        parts = [p for p in _SPLIT.split(text) if p.strip()]
+        if len(parts) < 2:
+            raise LocationProblem(_reason(first_error), getattr(first_error, "suggestions", ()) or getattr(first_error, "candidates", ())) from None
+        pieces = []
+        failed = []
+        for p in parts:
+            try:
+                pieces.append((p, *one(p)))
+            except (UnknownAreaError, AmbiguousAreaError) as exc:
+                failed.append(f"{p!r}: {_reason(exc)}")
+        if failed:
+            raise LocationProblem("in a list of areas, " + "; ".join(failed)) from None
+    codes: list[str] = []
+    spread = len(pieces) > 1
+    hows = []
+    for _, code, kind in pieces:
+        cs, sp, how = to_level(code, level, vintage)
+        spread = spread or sp
+        hows.append(how if how != "as given" else kind)
+        for c in cs:
+            if c not in codes:
+                codes.append(c)
+    rule = ("several areas: " if len(pieces) > 1 else "") + ", ".join(dict.fromkeys(hows))
+    return Target(tuple(codes), rule, spread)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    if "fits more than one" in text:
+        return text.split(". Pass the code")[0]
+    if "matches no area" in text:
+        return text.split(" Check the spelling")[0]
+    return text
