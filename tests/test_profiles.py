@@ -170,3 +170,21 @@ def test_cli_profile(tmp_path):
     assert r.exit_code == 2 and "matches no area" in r.output
     r = CliRunner().invoke(app, ["profile", "--out", str(tmp_path / "x.html")])
     assert r.exit_code != 0
+
+
+def test_profiles_are_deterministic(tmp_path):
+    a = ddmgeo.profile("Waterberg").to_html()
+    from ddmgeo.indicators import _engine
+
+    _engine.clear_memo()
+    b = ddmgeo.profile("Waterberg").to_html()
+    assert a == b
+
+
+def test_maps_are_deterministic(tmp_path):
+    from ddmgeo import maps
+
+    for suffix in (".svg", ".pdf", ".png"):
+        maps.save(maps.choropleth(column="unemployment_rate"), tmp_path / f"a{suffix}")
+        maps.save(maps.choropleth(column="unemployment_rate"), tmp_path / f"b{suffix}")
+        assert (tmp_path / f"a{suffix}").read_bytes() == (tmp_path / f"b{suffix}").read_bytes(), suffix

@@ -658,6 +658,8 @@ def save(fig: "Figure", path, *, dpi: int = 200) -> "Path":
     if fmt not in ("png", "svg", "pdf"):
         raise ValueError(f"Cannot save a map as {p.name!r}: use .png, .svg or .pdf.")
     p.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
-        fig.savefig(p, dpi=dpi, format=fmt, facecolor="white")
+    # no timestamps and a fixed SVG id salt: the same map gives the same file, so outputs can be diffed
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}, "png": {}}[fmt]
+    with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "ddmgeo"}):
+        fig.savefig(p, dpi=dpi, format=fmt, facecolor="white", metadata=metadata)
     return p

@@ -212,8 +212,9 @@ def _svg(fig) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", facecolor="white")
+    # fixed hash salt and no date: the same profile gives byte-identical SVG, so outputs can be diffed
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ddmgeo"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", facecolor="white", metadata={"Date": None})
     plt.close(fig)
     text = buf.getvalue()
     return text[text.index("<svg") :]
