@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
@@ -154,6 +155,19 @@ def _read(projects) -> "pd.DataFrame":
     raise BudgetError(f"Cannot read {path.name}: use .csv, .xlsx, .gpkg, .geojson or a DataFrame.")
 
 
+@lru_cache(maxsize=8)
+def _snap_zone(level: str, vintage: int, snap_km: float):
+    """The union of the areas grown by *snap_km* (prepared), in the distance CRS: where snapping may apply."""
+    import shapely
+
+    from ..areas import boundaries
+
+    polys = boundaries(level, vintage=vintage).to_crs(settings.DISTANCE_CRS)
+    zone = shapely.buffer(shapely.union_all(np.asarray(polys.geometry.values)), snap_km * 1000)
+    shapely.prepare(zone)
+    return zone
+
+
 def _weights(split, level: str, vintage: int, year: int | None) -> tuple["pd.Series | None", int | None, str]:
     """Per-area weights for spreading amounts (None: per-row shares column)."""
     import pandas as pd
@@ -212,6 +226,7 @@ def spatialise(
     id: str | None = None,
     by: str | Sequence[str] | None = None,
     fix_swapped: bool = False,
+    snap_km: float = 5.0,
     allow_suffixes: bool = False,
     population_year: int | None = 2016,
 ) -> SpatialisedBudget:
@@ -239,6 +254,10 @@ def spatialise(
         Place points whose lon/lat are evidently swapped (outside South Africa as given,
         inside it when swapped). Without it such rows fall back to a name column if there is
         one, else they are unallocated with that reason.
+    snap_km : float, default 5
+        A point just outside the (generalised) boundaries, such as a coastal clinic, is placed in the
+        nearest area when it lies within this distance (km) of it; the allocation rule and ``issues`` say so.
+        0 turns snapping off.
     population_year : int, optional
         Year of the population used for per-capita figures and population splits.
 
@@ -261,7 +280,7 @@ def spatialise(
     """
     import pandas as pd
 
-    from ._amounts import column_to_cents, share_cents
+    from ._amounts import column_to_cents, share_cents, share_cents_many
     from ._locate import CODE_NAMES, LAT_NAMES, LON_NAMES, NAME_NAMES, PROVINCE_NAMES, LocationProblem, find_column, resolve_text
 
     if level not in ("district", "municipality", "province"):
@@ -307,149 +326,219 @@ def spatialise(
         raise CRSError("The GeoDataFrame has no CRS: set it (e.g. .set_crs('EPSG:4326') for lon/lat) before spatialising.")
 
     n = len(table)
-    codes_by_point = pd.Series([None] * n, dtype=object)
-    swapped_hit = pd.Series([None] * n, dtype=object)
-    coord_note = pd.Series([""] * n, dtype=object)
+    # plain numpy object arrays: per-row pandas scalar access would dominate the run time
+    codes_by_point = np.full(n, None, dtype=object)
+    snapped = np.full(n, "", dtype=object)
+    swapped_hit = np.full(n, None, dtype=object)
+    coord_note = np.full(n, "", dtype=object)
     if use_geometry or (lon is not None and lat is not None):
         from ..overlays import assign_points
 
         if use_geometry:
             pts = table.to_crs(settings.STORAGE_CRS).geometry
-            xs = pd.Series(np.where(pts.notna() & ~pts.is_empty, pts.x, np.nan) if len(pts) else [], dtype=float)
-            ys = pd.Series(np.where(pts.notna() & ~pts.is_empty, pts.y, np.nan) if len(pts) else [], dtype=float)
+            ok_geom = (pts.notna() & ~pts.is_empty).to_numpy()
+            xs = np.full(n, np.nan)
+            ys = np.full(n, np.nan)
+            xs[ok_geom] = pts[ok_geom].x.to_numpy()
+            ys[ok_geom] = pts[ok_geom].y.to_numpy()
         else:
-            xs = pd.to_numeric(table[lon].replace("", None), errors="coerce").astype(float)
-            ys = pd.to_numeric(table[lat].replace("", None), errors="coerce").astype(float)
-            bad = (xs.isna() & table[lon].notna() & (table[lon].astype(str).str.strip() != "")) | (ys.isna() & table[lat].notna() & (table[lat].astype(str).str.strip() != ""))
-            for i in np.flatnonzero(bad.to_numpy()):
-                coord_note.iat[i] = f"coordinates ({table[lon].iat[i]!r}, {table[lat].iat[i]!r}) are not numbers"
-        have = xs.notna() & ys.notna()
-        if have.any():
-            frame = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xs[have], ys[have]), crs=settings.STORAGE_CRS, index=xs.index[have])
-            got = assign_points(frame, level=level, vintage=v)
-            codes_by_point[have] = got.values
-            outside = have & codes_by_point.isna()
-            if outside.any():
-                sw = gpd.GeoDataFrame(geometry=gpd.points_from_xy(ys[outside], xs[outside]), crs=settings.STORAGE_CRS, index=xs.index[outside])
-                swapped_hit[outside] = assign_points(sw, level=level, vintage=v).values
-                for i in np.flatnonzero(outside.to_numpy()):
-                    where = f"({xs.iat[i]:.5f}, {ys.iat[i]:.5f})"
-                    if swapped_hit.iat[i] is not None:
-                        coord_note.iat[i] = f"point {where} lies outside South Africa; with lon/lat swapped it falls in {swapped_hit.iat[i]} (pass fix_swapped=True to use it)"
-                    else:
-                        coord_note.iat[i] = f"point {where} lies outside South Africa"
+            def numbers(col) -> np.ndarray:
+                if pd.api.types.is_numeric_dtype(table[col].dtype):
+                    return table[col].to_numpy(dtype=float, na_value=np.nan)
+                return pd.to_numeric(table[col].astype(object).replace("", None), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
-    # --- place every row (vectorised: unique location texts are resolved once; only shared rows loop)
+            xs, ys = numbers(lon), numbers(lat)
+            for col, vals in ((lon, xs), (lat, ys)):
+                if pd.api.types.is_numeric_dtype(table[col].dtype):
+                    continue  # a numeric column has no unreadable cells
+                raw = table[col].astype(object).to_numpy()
+                for i in np.flatnonzero(np.isnan(vals)):
+                    cell = raw[i]
+                    if cell is not None and not (isinstance(cell, float) and np.isnan(cell)) and str(cell).strip() and str(cell).strip().lower() != "nan":
+                        coord_note[i] = f"coordinates ({table[lon].iat[i]!r}, {table[lat].iat[i]!r}) are not numbers"
+        have = ~np.isnan(xs) & ~np.isnan(ys)
+        if have.any():
+            idx = np.flatnonzero(have)
+            frame = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xs[idx], ys[idx]), crs=settings.STORAGE_CRS)
+            codes_by_point[idx] = assign_points(frame, level=level, vintage=v).to_numpy(dtype=object)
+            outside = have & pd.isna(codes_by_point)
+            if outside.any() and snap_km > 0:
+                # the boundaries are generalised: coastal and border points can fall just outside them
+                import shapely
+
+                from ..areas import boundaries
+
+                polys = boundaries(level, vintage=v)[["code", "geometry"]].to_crs(settings.DISTANCE_CRS)
+                from pyproj import Transformer
+
+                oidx = np.flatnonzero(outside)
+                px, py = Transformer.from_crs(settings.STORAGE_CRS, settings.DISTANCE_CRS, always_xy=True).transform(xs[oidx], ys[oidx])
+                zone = _snap_zone(level, v, snap_km)
+                close = shapely.contains_xy(zone, px, py)  # one prepared polygon test, then the few near
+                if close.any():
+                    cand = gpd.GeoDataFrame(geometry=shapely.points(px[close], py[close]), crs=settings.DISTANCE_CRS, index=oidx[close])
+                    hit = gpd.sjoin_nearest(cand, polys, max_distance=snap_km * 1000, distance_col="_d", how="inner")
+                    hit = hit[~hit.index.duplicated(keep="first")]
+                    for i, code, d in zip(hit.index, hit["code"], hit["_d"]):
+                        codes_by_point[i] = code
+                        snapped[i] = f"point ({xs[i]:.5f}, {ys[i]:.5f}) lies {d / 1000:.1f} km outside the generalised boundaries; placed in the nearest area"
+                outside = have & pd.isna(codes_by_point)
+            if outside.any():
+                oidx = np.flatnonzero(outside)
+                sw = gpd.GeoDataFrame(geometry=gpd.points_from_xy(ys[oidx], xs[oidx]), crs=settings.STORAGE_CRS)
+                swapped_hit[oidx] = assign_points(sw, level=level, vintage=v).to_numpy(dtype=object)
+                where = pd.Series(xs[oidx]).map("{:.5f}".format) + ", " + pd.Series(ys[oidx]).map("{:.5f}".format)
+                notes = ("point (" + where + ") lies outside South Africa").to_numpy(dtype=object)
+                hits = pd.notna(swapped_hit[oidx])
+                notes[hits] = [f"{t}; with lon/lat swapped it falls in {c} (pass fix_swapped=True to use it)" for t, c in zip(notes[hits], swapped_hit[oidx][hits])]
+                coord_note[oidx] = notes
+
+    # --- place every row (vectorised: unique location texts are resolved once; only odd rows loop)
     alloc_rows: list[tuple] = []
     unalloc_rows: list[tuple] = []
     issue_rows: list[tuple] = []
-    ids = table[id] if id else pd.Series(range(n))
+    ids = (table[id] if id else pd.Series(range(n))).to_numpy(dtype=object)
 
-    def cell_text(col) -> "pd.Series":
-        vals = table[col].astype(object)
-        txt = vals.map(lambda x: None if x is None or (isinstance(x, float) and np.isnan(x)) else (str(x).strip() or None))
-        return txt
+    def cell_text(col) -> list:
+        col_values = table[col]
+        out = np.full(n, None, dtype=object)
+        filled = col_values.notna().to_numpy()
+        if filled.any():
+            stripped = col_values[filled].astype(str).str.strip().to_numpy(dtype=object)
+            stripped[stripped == ""] = None
+            out[filled] = stripped
+        return out.tolist()
 
-    text = pd.Series([None] * n, dtype=object)
+    text_list: list = [None] * n
     for c in text_cols:
-        text = text.where(text.notna(), cell_text(c))
-    prov_text = cell_text(province_col) if province_col is not None else pd.Series([None] * n, dtype=object)
+        vals = cell_text(c)
+        text_list = [t if t is not None else vv for t, vv in zip(text_list, vals)]
+    prov_text = cell_text(province_col) if province_col is not None else [None] * n
     prov_code: dict = {}
-    for val in prov_text.dropna().unique():
+    for val in {x for x in prov_text if x is not None}:
         from ..names import resolve
 
         try:
             prov_code[val] = resolve(val, level="province", vintage=v)
         except DDMGeoError:
             prov_code[val] = None
-    prov = prov_text.map(lambda x: prov_code.get(x) if x is not None else None)
-    text = text.where(text.notna(), prov)  # a row with only a province is spread over it
-    # keys must compare equal to themselves: None, never NaN (pandas turns None into NaN in places)
-    text_list = [None if x is None or x != x else x for x in text.tolist()]
-    prov_list = [None if x is None or x != x else x for x in prov.tolist()]
-    text = pd.Series(text_list, index=table.index, dtype=object)
+    prov_list = [prov_code.get(x) if x is not None else None for x in prov_text]
+    text_list = [t if t is not None else p for t, p in zip(text_list, prov_list)]  # a row with only a province is spread over it
 
-    amount_bad = pd.Series(False, index=table.index)
+    amount_bad = np.zeros(n, dtype=bool)
     if amount_problems:
-        amount_bad.iloc[list(amount_problems)] = True
-    blank = cents.isna() & ~amount_bad
+        amount_bad[list(amount_problems)] = True
+    cents_na = cents.isna().to_numpy()
+    blank = cents_na & ~amount_bad
+    valid = ~amount_bad & ~blank
+    cents_int = np.zeros(n, dtype="int64")
+    cents_int[valid] = cents[valid].astype("int64").to_numpy()
     point_code = codes_by_point.copy()
-    use_swap = pd.Series(False, index=table.index)
+    use_swap = np.zeros(n, dtype=bool)
     if fix_swapped:
-        use_swap = point_code.isna() & swapped_hit.notna()
-        point_code = point_code.where(~use_swap, swapped_hit)
-    need_text = point_code.isna() & ~amount_bad & ~blank
-    keys = list(zip(text_list, prov_list))
+        use_swap = pd.isna(point_code) & ~pd.isna(swapped_hit)
+        point_code[use_swap] = swapped_hit[use_swap]
+    by_point = valid & ~pd.isna(point_code)
+    text_rows = np.flatnonzero(valid & ~by_point)
+    keys = {i: (text_list[i], prov_list[i]) for i in text_rows} if len(text_rows) < 1000 else None
+    key_of = (lambda i: keys[i]) if keys is not None else (lambda i: (text_list[i], prov_list[i]))
     resolved: dict = {}
-    for key in {keys[i] for i in np.flatnonzero((need_text & text.notna()).to_numpy())}:
+    for key in {(text_list[i], prov_list[i]) for i in text_rows if text_list[i] is not None}:
         try:
             resolved[key] = resolve_text(key[0], key[1], level, v)
         except LocationProblem as exc:
             resolved[key] = exc
 
-    for i in np.flatnonzero(amount_bad.to_numpy()):
-        unalloc_rows.append((i, ids.iat[i], None, amount_problems[i], str(table[amount].iat[i]), ()))
-    for i in np.flatnonzero(blank.to_numpy()):
-        unalloc_rows.append((i, ids.iat[i], 0, "no amount (blank cell)", "", ()))
-    valid = ~amount_bad & ~blank
-    cents_int = pd.Series(0, index=table.index, dtype="int64")
-    cents_int[valid] = cents[valid].astype("int64")
-    for i in np.flatnonzero((valid & (cents_int < 0)).to_numpy()):
-        issue_rows.append((i, ids.iat[i], "negative amount (kept and placed; check it is a correction)"))
-    for i in np.flatnonzero((valid & use_swap).to_numpy()):
-        issue_rows.append((i, ids.iat[i], coord_note.iat[i].replace(" (pass fix_swapped=True to use it)", "; used swapped")))
+    amounts_raw = table[amount]
+    for i in np.flatnonzero(amount_bad):
+        unalloc_rows.append((i, ids[i], None, amount_problems[i], str(amounts_raw.iat[i]), ()))
+    for i in np.flatnonzero(blank):
+        unalloc_rows.append((i, ids[i], 0, "no amount (blank cell)", "", ()))
+    for i in np.flatnonzero(valid & (cents_int < 0)):
+        issue_rows.append((i, ids[i], "negative amount (kept and placed; check it is a correction)"))
+    for i in np.flatnonzero(valid & use_swap):
+        issue_rows.append((i, ids[i], coord_note[i].replace(" (pass fix_swapped=True to use it)", "; used swapped")))
 
-    # single-area rows, by point or by text
-    codes = pd.Series([None] * n, dtype=object)
-    rules = pd.Series([""] * n, dtype=object)
-    by_point = valid & point_code.notna()
+    # single-area rows, by point or by text; rows shared among several areas grouped by target
+    codes = np.full(n, None, dtype=object)
+    rules = np.full(n, "", dtype=object)
     codes[by_point] = point_code[by_point]
-    rules[by_point] = np.where(use_swap[by_point], "point (lon/lat swapped, fixed)", "point")
-    shared: list[int] = []
-    for i in np.flatnonzero((valid & ~by_point).to_numpy()):
-        t = text_list[i]
-        if t is None:
-            unalloc_rows.append((i, ids.iat[i], int(cents_int.iat[i]), coord_note.iat[i] or "no location: no coordinates, code, name or province in the row", "", ()))
+    rules[by_point] = np.where(use_swap[by_point], "point (lon/lat swapped, fixed)", np.where(snapped[by_point] != "", "point (snapped to the nearest area)", "point"))
+    for i in np.flatnonzero(by_point & (snapped != "")):
+        issue_rows.append((i, ids[i], snapped[i]))
+    shared: dict = {}
+    no_text = np.array([text_list[i] is None for i in text_rows], dtype=bool)
+    lost = text_rows[no_text]
+    lost_frame = pd.DataFrame(
+        {
+            "row": lost,
+            "id": ids[lost],
+            "amount_cents": cents_int[lost],
+            "reason": np.where(coord_note[lost] != "", coord_note[lost], "no location: no coordinates, code, name or province in the row"),
+            "value": "",
+            "suggestions": [()] * len(lost),
+        }
+    )
+    named = text_rows[~no_text]
+    found = np.empty(len(named), dtype=object)
+    found[:] = [resolved[key_of(i)] for i in named]
+    is_problem = np.fromiter((isinstance(r, LocationProblem) for r in found), bool, len(found))
+    for i, res in zip(named[is_problem], found[is_problem]):
+        reason = str(res) + (f"; also {coord_note[i]}" if coord_note[i] else "")
+        unalloc_rows.append((i, ids[i], int(cents_int[i]), reason, text_list[i], res.suggestions))
+    placed, targets = named[~is_problem], found[~is_problem]
+    for i in placed[coord_note[placed] != ""]:
+        issue_rows.append((i, ids[i], coord_note[i] + f"; placed by its location text {text_list[i]!r} instead"))
+    one = np.fromiter((len(r.codes) == 1 for r in targets), bool, len(targets))
+    codes[placed[one]] = [r.codes[0] for r in targets[one]]
+    rules[placed[one]] = [r.rule for r in targets[one]]
+    for i, res in zip(placed[~one], targets[~one]):
+        shared.setdefault(res, []).append(i)
+    single = ~pd.isna(codes)
+    frames = [pd.DataFrame({"row": np.flatnonzero(single), "id": ids[single], "code": codes[single], "amount_cents": cents_int[single], "rule": rules[single]})]
+    for res, rows in shared.items():
+        rows = np.asarray(rows)
+        if shares_col is not None:  # per-row shares: each row its own weights
+            for i in rows:
+                try:
+                    w = _row_shares(table[shares_col].iat[i], res.codes, v)
+                except (ValueError, DDMGeoError) as exc:
+                    unalloc_rows.append((i, ids[i], int(cents_int[i]), f"cannot share the amount among {len(res.codes)} areas: {exc}", text_list[i] or "", ()))
+                    continue
+                for t, part in zip(res.codes, share_cents(int(cents_int[i]), w)):
+                    alloc_rows.append((i, ids[i], t, part, f"{res.rule}; shared by {split_text}"))
             continue
-        res = resolved[keys[i]]
-        if isinstance(res, LocationProblem):
-            reason = str(res) + (f"; also {coord_note.iat[i]}" if coord_note.iat[i] else "")
-            unalloc_rows.append((i, ids.iat[i], int(cents_int.iat[i]), reason, t, res.suggestions))
+        missing = [t for t in res.codes if t not in weights.index or not np.isfinite(weights.get(t, np.nan))]
+        if missing:
+            for i in rows:
+                unalloc_rows.append((i, ids[i], int(cents_int[i]), f"cannot share the amount among {len(res.codes)} areas: no {split_text} weight for {missing}", text_list[i] or "", ()))
             continue
-        if coord_note.iat[i]:
-            issue_rows.append((i, ids.iat[i], coord_note.iat[i] + f"; placed by its location text {t!r} instead"))
-        if len(res.codes) == 1:
-            codes.iat[i], rules.iat[i] = res.codes[0], res.rule
-        else:
-            shared.append(i)
-    single = codes.notna()
-    frame = pd.DataFrame({"row": np.flatnonzero(single.to_numpy()), "id": ids[single].to_numpy(), "code": codes[single].to_numpy(), "amount_cents": cents_int[single].to_numpy(), "rule": rules[single].to_numpy()})
-    for i in shared:
-        res = resolved[keys[i]]
-        c = int(cents_int.iat[i])
-        try:
-            if shares_col is not None:
-                w = _row_shares(table[shares_col].iat[i], res.codes, v)
-            else:
-                missing = [t for t in res.codes if t not in weights.index or not np.isfinite(weights.get(t, np.nan))]
-                if missing:
-                    raise ValueError(f"no {split_text} weight for {missing}")
-                w = [float(weights[t]) for t in res.codes]
-        except (ValueError, DDMGeoError) as exc:
-            unalloc_rows.append((i, ids.iat[i], c, f"cannot share the amount among {len(res.codes)} areas: {exc}", text_list[i] or "", ()))
-            continue
-        for t, part in zip(res.codes, share_cents(c, w)):
-            alloc_rows.append((i, ids.iat[i], t, part, f"{res.rule}; shared by {split_text}"))
+        parts = share_cents_many(cents_int[rows], [float(weights[t]) for t in res.codes])
+        k = len(res.codes)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "row": np.repeat(rows, k),
+                    "id": np.repeat(ids[rows], k),
+                    "code": np.tile(np.asarray(res.codes, dtype=object), len(rows)),
+                    "amount_cents": parts.reshape(-1),
+                    "rule": f"{res.rule}; shared by {split_text}",
+                }
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
 
     allocations = pd.concat([frame, pd.DataFrame(alloc_rows, columns=["row", "id", "code", "amount_cents", "rule"])], ignore_index=True)
     allocations["amount_cents"] = allocations["amount_cents"].astype("int64")
     allocations = allocations.sort_values("row", kind="stable").reset_index(drop=True)
-    unallocated = pd.DataFrame(unalloc_rows, columns=["row", "id", "amount_cents", "reason", "value", "suggestions"]).sort_values("row", kind="stable").reset_index(drop=True)
+    unallocated = pd.concat([lost_frame, pd.DataFrame(unalloc_rows, columns=["row", "id", "amount_cents", "reason", "value", "suggestions"])], ignore_index=True)
+    unallocated = unallocated.sort_values("row", kind="stable").reset_index(drop=True)
     unallocated["amount_cents"] = unallocated["amount_cents"].astype("Int64")
     if id:
         dup = table[id][table[id].duplicated(keep=False) & table[id].notna()]
+        rows_of = dup.groupby(dup).groups
         for i in dup.index:
-            issue_rows.append((i, table[id].iat[i], f"project id {table[id].iat[i]!r} appears more than once (rows {sorted(dup[dup == dup[i]].index.tolist())})"))
+            issue_rows.append((i, table[id].iat[i], f"project id {table[id].iat[i]!r} appears more than once (rows {sorted(rows_of[dup[i]].tolist())})"))
     issues = pd.DataFrame(issue_rows, columns=["row", "id", "issue"]).sort_values("row", kind="stable").reset_index(drop=True)
 
     # --- totals per area

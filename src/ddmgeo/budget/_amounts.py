@@ -66,32 +66,57 @@ def to_cents(value, *, allow_suffixes: bool = False) -> int | None:
     return int(cents)
 
 
+def _integer_weights(weights: Sequence[float]) -> list[int]:
+    """Weights as exact integers with the same ratios (every float is a fraction with a power-of-two denominator)."""
+    from fractions import Fraction
+
+    fr = [Fraction(float(x)) for x in weights]
+    if any(f < 0 for f in fr):
+        raise ValueError("weights must be non-negative")
+    den = max(f.denominator for f in fr)
+    ints = [f.numerator * (den // f.denominator) for f in fr]
+    return ints if sum(ints) > 0 else [1] * len(ints)
+
+
+def share_cents_many(totals, weights: Sequence[float]) -> np.ndarray:
+    """Split each of many totals (cents) in proportion to the same *weights*: an (n, k) int64 array.
+
+    The largest-remainder method in exact integer arithmetic (Python integers; the weights' exact ratios):
+    each row sums to its total, each part is within one cent of its exact share, ties go to the earlier
+    weight, and a negative total is split like a positive one with the sign kept.
+    """
+    w = np.asarray(weights, dtype=float)
+    if len(w) == 0:
+        raise ValueError("no areas to share the amount among")
+    if not np.isfinite(w).all():
+        raise ValueError("weights must be finite and non-negative")
+    W = np.array(_integer_weights(w), dtype=object)
+    S = int(W.sum())
+    totals = np.asarray(totals, dtype="int64")
+    sign = np.where(totals < 0, -1, 1).astype("int64")
+    t = np.abs(totals).astype(object)
+    num = t[:, None] * W[None, :]
+    floors = num // S
+    rem = num % S
+    deficit = (t - floors.sum(axis=1)).astype("int64")
+    order = np.argsort(-rem.astype(float), axis=1, kind="stable") if S < 2**52 else np.array([sorted(range(len(w)), key=lambda j: (-row[j], j)) for row in rem])
+    bump = np.zeros(rem.shape, dtype="int64")
+    np.put_along_axis(bump, order, (np.arange(len(w))[None, :] < deficit[:, None]).astype("int64"), axis=1)
+    return (floors.astype("int64") + bump) * sign[:, None]
+
+
 def share_cents(total: int, weights: Sequence[float]) -> list[int]:
     """Split *total* cents in proportion to *weights* by the largest-remainder method; the parts sum to *total*.
 
     Ties go to the earlier weight. Negative totals are split like positive ones (the sign is kept).
+    All-zero weights share equally.
 
     >>> share_cents(100, [1, 1, 1])
     [34, 33, 33]
     >>> sum(share_cents(-1001, [0.2, 0.5, 0.3])) == -1001
     True
     """
-    w = np.asarray(weights, dtype=float)
-    if len(w) == 0:
-        raise ValueError("no areas to share the amount among")
-    if (w < 0).any() or not np.isfinite(w).all():
-        raise ValueError("weights must be finite and non-negative")
-    if w.sum() <= 0:
-        w = np.ones_like(w)
-    sign = -1 if total < 0 else 1
-    t = abs(int(total))
-    exact = [Decimal(t) * Decimal(repr(float(x))) / Decimal(repr(float(w.sum()))) for x in w]
-    floors = [int(e) for e in exact]
-    remainder = t - sum(floors)
-    order = sorted(range(len(w)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:remainder]:
-        floors[i] += 1
-    return [sign * f for f in floors]
+    return [int(x) for x in share_cents_many([int(total)], weights)[0]]
 
 
 def column_to_cents(values: "pd.Series", *, allow_suffixes: bool) -> tuple["pd.Series", dict]:

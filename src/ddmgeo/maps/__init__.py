@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 from ._cartographic import MAP_CRS, TOLERANCE_M, cartographic
+from ._change import change_map, dumbbell
 from ._static import bivariate, choropleth, classify, district_map, format_value, legend_entries, proportional_symbols, save
 
 __all__ = [
@@ -21,9 +22,11 @@ __all__ = [
     "TOLERANCE_M",
     "bivariate",
     "cartographic",
+    "change_map",
     "choropleth",
     "classify",
     "district_map",
+    "dumbbell",
     "format_value",
     "interactive",
     "legend_entries",

@@ -1,0 +1,208 @@
+"""Change between two years on one set of boundaries: absolute, relative, points, direction and rank."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+import numpy as np
+
+from .. import settings
+from ..indicators import _catalogue
+from . import _comparability
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: default tolerance: 0.5 percentage points for proportions, 0.5 % of the start value otherwise
+TOLERANCE = 0.005
+_MOVED = "moved from 2011 to 2016 boundaries"
+
+#: columns of a change table, in order
+COLUMNS = (
+    "code", "name", "level", "indicator", "start_year", "end_year", "start_value", "end_value",
+    "change", "relative_change", "change_pp", "direction", "rank_start", "rank_end", "rank_movement",
+    "unit", "kind", "higher_is", "comparable", "caveat", "vintage", "start_source", "end_source",
+    "start_moved", "end_moved", "notes",
+)  # fmt: skip
+
+
+def _ids(ids: str | Iterable[str]) -> list[str]:
+    out = [ids] if isinstance(ids, str) else list(dict.fromkeys(ids))
+    if not out:
+        raise ValueError("Give at least one indicator id (ddmgeo.indicators.catalogue() lists them).")
+    for i in out:
+        _catalogue.lookup(i)  # UnknownIndicatorError with close ids
+    return out
+
+
+def _tolerance_of(indicator: str, tolerance: float | Mapping[str, float]) -> float:
+    t = tolerance.get(indicator, TOLERANCE) if isinstance(tolerance, Mapping) else tolerance
+    t = float(t)
+    if not t >= 0:
+        raise ValueError(f"tolerance must be a number >= 0, not {t!r} (0.005 = half a percentage point for shares, 0.5 % otherwise).")
+    return t
+
+
+def direction(change: "pd.Series", start: "pd.Series", *, higher_is: str, unit: str, tolerance: float) -> "pd.Series":
+    """improved / worsened / unchanged (``changed`` / ``unchanged`` for neutral indicators); None where a value is missing.
+
+    A change is *unchanged* when it is within ``tolerance``: in proportion points for
+    indicators in proportions (0.005 = 0.5 percentage points), else relative to the start value.
+    """
+    import pandas as pd
+
+    size = change.abs() if unit == "proportion" else (change / start.abs()).abs()
+    size = size.where(~((start == 0) & (change == 0)), 0.0)  # 0 -> 0 is no change
+    size = size.where(~((start == 0) & (change != 0)), np.inf)  # from 0 to something is a change
+    small = size <= tolerance + 1e-12
+    if higher_is == "neutral":
+        out = np.where(small, "unchanged", "changed")
+    else:
+        up = change > 0
+        good = up if higher_is == "better" else ~up
+        out = np.where(small, "unchanged", np.where(good, "improved", "worsened"))
+    out = pd.Series(out, index=change.index, dtype=object)
+    return out.where(change.notna(), None)
+
+
+def rank_of(values: "pd.Series", higher_is: str) -> "pd.Series":
+    """Rank among the areas with a value: 1 = best by ``higher_is`` (neutral: 1 = largest); ties share the best rank."""
+    return values.rank(ascending=higher_is == "worse", method="min").astype("Int64")
+
+
+def change(
+    ids: str | Iterable[str],
+    *,
+    start: int,
+    end: int,
+    level: str = "district",
+    vintage: int = settings.DEFAULT_VINTAGE,
+    tolerance: float | Mapping[str, float] = TOLERANCE,
+) -> "pd.DataFrame":
+    """Change of indicators between two years, both on the boundaries of one vintage.
+
+    Both years come from :func:`ddmgeo.indicators.get` on ``vintage``: counts published only
+    on other boundaries are moved through the lineage table first (``start_moved`` /
+    ``end_moved`` and ``notes`` say so). Indicators whose definitions differ between the
+    years, or that lack one of them, are refused (:class:`~ddmgeo.errors.NotComparableError`
+    with the reason from ``data/indicators/comparability.csv``); comparable ones with a
+    caveat are computed and carry it in ``caveat``.
+
+    Parameters
+    ----------
+    ids : str or list of str
+        Catalogue ids.
+    start, end : int
+        The two years (e.g. 2011 and 2016).
+    level : str, default "district"
+        ``district`` (the 52 spaces), ``municipality``, ``province`` or ``country``.
+    vintage : int, default 2016
+        Boundary vintage of both years' codes.
+    tolerance : float or dict, default 0.005
+        A change this small is ``unchanged``: in proportion points for indicators in
+        proportions (0.005 = 0.5 percentage points), otherwise relative to the start value
+        (0.005 = 0.5 %). A dict gives it per indicator id (others keep the default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area and indicator: ``code, name, level, indicator, start_year, end_year,
+        start_value, end_value, change`` (end - start), ``relative_change`` (change / start),
+        ``change_pp`` (percentage points, for proportions only), ``direction`` (improved /
+        worsened / unchanged by the catalogue's ``higher_is``; changed / unchanged for neutral
+        indicators), ``rank_start, rank_end`` (1 = best; neutral: 1 = largest),
+        ``rank_movement`` (rank_start - rank_end: positive = moved up), ``unit, kind,
+        higher_is, comparable`` (yes / caveat), ``caveat, vintage, start_source, end_source,
+        start_moved, end_moved, notes``. A missing value at either date leaves the change,
+        direction and movement missing. ``attrs["ddmgeo"]`` holds per-indicator metadata.
+
+    Raises
+    ------
+    NotComparableError
+        An indicator lacks one of the years (the message names the years it has) or is not
+        comparable between them (the message gives the reason). Every refused id is listed.
+    UnknownIndicatorError
+        An id is not in the catalogue.
+
+    Examples
+    --------
+    >>> from ddmgeo import monitoring
+    >>> c = monitoring.change(["population", "informal_dwelling_share"], start=2011, end=2016)   # doctest: +SKIP
+    >>> c.loc[c.indicator == "informal_dwelling_share", ["name", "change_pp", "direction"]]    # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from .. import indicators
+
+    ids = _ids(ids)
+    start, end = int(start), int(end)
+    if start >= end:
+        raise ValueError(f"start must be the earlier year: start={start}, end={end}.")
+    tolerances = {i: _tolerance_of(i, tolerance) for i in ids}
+
+    gaps = [a for a in (_comparability.year_gap(i, start, end, level) for i in ids) if a is not None]
+    gapped = {a.indicator for a in gaps}
+    listed = [_comparability.row(i, start, end) for i in ids if i not in gapped]
+    _comparability.refuse(gaps + [a for a in listed if a is not None and a.comparable == "no"])
+
+    a = indicators.get(ids, level=level, year=start, vintage=vintage, output="tidy")
+    b = indicators.get(ids, level=level, year=end, vintage=vintage, output="tidy")
+    meta_a, meta_b = a.attrs["ddmgeo"]["indicators"], b.attrs["ddmgeo"]["indicators"]
+    verdicts = {
+        i: _comparability.assess(i, start, end, sources=(meta_a[i]["source"].split(";"), meta_b[i]["source"].split(";"))) for i in ids
+    }
+    _comparability.refuse(list(verdicts.values()))
+
+    frames = []
+    info = {}
+    for i in ids:
+        d = _catalogue.first(i)
+        x = a[a.indicator == i].set_index("code")
+        y = b[b.indicator == i].set_index("code").reindex(x.index)
+        f = pd.DataFrame({"code": x.index, "name": x["name"].values})
+        f["level"] = level
+        f["indicator"] = i
+        f["start_year"] = int(meta_a[i]["year"])
+        f["end_year"] = int(meta_b[i]["year"])
+        f["start_value"] = x["value"].to_numpy(dtype=float)
+        f["end_value"] = y["value"].to_numpy(dtype=float)
+        f["change"] = f["end_value"] - f["start_value"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f["relative_change"] = (f["change"] / f["start_value"].abs()).where(f["start_value"] != 0)
+        f["change_pp"] = 100 * f["change"] if d.unit == "proportion" else np.nan
+        f["direction"] = direction(f["change"], f["start_value"], higher_is=d.higher_is, unit=d.unit, tolerance=tolerances[i])
+        f["rank_start"] = rank_of(f["start_value"], d.higher_is)
+        f["rank_end"] = rank_of(f["end_value"], d.higher_is)
+        f["rank_movement"] = (f["rank_start"] - f["rank_end"]).astype("Int64")
+        f["unit"] = d.unit
+        f["kind"] = d.kind
+        f["higher_is"] = d.higher_is
+        v = verdicts[i]
+        f["comparable"] = v.comparable
+        f["caveat"] = v.caveat
+        f["vintage"] = int(a.attrs["ddmgeo"]["vintage"])
+        f["start_source"] = meta_a[i]["source"]
+        f["end_source"] = meta_b[i]["source"]
+        notes_a, notes_b = meta_a[i]["notes"], meta_b[i]["notes"]
+        f["start_moved"] = _MOVED in notes_a
+        f["end_moved"] = _MOVED in notes_b
+        f["notes"] = "; ".join(f"{yr}: {n}" for yr, n in ((start, notes_a), (end, notes_b)) if n)
+        frames.append(f)
+        info[i] = {
+            "label": d.label,
+            "unit": d.unit,
+            "kind": d.kind,
+            "higher_is": d.higher_is,
+            "start_year": int(meta_a[i]["year"]),
+            "end_year": int(meta_b[i]["year"]),
+            "start_source": meta_a[i]["source"],
+            "end_source": meta_b[i]["source"],
+            "start_notes": notes_a,
+            "end_notes": notes_b,
+            "comparable": v.comparable,
+            "reason": v.reason,
+            "tolerance": tolerances[i],
+        }
+    out = pd.concat(frames, ignore_index=True)[list(COLUMNS)]
+    out.attrs["ddmgeo"] = {"level": level, "vintage": int(a.attrs["ddmgeo"]["vintage"]), "start": start, "end": end, "indicators": info}
+    return out

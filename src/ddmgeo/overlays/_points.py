@@ -1,0 +1,315 @@
+"""Reading points: GeoDataFrames, tables with longitude/latitude columns, files and registry names.
+
+Rows whose coordinates are missing, not numbers or out of range are **kept** with a
+``None`` geometry; why each one has no geometry is recorded in
+``attrs["ddmgeo"]["points"]["no_coordinates"]`` (row position -> reason) so that
+:func:`ddmgeo.overlays.count_points` can list them in its report.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import settings
+from ..errors import CRSError, TableError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+_LON_NAMES = (("lon", "long", "longitude", "lng"), ("x",))  # a group is tried only when the one before found nothing
+_LAT_NAMES = (("lat", "latitude"), ("y",))
+_VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".parquet", ".geoparquet", ".kml", ".gml")
+_TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls")
+
+
+def _find_column(columns: list[str], groups: tuple[tuple[str, ...], ...], suffix: str, what: str, option: str) -> str:
+    lowered: dict[str, list] = {}
+    for c in columns:
+        lowered.setdefault(str(c).strip().lower(), []).append(c)
+    hits: list = []
+    for names in groups:
+        hits = [c for n in names for c in lowered.get(n, [])]
+        if hits:
+            break
+    names = tuple(n for g in groups for n in g)
+    if not hits:  # e.g. GIS_Longitude, gps_latitude
+        hits = [c for c in columns if str(c).strip().lower().endswith(suffix)]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        raise TableError(
+            f"Found no {what} column among {list(columns)}: name it {option}='...' "
+            f"(columns called {', '.join(names)} or ending in '{suffix}' are found automatically, ignoring case)."
+        )
+    raise TableError(f"Several columns could hold the {what}: {hits}; choose one with {option}='...'.")
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
+
+
+def _to_numbers(values: "pd.Series") -> tuple["pd.Series", "pd.Series"]:
+    """Numbers, and a mask of cells that held something that is not a number."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        num = values.astype(float)
+        return num, pd.Series(False, index=values.index)
+    text = values.astype("string").str.strip()
+    blank = text.isna() | (text == "")
+    text = text.where(~text.fillna("").str.match(_DECIMAL_COMMA), text.str.replace(",", ".", regex=False))  # "-25,75"
+    num = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
+    return num, num.isna() & ~blank
+
+
+def _reasons(lon_raw, lat_raw, lon, lat, lon_bad, lat_bad, geographic: bool) -> dict[int, str]:
+    import numpy as np
+
+    out: dict[int, str] = {}
+    lon_a, lat_a = lon.to_numpy(), lat.to_numpy()
+    missing = np.isnan(lon_a) | np.isnan(lat_a)
+    for pos in np.flatnonzero(missing | lon_bad.to_numpy() | lat_bad.to_numpy()):
+        parts = []
+        if lon_bad.iloc[pos]:
+            parts.append(f"longitude {lon_raw.iloc[pos]!r} is not a number")
+        if lat_bad.iloc[pos]:
+            parts.append(f"latitude {lat_raw.iloc[pos]!r} is not a number")
+        if not parts:
+            parts.append("no coordinates" if (np.isnan(lon_a[pos]) and np.isnan(lat_a[pos])) else ("no longitude" if np.isnan(lon_a[pos]) else "no latitude"))
+        out[int(pos)] = "; ".join(parts)
+    if geographic:
+        bad = ~missing & ((np.abs(lon_a) > 180) | (np.abs(lat_a) > 90))
+        for pos in np.flatnonzero(bad):
+            out[int(pos)] = f"coordinates out of range (lon {lon_a[pos]}, lat {lat_a[pos]}): are longitude and latitude swapped or projected?"
+    return out
+
+
+def _read_path(data: str | os.PathLike) -> "pd.DataFrame":
+    import pandas as pd
+
+    p = Path(data).expanduser()
+    if not p.exists():
+        from .. import _registry, datasets
+        from ..errors import UnknownDatasetError
+
+        name = str(data)
+        try:
+            _registry.get(name)
+        except (UnknownDatasetError, KeyError):
+            raise FileNotFoundError(f"{name!r} is neither a file nor a registered dataset (see `ddm data list`).") from None
+        p = datasets.fetch(name)
+    suffix = p.suffix.lower()
+    if suffix in _VECTOR_SUFFIXES:
+        import geopandas as gpd
+
+        if suffix in (".parquet", ".geoparquet"):
+            try:
+                return gpd.read_parquet(p)
+            except ValueError:  # a plain parquet table
+                return pd.read_parquet(p)
+        return gpd.read_file(p, engine="pyogrio")
+    if suffix in (".xlsx", ".xls"):
+        return pd.read_excel(p)
+    if suffix == ".tsv":
+        return pd.read_csv(p, sep="\t", encoding_errors="replace")
+    if suffix == ".csv":
+        return pd.read_csv(p, encoding_errors="replace")
+    if suffix in (".txt", ""):
+        return pd.read_csv(p, sep=None, engine="python", encoding_errors="replace")
+    raise TableError(f"Cannot read points from {p.name}: use .csv, .tsv, .xlsx, .geojson, .gpkg, .shp, .fgb or .parquet.")
+
+
+def read_points(
+    data: "pd.DataFrame | gpd.GeoDataFrame | str | os.PathLike",
+    *,
+    lon: str | None = None,
+    lat: str | None = None,
+    crs: Any = None,
+) -> "gpd.GeoDataFrame":
+    """Points as a GeoDataFrame in EPSG:4326, one row per input row, nothing dropped.
+
+    Parameters
+    ----------
+    data : GeoDataFrame, DataFrame, path or registry name
+        A GeoDataFrame of points (it must have a CRS, or pass ``crs=``; another CRS is
+        transformed to EPSG:4326), a DataFrame with longitude/latitude columns, a file
+        (.csv, .tsv, .xlsx, .geojson, .gpkg, .shp, .fgb, .parquet) or the name of a
+        registered point dataset (``dsfsi_hospitals``, ``dbe_schools_2017q1``, ...).
+    lon, lat : str, optional
+        The coordinate columns of a table. By default found by name, ignoring case:
+        ``lon/long/longitude/lng/x`` and ``lat/latitude/y``, else one column ending in
+        ``longitude``/``latitude`` (``GIS_Longitude``).
+    crs : optional
+        CRS of the coordinates of a table (default EPSG:4326), or the CRS to give a
+        GeoDataFrame that has none.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The input's columns and index plus ``geometry`` in EPSG:4326. Rows with missing,
+        non-numeric or out-of-range coordinates keep a ``None`` geometry; their reasons
+        are in ``attrs["ddmgeo"]["points"]["no_coordinates"]`` (row position -> reason),
+        which :func:`count_points` reports.
+
+    Raises
+    ------
+    CRSError
+        A GeoDataFrame without CRS (and no ``crs=``), or a ``crs=`` that contradicts it.
+    TableError
+        No (or several candidate) coordinate columns; geometries that are not points.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ddmgeo.overlays import read_points
+    >>> pts = read_points(pd.DataFrame({"Long": [28.05, "various"], "Lat": [-26.2, None]}))
+    >>> pts.geometry.isna().tolist(), pts.attrs["ddmgeo"]["points"]["no_coordinates"]
+    ([False, True], {1: "longitude 'various' is not a number"})
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+    from pyproj import CRS
+
+    source = None
+    if isinstance(data, (str, os.PathLike)):
+        source = str(data)
+        data = _read_path(data)
+    if isinstance(data, gpd.GeoDataFrame) and lon is None and lat is None:
+        gdf = data.copy()
+        if gdf.crs is None:
+            if crs is None:
+                raise CRSError(
+                    "The points have no CRS: set it with gdf.set_crs('EPSG:4326') (longitude/latitude) or pass crs=, "
+                    "so ddmgeo does not guess."
+                )
+            gdf = gdf.set_crs(crs)
+        elif crs is not None and CRS.from_user_input(crs) != gdf.crs:
+            raise CRSError(f"crs={crs!r} contradicts the GeoDataFrame's own CRS {gdf.crs.to_string()}: drop crs= or fix the data.")
+        geoms = gdf.geometry.values
+        types = shapely.get_type_id(np.asarray(geoms))
+        wrong = ~np.isin(types, (-1, 0)) & ~shapely.is_empty(np.asarray(geoms))
+        if wrong.any():
+            kinds = sorted(set(gdf.geometry[wrong].geom_type))
+            raise TableError(
+                f"{int(wrong.sum())} geometries are {kinds}, not points: for lines use line_length, for polygons overlap, "
+                "or pass gdf.representative_point() to place each feature by one point."
+            )
+        if not gdf.crs.equals(CRS.from_user_input(settings.STORAGE_CRS)):
+            gdf = gdf.to_crs(settings.STORAGE_CRS)
+        empty = np.asarray(gdf.geometry.isna() | gdf.geometry.is_empty)
+        xy = shapely.get_coordinates(np.asarray(gdf.geometry.values)[~empty]) if (~empty).any() else np.empty((0, 2))
+        bad_xy = np.zeros(len(gdf), bool)
+        bad_xy[np.flatnonzero(~empty)] = ~np.isfinite(xy).all(axis=1)
+        reasons = {int(i): "empty or missing geometry" for i in np.flatnonzero(empty)}
+        reasons.update({int(i): "coordinates not finite after the CRS transformation" for i in np.flatnonzero(bad_xy)})
+        if bad_xy.any():
+            gdf.loc[bad_xy, gdf.geometry.name] = None
+        gdf.attrs.setdefault("ddmgeo", {})
+        gdf.attrs["ddmgeo"] = dict(gdf.attrs["ddmgeo"], points={"source": source, "lon": None, "lat": None, "no_coordinates": reasons})
+        return gdf
+
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"Points must be a GeoDataFrame, a DataFrame with lon/lat columns, a file or a registry name, not {type(data).__name__}.")
+    frame = pd.DataFrame(data).copy()
+    if isinstance(data, gpd.GeoDataFrame):
+        frame = frame.drop(columns=[data.geometry.name])
+    cols = list(frame.columns)
+    lon_col = lon if lon is not None else _find_column(cols, _LON_NAMES, "longitude", "longitude", "lon")
+    lat_col = lat if lat is not None else _find_column(cols, _LAT_NAMES, "latitude", "latitude", "lat")
+    for c, opt in ((lon_col, "lon"), (lat_col, "lat")):
+        if c not in frame.columns:
+            raise TableError(f"{opt}={c!r} is not a column; the table has {cols}.")
+    if lon_col == lat_col:
+        raise TableError(f"The longitude and latitude column are the same ({lon_col!r}): name both with lon= and lat=.")
+    src_crs = CRS.from_user_input(crs if crs is not None else settings.STORAGE_CRS)
+    x, x_bad = _to_numbers(frame[lon_col])
+    y, y_bad = _to_numbers(frame[lat_col])
+    reasons = _reasons(frame[lon_col], frame[lat_col], x, y, x_bad, y_bad, src_crs.is_geographic)
+    ok = np.ones(len(frame), bool)
+    ok[list(reasons)] = False
+    xs, ys = x.to_numpy(float), y.to_numpy(float)
+    if not src_crs.equals(CRS.from_user_input(settings.STORAGE_CRS)):
+        from pyproj import Transformer
+
+        t = Transformer.from_crs(src_crs, settings.STORAGE_CRS, always_xy=True)
+        xs, ys = np.array(xs), np.array(ys)
+        xs[ok], ys[ok] = t.transform(xs[ok], ys[ok])
+        fin = np.isfinite(xs) & np.isfinite(ys)
+        for pos in np.flatnonzero(ok & ~fin):
+            reasons[int(pos)] = f"coordinates ({x.iloc[pos]}, {y.iloc[pos]}) cannot be transformed from {src_crs.to_string()}"
+        ok &= fin
+    geoms = np.full(len(frame), None, dtype=object)
+    if ok.any():
+        geoms[ok] = shapely.points(xs[ok], ys[ok])
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index, crs=settings.STORAGE_CRS), crs=settings.STORAGE_CRS)
+    gdf.attrs["ddmgeo"] = {"points": {"source": source, "lon": str(lon_col), "lat": str(lat_col), "no_coordinates": dict(sorted(reasons.items()))}}
+    return gdf
+
+
+@dataclass(eq=False)
+class PointsReport:
+    """What happened to every point of :func:`count_points`: nothing is dropped silently.
+
+    Attributes
+    ----------
+    n_points : int
+        Rows of the input.
+    n_assigned : int
+        Points placed in an area (each in exactly one).
+    outside : pandas.DataFrame
+        Points with coordinates that lie in no area: ``row`` (0-based position),
+        ``index`` (the input's index label), ``lon``, ``lat`` (EPSG:4326).
+    no_coordinates : pandas.DataFrame
+        Rows without usable coordinates: ``row``, ``index``, ``reason``.
+    on_boundary : int
+        Points on the boundary of two or more areas, given to the first of them in
+        area order (the documented tie rule).
+    missing_weights : dict
+        Per weight column, how many assigned points had no value (not counted in the sum).
+    areas : str
+        Which areas (``"district 2016"``, ``"9 areas (areas=)"``).
+    """
+
+    n_points: int
+    n_assigned: int
+    outside: "pd.DataFrame"
+    no_coordinates: "pd.DataFrame"
+    on_boundary: int = 0
+    missing_weights: dict = field(default_factory=dict)
+    areas: str = ""
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.n_points:,} points: {self.n_assigned:,} placed in {self.areas} areas, "
+            f"{len(self.outside):,} outside every area, {len(self.no_coordinates):,} without usable coordinates"
+            + (f"; {self.on_boundary:,} on a shared boundary (given to the first area in code order)" if self.on_boundary else "")
+            + "."
+        ]
+        for col, n in self.missing_weights.items():
+            if n:
+                lines.append(f"{n:,} placed points have no value in {col!r} (left out of its sum).")
+        if len(self.outside):
+            lines.append("Outside every area (row, index, lon, lat):")
+            for r in self.outside.head(10).itertuples(index=False):
+                lines.append(f"  {r.row}\t{r.index}\t{r.lon:.5f}\t{r.lat:.5f}")
+            if len(self.outside) > 10:
+                lines.append(f"  ... and {len(self.outside) - 10:,} more (report.outside)")
+        if len(self.no_coordinates):
+            lines.append("Without coordinates (row, index, reason):")
+            for r in self.no_coordinates.head(10).itertuples(index=False):
+                lines.append(f"  {r.row}\t{r.index}\t{r.reason}")
+            if len(self.no_coordinates) > 10:
+                lines.append(f"  ... and {len(self.no_coordinates) - 10:,} more (report.no_coordinates)")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"PointsReport(n_points={self.n_points}, n_assigned={self.n_assigned}, outside={len(self.outside)}, "
+            f"no_coordinates={len(self.no_coordinates)}, on_boundary={self.on_boundary})"
+        )

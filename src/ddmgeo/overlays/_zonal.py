@@ -1,0 +1,539 @@
+"""Zonal statistics of a raster per area, exact and conserving totals.
+
+The areas are reprojected to the raster's CRS (the raster is never resampled) and
+turned once into a coverage structure (:mod:`._grid`): for each area, the runs of
+cells wholly inside it and the boundary cells with the exact fraction inside. The
+raster is then read in row windows (a raster larger than memory works) and reduced
+with ``numpy.ufunc.reduceat`` over the runs plus a weighted ``bincount`` over the
+boundary cells. The structure is cached per (areas, raster grid, coverage mode) in
+memory and on disk, so a second raster on the same grid costs one read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterator, Literal, Sequence
+
+from .. import settings
+from ..errors import CRSError, DDMGeoWarning
+from ._areas import AreaSet, cache_file, load_arrays, resolve_areas, save_arrays
+from ._grid import Coverage, Grid, coverage
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+
+STATS = ("sum", "mean", "count", "min", "max")
+
+#: Raster cells read per window (the float64 working copies of a window stay near 16 MB).
+WINDOW_CELLS = 2_000_000
+
+
+_MEMO: dict[str, Coverage] = {}
+_MEMO_SIZE = 6
+
+
+@contextmanager
+def _open(raster: Any) -> Iterator[tuple[Any, str, str | None]]:
+    """A rasterio dataset, a description of it, and its registry name (if it is one)."""
+    try:
+        import rasterio
+    except ImportError as exc:  # pragma: no cover - optional extra
+        raise ImportError("zonal statistics need rasterio: pip install 'ddmgeo[raster]'.") from exc
+    if hasattr(raster, "read") and hasattr(raster, "transform"):
+        yield raster, str(getattr(raster, "name", "dataset")), _registered_name(getattr(raster, "name", ""))
+        return
+    path = os.fspath(raster)
+    name = None
+    if not os.path.exists(path):
+        from .. import _registry, datasets
+        from ..errors import UnknownDatasetError
+
+        try:
+            _registry.get(path)
+        except (UnknownDatasetError, KeyError):
+            raise FileNotFoundError(f"{path!r} is neither a raster file nor a registered dataset (see `ddm data list --group rasters`).") from None
+        name = path
+        path = str(datasets.fetch(name))
+    with rasterio.open(path) as ds:
+        yield ds, path, name or _registered_name(path)
+
+
+def _registered_name(path: str) -> str | None:
+    if not path:
+        return None
+    try:
+        from .. import _registry
+
+        base = os.path.basename(str(path))
+        for ds in _registry.datasets().values():
+            if ds.group == "rasters" and os.path.basename(ds.path) == base:
+                return ds.name
+    except Exception:  # the registry is a convenience here, never a failure
+        return None
+    return None
+
+
+def _is_density(name: str | None) -> bool:
+    if not name:
+        return False
+    from .. import _registry
+
+    ds = _registry.get(name)
+    text = f"{ds.name} {ds.title} {ds.notes}".lower()
+    return "density" in text or "per km" in text
+
+
+def cell_areas_km2(transform, height: int, crs: Any) -> "np.ndarray":
+    """Area (km²) of the cells of each row of a grid: exact on the ellipsoid for a geographic CRS.
+
+    For a projected CRS the nominal cell area (``|dx * dy|`` in metres) is used for every row.
+    """
+    import numpy as np
+    from pyproj import CRS
+
+    c = CRS.from_user_input(crs)
+    a, _, _, _, e, f = tuple(transform)[:6]
+    if c.is_geographic:
+        geod = c.get_geod()
+        ra, rb = geod.a, geod.b
+        ecc = np.sqrt(1 - (rb / ra) ** 2)
+        lat = np.radians(np.clip(f + e * np.arange(height + 1), -90, 90))
+
+        def band(phi):  # area from the equator to latitude phi, per radian of longitude
+            s = np.sin(phi)
+            if ecc == 0:
+                return ra**2 * s
+            return rb**2 * (s / (2 * (1 - ecc**2 * s**2)) + np.log((1 + ecc * s) / (1 - ecc * s)) / (4 * ecc))
+
+        q = band(lat)
+        return np.abs(q[1:] - q[:-1]) * np.radians(abs(a)) / 1e6
+    unit = c.axis_info[0].unit_conversion_factor if c.axis_info else 1.0
+    return np.full(height, abs(a * e) * unit**2 / 1e6)
+
+
+def _centre_structure(cov: Coverage, geoms: "np.ndarray", grid: Grid) -> Coverage:
+    """Cells whose centre lies in an area (boundary cells tested exactly; ties to the first area)."""
+    import numpy as np
+    import shapely
+
+    xc = grid.x0 + (cov.cell_col + 0.5) * grid.dx
+    yc = grid.y0 + (cov.cell_row + 0.5) * grid.dy
+    inside = np.zeros(len(xc), bool)
+    order = np.argsort(cov.cell_area, kind="stable")
+    a_sorted = cov.cell_area[order]
+    cut = np.flatnonzero(np.diff(a_sorted)) + 1
+    shapely.prepare(geoms)
+    for s, e in zip(np.r_[0, cut], np.r_[cut, len(order)]):
+        if e > s:
+            sel = order[s:e]
+            inside[sel] = shapely.intersects_xy(geoms[a_sorted[s]], xc[sel], yc[sel])
+    area, row, col = cov.cell_area[inside], cov.cell_row[inside], cov.cell_col[inside]
+    # a centre on an edge shared by two areas goes to the first of them
+    o = np.lexsort((area, col, row))
+    area, row, col = area[o], row[o], col[o]
+    dup = np.zeros(len(area), bool)
+    dup[1:] = (row[1:] == row[:-1]) & (col[1:] == col[:-1])
+    area, row, col = area[~dup], row[~dup], col[~dup]
+    # an area holding no cell centre takes the cell under its representative point
+    has = np.zeros(cov.n_areas, bool)
+    has[area] = True
+    has[cov.run_area] = True
+    extra = []
+    for k in np.flatnonzero(~has):
+        if geoms[k] is None or shapely.is_empty(geoms[k]):
+            continue
+        p = shapely.point_on_surface(geoms[k])
+        r, c = grid.cell_of(np.array([shapely.get_x(p)]), np.array([shapely.get_y(p)]))
+        if 0 <= r[0] < grid.height and 0 <= c[0] < grid.width:
+            extra.append((k, int(r[0]), int(c[0])))
+    if extra:
+        ek, er, ec = (np.array(v, dtype=np.int32) for v in zip(*extra))
+        area, row, col = np.concatenate([area, ek]), np.concatenate([row, er]), np.concatenate([col, ec])
+    o = np.lexsort((col, row))
+    return Coverage(
+        grid=grid,
+        n_areas=cov.n_areas,
+        cell_area=area[o].astype(np.int32),
+        cell_row=row[o].astype(np.int32),
+        cell_col=col[o].astype(np.int32),
+        cell_frac=np.ones(len(o)),
+        run_area=cov.run_area,
+        run_row=cov.run_row,
+        run_c0=cov.run_c0,
+        run_c1=cov.run_c1,
+    )
+
+
+def structure(areas: AreaSet, grid: Grid, crs: Any, mode: str) -> Coverage:
+    """The cached coverage structure of *areas* on a raster grid (``mode`` "fractional" or "centre")."""
+    from pyproj import CRS
+
+    wkt = CRS.from_user_input(crs).to_wkt()
+    key = hashlib.sha256(f"{areas.key}|{grid.key}|{wkt}|{mode}".encode()).hexdigest()[:24]
+    hit = _MEMO.get(key)
+    if hit is not None:
+        return hit
+    path = cache_file(f"zonal-{mode}", key)
+    arrays = load_arrays(path)
+    if arrays is not None:
+        cov = Coverage.from_arrays(arrays)
+    else:
+        geoms = areas.to_crs(crs)
+        cov = coverage(geoms, grid)
+        if mode == "centre":
+            cov = _centre_structure(cov, geoms, grid)
+        save_arrays(path, cov.arrays())
+    while len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[key] = cov
+    return cov
+
+
+def _valid_mask(ds, band: int, data: "np.ndarray", window) -> "np.ndarray | None":
+    """Valid cells of a block: not nodata, not masked, finite (None: all valid)."""
+    import numpy as np
+    from rasterio.enums import MaskFlags
+
+    flags = ds.mask_flag_enums[band - 1]
+    valid = None
+    if MaskFlags.nodata in flags and ds.nodata is not None:
+        nd = ds.nodata
+        if not np.isnan(nd):
+            valid = data != np.asarray(nd).astype(data.dtype)
+    elif MaskFlags.all_valid not in flags:
+        valid = ds.read_masks(band, window=window) > 0
+    if data.dtype.kind == "f" and not np.isfinite(data.sum() if valid is None else data.sum(where=valid)):
+        fin = np.isfinite(data)  # NaN or inf somewhere (or a sum that overflowed): check cell by cell
+        valid = fin if valid is None else (valid & fin)
+    if valid is not None and valid.all():
+        return None
+    return valid
+
+
+def _empty_acc(n: int) -> dict:
+    import numpy as np
+
+    return {"sum": np.zeros(n), "wsum": np.zeros(n), "count": np.zeros(n), "min": np.full(n, np.inf), "max": np.full(n, -np.inf)}
+
+
+def _blocks(cov: Coverage, block_h: int = 1) -> tuple[list[tuple[int, int]], int, int]:
+    """Row windows covering the structure, and its column range."""
+    import numpy as np
+
+    rows = np.concatenate([cov.run_row, cov.cell_row])
+    if len(rows) == 0:
+        return [], 0, 0
+    c_lo = int(min(cov.run_c0.min(initial=cov.grid.width), cov.cell_col.min(initial=cov.grid.width)))
+    c_hi = int(max(cov.run_c1.max(initial=0), cov.cell_col.max(initial=-1) + 1))
+    r_lo, r_hi = int(rows.min()), int(rows.max()) + 1
+    step = max(1, WINDOW_CELLS // max(c_hi - c_lo, 1))
+    if 1 < block_h <= 4096:
+        step = max(block_h, step // block_h * block_h)
+        r_first = r_lo // block_h * block_h
+        return [(max(r0, r_lo), min(r0 + step, r_hi)) for r0 in range(r_first, r_hi, step)], c_lo, c_hi
+    return [(r0, min(r0 + step, r_hi)) for r0 in range(r_lo, r_hi, step)], c_lo, c_hi
+
+
+def _reduce_blocks(ds, band: int, cov: Coverage, want: set, row_area, blocks, c_lo: int, c_hi: int) -> dict:
+    """Per-area sum, weight (count or km²), count, min and max of the valid cells of some row windows."""
+    import numpy as np
+    from rasterio.windows import Window
+
+    n = cov.n_areas
+    acc = _empty_acc(n)
+    need_min, need_max = "min" in want, "max" in want
+    cw = c_hi - c_lo
+    dtype = np.dtype(ds.dtypes[band - 1])
+    hmax = max((r1 - r0 for r0, r1 in blocks), default=0)
+    raw_buf = np.empty(hmax * cw, dtype)
+    val_buf = np.empty(hmax * cw + 1)  # one spare cell: reduceat indices may equal the window size
+    tmp_buf = np.empty(hmax * cw + 1)
+    for r0, r1 in blocks:
+        rs = slice(*np.searchsorted(cov.run_row, [r0, r1]))
+        cs = slice(*np.searchsorted(cov.cell_row, [r0, r1]))
+        if rs.start == rs.stop and cs.start == cs.stop:
+            continue
+        h = r1 - r0
+        size = h * cw
+        window = Window(c_lo, r0, cw, h)
+        data = raw_buf[:size].reshape(h, cw)
+        ds.read(band, window=window, out=data)
+        valid = _valid_mask(ds, band, data, window)
+        vals = val_buf[: size + 1]
+        vals[size] = 0.0
+        v2 = vals[:size].reshape(h, cw)
+        if valid is None:
+            np.copyto(v2, data)
+        else:
+            v2[...] = 0.0
+            np.copyto(v2, data, where=valid)
+        wrow = None if row_area is None else row_area[r0:r1, None]
+        if wrow is not None:
+            np.multiply(v2, wrow, out=v2)
+        if rs.stop > rs.start:
+            ra = cov.run_area[rs]
+            rrow = cov.run_row[rs]
+            base = (rrow.astype(np.int64) - r0) * cw
+            idx = np.empty(2 * len(ra), np.int64)
+            idx[0::2] = base + cov.run_c0[rs] - c_lo
+            idx[1::2] = base + cov.run_c1[rs] - c_lo
+            acc["sum"] += np.bincount(ra, weights=np.add.reduceat(vals, idx)[0::2], minlength=n)
+            if valid is None:
+                cnt = (cov.run_c1[rs] - cov.run_c0[rs]).astype(np.float64)
+            else:
+                t = tmp_buf[: size + 1]
+                t[size] = 0.0
+                np.copyto(t[:size].reshape(h, cw), valid)
+                cnt = np.add.reduceat(t, idx)[0::2]
+            acc["count"] += np.bincount(ra, weights=cnt, minlength=n)
+            acc["wsum"] += np.bincount(ra, weights=cnt if row_area is None else cnt * row_area[rrow], minlength=n)
+            for stat, ufunc, fill in (("min", np.minimum, np.inf), ("max", np.maximum, -np.inf)):
+                if not (need_min if stat == "min" else need_max):
+                    continue
+                t = tmp_buf[: size + 1]
+                t[size] = fill
+                t2 = t[:size].reshape(h, cw)
+                np.copyto(t2, data)
+                if valid is not None:
+                    t2[~valid] = fill
+                red = ufunc.reduceat(t, idx)[0::2]
+                ok = cnt > 0
+                ufunc.at(acc[stat], ra[ok], red[ok])
+        if cs.stop > cs.start:
+            ca = cov.cell_area[cs]
+            rr = cov.cell_row[cs].astype(np.int64) - r0
+            cc = cov.cell_col[cs].astype(np.int64) - c_lo
+            f = cov.cell_frac[cs]
+            v = v2[rr, cc]
+            ok = np.ones(len(f), bool) if valid is None else valid[rr, cc]
+            fo = np.where(ok, f, 0.0)
+            acc["sum"] += np.bincount(ca, weights=v * fo, minlength=n)
+            acc["count"] += np.bincount(ca, weights=fo, minlength=n)
+            acc["wsum"] += np.bincount(ca, weights=fo if row_area is None else fo * row_area[cov.cell_row[cs]], minlength=n)
+            sel = ok & (f > 0)
+            if need_min or need_max:
+                raw = data[rr, cc].astype(np.float64)
+                if need_min:
+                    np.minimum.at(acc["min"], ca[sel], raw[sel])
+                if need_max:
+                    np.maximum.at(acc["max"], ca[sel], raw[sel])
+    return acc
+
+
+def _reduce(ds, band: int, cov: Coverage, want: set, row_area) -> dict:
+    """:func:`_reduce_blocks` over the whole structure, in row windows aligned to the raster's blocks."""
+    import rasterio
+
+    block_h = ds.block_shapes[band - 1][0] if ds.block_shapes else 1
+    blocks, c_lo, c_hi = _blocks(cov, block_h)
+    # uncompressed GeoTIFFs are then read straight into our buffer, bypassing GDAL's block cache
+    with rasterio.Env(GTIFF_DIRECT_IO=True):
+        return _reduce_blocks(ds, band, cov, want, row_area, blocks, c_lo, c_hi)
+
+
+def zonal_stats(
+    raster: Any,
+    *,
+    level: str = "district",
+    stats: Sequence[str] = STATS,
+    coverage: Literal["fractional", "centre"] = "fractional",
+    vintage: int = settings.DEFAULT_VINTAGE,
+    band: int = 1,
+    weights: Literal["area"] | None = None,
+    areas: Any = None,
+) -> "pd.DataFrame":
+    """Statistics of a raster's cells in every area of a level.
+
+    Parameters
+    ----------
+    raster : path, registry name or rasterio dataset
+        Any CRS and size: the areas are reprojected to the raster's CRS and the raster
+        is read in row windows, so one larger than memory works.
+    level, vintage, areas :
+        Which areas (ddmgeo's boundaries, or ``areas=`` a GeoDataFrame with ``code``).
+    stats : sequence of {"sum", "mean", "count", "min", "max"}
+    coverage : {"fractional", "centre"}, default "fractional"
+        ``fractional``: every cell counts with the exact fraction of its area inside
+        the area, so the sums over areas that partition a region add up to the raster
+        total inside it (to ~1e-12), and an area smaller than a cell still gets a value.
+        ``centre``: a cell counts wholly for the area holding its centre (a centre on a
+        shared edge goes to the first area); an area holding no centre takes the cell
+        under its representative point, so it too gets a value (that cell then counts
+        twice, so centre sums do not conserve totals).
+    band : int, default 1
+    weights : {"area"}, optional
+        ``"area"`` multiplies each cell by its area in km² (exact on the ellipsoid for a
+        geographic raster): use it for **densities** (persons/km²), so ``sum`` is a
+        count and ``mean`` the area-weighted mean density. Summing a registered density
+        raster without it warns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, name`` and the statistics, one row per area in area order:
+        ``sum`` = Σ value × fraction (× cell area), ``count`` = Σ fraction of valid
+        (non-nodata) cells, ``mean`` = sum / count (or / covered km² with weights),
+        ``min``/``max`` over the valid cells touching the area. An area with no valid
+        cell has ``count`` 0 and NaN elsewhere. ``attrs["ddmgeo"]`` records the raster,
+        band, CRS, coverage and weights.
+
+    Examples
+    --------
+    >>> from ddmgeo import overlays
+    >>> pop = overlays.zonal_stats("worldpop_density_2020", weights="area", stats=["sum"])   # doctest: +SKIP
+    >>> round(pop["sum"].sum() / 1e6, 1)                                                     # doctest: +SKIP
+    """
+    import numpy as np
+
+    unknown = [s for s in stats if s not in STATS]
+    if unknown or not stats:
+        raise ValueError(f"Unknown statistics {unknown}: choose from {', '.join(STATS)}.")
+    if coverage not in ("fractional", "centre"):
+        raise ValueError(f"coverage={coverage!r}: use 'fractional' (exact cell fractions) or 'centre' (cell centres).")
+    if weights not in (None, "area"):
+        raise ValueError(f"weights={weights!r}: use None or 'area' (multiply each cell by its area in km², for densities).")
+    A = resolve_areas(level, vintage, areas)
+    with _open(raster) as (ds, described, name):
+        if not 1 <= band <= ds.count:
+            raise ValueError(f"band={band}: the raster has bands 1 to {ds.count}.")
+        if ds.crs is None:
+            raise CRSError(f"The raster {described} has no CRS: assign one (rasterio or gdal_edit.py -a_srs EPSG:4326) before zonal statistics.")
+        if weights is None and "sum" in stats and _is_density(name):
+            warnings.warn(
+                f"{name} holds densities (per km²): their plain sum is not a count. Pass weights='area' "
+                "(`ddm zonal --area-weighted`; or overlays.population_from_density) to multiply each cell by its area first.",
+                DDMGeoWarning,
+                stacklevel=2,
+            )
+        grid = Grid.from_transform(ds.transform, ds.height, ds.width)
+        cov = structure(A, grid, ds.crs, coverage)
+        row_area = cell_areas_km2(ds.transform, ds.height, ds.crs) if weights == "area" else None
+        acc = _reduce(ds, band, cov, set(stats), row_area)
+        crs_text = ds.crs.to_string()
+    out = A.frame()
+    count = acc["count"]
+    empty = count <= 0
+    for s in stats:
+        if s == "sum":
+            col = acc["sum"].copy()
+        elif s == "count":
+            col = count.copy() if coverage == "fractional" else np.rint(count).astype(np.int64)
+        elif s == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                col = acc["sum"] / acc["wsum"]
+        else:
+            col = acc[s].copy()
+        if s != "count":
+            col = col.astype(float)
+            col[empty] = np.nan
+        out[s] = col
+    label = name or os.path.basename(described)
+    out.attrs["ddmgeo"] = {
+        "raster": described,
+        "dataset": name,
+        "band": band,
+        "crs": crs_text,
+        "coverage": coverage,
+        "weights": weights,
+        "areas": A.label,
+        "level": A.level,
+        "vintage": A.vintage,
+        "no_cells": [str(c) for c in A.codes[empty]],
+        "indicators": {
+            s: {"label": f"{s} of {label}" + (" × cell area (km²)" if weights == "area" and s == "sum" else ""), "unit": "", "higher_is": "neutral", "source": label}
+            for s in stats
+        },
+    }
+    return out
+
+
+def population_from_density(
+    raster: Any = "worldpop_density_2020",
+    *,
+    level: str = "district",
+    vintage: int = settings.DEFAULT_VINTAGE,
+    coverage: Literal["fractional", "centre"] = "fractional",
+    areas: Any = None,
+) -> "pd.DataFrame":
+    """People per area from a population-density raster (persons per km²).
+
+    Each cell's density is multiplied by the cell's area (km², on the ellipsoid) and by
+    the fraction of the cell inside the area, then summed: ``zonal_stats(raster,
+    weights="area")``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, name, population, density_km2`` (area-weighted mean persons/km²).
+
+    Examples
+    --------
+    >>> from ddmgeo import overlays
+    >>> pop = overlays.population_from_density(level="province")      # doctest: +SKIP
+    >>> pop.nlargest(1, "population").code.item()                      # doctest: +SKIP
+    'GT'
+    """
+    t = zonal_stats(raster, level=level, vintage=vintage, areas=areas, stats=("sum", "mean"), coverage=coverage, weights="area")
+    out = t.rename(columns={"sum": "population", "mean": "density_km2"})
+    meta = dict(t.attrs["ddmgeo"])
+    src = meta.get("dataset") or os.path.basename(meta.get("raster", ""))
+    meta["indicators"] = {
+        "population": {"label": f"Population ({src}, density × cell area)", "unit": "people", "higher_is": "neutral", "source": src},
+        "density_km2": {"label": f"Population density ({src})", "unit": "people/km²", "higher_is": "neutral", "source": src},
+    }
+    out.attrs["ddmgeo"] = meta
+    return out
+
+
+def raster_cells(raster: Any, *, band: int = 1, weights: Literal["area"] | None = None) -> "gpd.GeoDataFrame":
+    """The valid cells of a raster as points at their centres, in EPSG:4326.
+
+    Useful as origins for :func:`nearest` ("how many people live more than 25 km from a
+    hospital": ``weights="area"`` turns a density raster into people per cell). Every
+    valid cell becomes a row, so keep it to coarse rasters (the WorldPop layer has
+    ~180,000 cells).
+
+    Parameters
+    ----------
+    raster : path, registry name or rasterio dataset
+    band : int, default 1
+    weights : {"area"}, optional
+        Multiply each value by its cell area in km² (densities -> counts).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``row, col, value`` and point geometry.
+
+    Examples
+    --------
+    >>> from ddmgeo import overlays
+    >>> people = overlays.raster_cells("worldpop_density_2020", weights="area")    # doctest: +SKIP
+    >>> d = overlays.nearest(people, "dsfsi_hospitals", max_distance=300)          # doctest: +SKIP
+    >>> overlays.distance_summary(d, threshold_km=25, weights=people["value"])     # doctest: +SKIP
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    with _open(raster) as (ds, described, _name):
+        if ds.crs is None:
+            raise CRSError(f"The raster {described} has no CRS: assign one before using its cells.")
+        data = ds.read(band)
+        valid = _valid_mask(ds, band, data, None)
+        rows, cols = np.nonzero(np.ones(data.shape, bool) if valid is None else valid)
+        t = ds.transform
+        x = t.c + (cols + 0.5) * t.a
+        y = t.f + (rows + 0.5) * t.e
+        vals = data[rows, cols].astype(np.float64)
+        if weights == "area":
+            vals = vals * cell_areas_km2(t, ds.height, ds.crs)[rows]
+        elif weights is not None:
+            raise ValueError(f"weights={weights!r}: use None or 'area'.")
+        gdf = gpd.GeoDataFrame({"row": rows, "col": cols, "value": vals}, geometry=shapely.points(x, y), crs=ds.crs)
+    return gdf.to_crs(settings.STORAGE_CRS)
