@@ -26,7 +26,19 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["aggregate", "catalogue", "compare", "get", "harmonise", "rank", "service_index"]
+__all__ = [
+    "aggregate",
+    "catalogue",
+    "compare",
+    "development_index",
+    "disaggregations",
+    "get",
+    "growth_extremes",
+    "harmonise",
+    "population_growth",
+    "rank",
+    "service_index",
+]
 
 Level = Literal["country", "province", "district", "municipality", "ward", "district_municipality"]
 
@@ -115,6 +127,7 @@ def get(
     vintage: int = settings.DEFAULT_VINTAGE,
     output: Literal["wide", "tidy"] = "wide",
     geometry: bool = False,
+    by: Literal["sex", "age"] | None = None,
 ):
     """Indicator values for every area of a level, keyed by ``code``.
 
@@ -139,6 +152,23 @@ def get(
         ``value, numerator, denominator, year, unit, kind, source, vintage, notes``.
     geometry : bool, default False
         Return a GeoDataFrame with the boundaries of the level.
+    by : {None, "sex", "age"}, default None
+        Disaggregate: one row per area and group, with a ``sex`` or ``age`` column (tidy: one
+        row per area, indicator and group). The groups and their sources are listed in
+        ``data/indicators/disaggregations.csv`` (:func:`disaggregations`): population by sex
+        (Census 2011, CS 2016, mid-year estimates) and age (Census 2011 broad groups, CS 2016
+        5-year bands, mid-year estimates), youth, working-age and dependent populations by sex
+        and male/female population by age (mid-year estimates: modelled, said in the notes),
+        income poor by age (Census 2011, moved to 2016 boundaries). Shares and rates are
+        computed per group from the group numerator and denominator of one source and year
+        (``sex_ratio``, ``youth_share``, ``dependency_ratio``, ``income_poverty_rate``, ...).
+        A share and its numerator and denominator asked together come from that same source
+        (so the columns are consistent and :func:`aggregate` recomputes the share from them);
+        a wide table needs the same groups for every indicator (else use ``output="tidy"``).
+        Levels: country, province, district, municipality. With no ``year``, the year of the
+        undisaggregated indicator is used when the breakdown has it. A breakdown the data
+        lacks raises :class:`~ddmgeo.errors.DataNotAvailableError` saying what would fill it;
+        nothing is estimated.
 
     Returns
     -------
@@ -149,10 +179,18 @@ def get(
     --------
     >>> from ddmgeo import indicators
     >>> t = indicators.get(["population", "households"], level="province", year=2011)   # doctest: +SKIP
+    >>> s = indicators.get(["population", "youth_15_34", "youth_share"], by="sex")       # doctest: +SKIP
+    >>> s[["code", "sex", "youth_share"]].head(2)                                       # doctest: +SKIP
     """
     import pandas as pd
 
     from ._engine import compute
+
+    if by is not None:
+        from ._disaggregate import table_by
+
+        out = table_by(_ids(ids), by=by, level=level, year=year, vintage=vintage, output=output, names=_names)
+        return _with_geometry(out, level, out.attrs["ddmgeo"]["vintage"]) if geometry else out
 
     results = [compute(i, level, year, vintage) for i in _ids(ids)]
     v = results[0].vintage
@@ -254,6 +292,8 @@ def aggregate(
     -------
     pandas.DataFrame
         One row per area of the target level, in the input's form, with ``missing_parts``.
+        A table from ``get(..., by="sex"|"age")`` is aggregated group by group (one row per
+        area and group), rates recomputed from the group counts.
 
     Raises
     ------
@@ -274,9 +314,21 @@ def aggregate(
         raise ValueError("min_coverage is a fraction of the parts, in (0, 1].")
     v = 2016 if int(vintage) in (2020, 2021) else int(vintage)
     fn = aggregate_tidy if "indicator" in table.columns else aggregate_wide
-    out = fn(table, to=to, vintage=v, min_coverage=min_coverage, method=method, kinds=kinds)
+    group_col = next((c for c in ("sex", "age") if c in table.columns and not _is_numeric(table[c])), None)
+    if group_col is not None:
+        from ._disaggregate import aggregate_groups
+
+        out = aggregate_groups(fn, table, group_col, to=to, vintage=v, min_coverage=min_coverage, method=method, kinds=kinds)
+    else:
+        out = fn(table, to=to, vintage=v, min_coverage=min_coverage, method=method, kinds=kinds)
     out.insert(1, "name", out["code"].map(_names(to, v, out["code"])))
     return out
+
+
+def _is_numeric(column) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(column)
 
 
 def harmonise(
@@ -448,3 +500,189 @@ def service_index(
     t["components_missing"] = [";".join(c for c, h, wt in zip(comps, row, W) if wt > 0 and not h) for row in have]
     t.attrs["ddmgeo"]["service_index"] = {"year": year, "weights": {c: float(x) / float(W.sum()) for c, x in zip(comps, W)}, "method": "weighted mean of shares x 100"}
     return t
+
+
+# ----------------------------------------------------------------------------- lenses: disaggregation, development, growth
+
+
+def disaggregations(*, by: Literal["sex", "age"] | None = None) -> "pd.DataFrame":
+    """Every indicator available by sex or age group, with its groups, sources and years.
+
+    Read from ``data/indicators/disaggregations.csv`` (counts, group by group) plus the shares
+    and rates whose numerator and denominator are both available from one source.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator, by, source, groups, years, notes``.
+
+    Examples
+    --------
+    >>> from ddmgeo import indicators
+    >>> d = indicators.disaggregations(by="sex")                         # doctest: +SKIP
+    >>> "youth_share" in set(d.indicator)                                # doctest: +SKIP
+    True
+    """
+    from ._disaggregate import available, check_by
+
+    if by is not None:
+        check_by(by)
+    return available(by)
+
+
+def development_index(
+    *,
+    level: Level = "district",
+    year: int = 2016,
+    vintage: int = settings.DEFAULT_VINTAGE,
+    weights: dict[str, float] | None = None,
+    mean: Literal["geometric", "arithmetic"] = "geometric",
+    sensitivity: bool = False,
+):
+    """A human development index of three dimensions: education, employment and income, living conditions.
+
+    Method (UNDP-style):
+
+    1. **Components** (all shares of people or households, 0-1):
+
+       * *education*: ``matric_or_higher_share`` (persons 20+ with Grade 12 or higher,
+         CS 2016). No Census 2011 education table is in the shared data, so the 2011 index
+         **substitutes the CS 2016 value** (said in ``attrs``): education then does not change
+         between the 2011 and 2016 indices;
+       * *employment and income*: ``employment_to_population`` (employed share of persons
+         15-64 with a labour-market status) and ``income_poverty_rate`` (persons below the
+         upper-bound poverty line), both **Census 2011 in both years** (CS 2016 asked no
+         labour or income questions; poverty counts are moved from 2011 to 2016 boundaries
+         through the lineage table);
+       * *living conditions*: the :func:`service_index` components of the year (2016:
+         piped water in dwelling or yard, flush or chemical toilet, mains electricity, weekly
+         refuse removal, formal dwelling, CS 2016; 2011: water from a scheme, flush or chemical
+         toilet, electricity for lighting, weekly refuse removal, formal dwelling, Census 2011).
+
+    2. **Normalisation** with fixed goalposts 0 and 1: score = (value - 0) / (1 - 0), and
+       1 - score where higher is worse (income poverty). No min-max rescaling over the areas,
+       so an area's index does not move when other areas change.
+    3. **Dimension** = arithmetic mean of its component scores (a missing component leaves
+       the dimension, and the index, missing; ``components_missing`` names it).
+    4. **Index** = weighted geometric mean of the three dimensions (default, as the UNDP HDI:
+       a low dimension is not fully offset by a high one) or weighted arithmetic mean; equal
+       weights by default. The index lies in [0, 1].
+    5. **Rank** among the areas of the level, 1 = highest index.
+
+    Parameters
+    ----------
+    level : {"district", "municipality", "province", "country"}, default "district"
+    year : {2016, 2011}, default 2016
+        Which living-conditions survey (and education substitution, for 2011).
+    vintage : int, default 2016
+        Only the 2016 boundaries (CS 2016 exists on them only).
+    weights : dict, optional
+        Dimension -> weight, over ``education``, ``employment_income``,
+        ``living_conditions`` (normalised to sum to 1; a dimension left out gets weight 0).
+    mean : {"geometric", "arithmetic"}, default "geometric"
+    sensitivity : bool, default False
+        Also return a table of rank changes under alternative weightings: each dimension's
+        weight doubled, and the other mean.
+
+    Returns
+    -------
+    pandas.DataFrame or (pandas.DataFrame, pandas.DataFrame)
+        ``code, name``, each component (raw values), ``education_index,
+        employment_income_index, living_conditions_index, development_index, rank,
+        components_missing``; ``attrs["ddmgeo"]["development_index"]`` records the method,
+        weights, goalposts, each component's year, source and reason, and the caveats.
+        With ``sensitivity=True``, also ``code, name, development_index, rank``, then
+        ``rank_<scenario>`` and ``change_<scenario>`` (scenario rank - base rank; positive =
+        falls) per scenario, and ``max_abs_change``; Spearman correlations in its attrs.
+
+    Examples
+    --------
+    >>> from ddmgeo import indicators
+    >>> hdi = indicators.development_index()                                           # doctest: +SKIP
+    >>> hdi.nsmallest(3, "rank")[["name", "development_index", "rank"]]                 # doctest: +SKIP
+    >>> hdi, sens = indicators.development_index(sensitivity=True)                      # doctest: +SKIP
+    """
+    from ._lenses import development_index as _development_index
+
+    return _development_index(level=level, year=year, vintage=vintage, weights=weights, mean=mean, sensitivity=sensitivity)
+
+
+def population_growth(
+    *,
+    level: Level = "municipality",
+    start: int = 2011,
+    end: int = 2016,
+    vintage: int = settings.DEFAULT_VINTAGE,
+    source: Literal["census", "estimates"] = "census",
+    years: float | None = None,
+) -> "pd.DataFrame":
+    """Population at two dates on the same 2016 boundaries, its change and annualised growth rate.
+
+    ``source="census"``: Census 2011 (re-tabulated on 2016 boundaries) and Community Survey
+    2016, the same ``population`` definitions as :func:`get`. ``source="estimates"``: Stats SA
+    mid-year estimates for any two years 2002-2031 (modelled; after 2021 projections; at
+    municipality level the metros come from the district file, and after 2026 they are
+    missing). ``change = population_end - population_start`` exactly, and
+    ``growth_rate = (population_end / population_start) ** (1 / years) - 1`` with
+    ``years = end - start`` unless given (Census 2011 and CS 2016 are about 4.4 years apart:
+    October 2011 to March-April 2016).
+
+    The urban share of the population (urbanisation proper) is not in the shared data: a
+    Census 2011 or CS 2016 table of persons by settlement type (urban, traditional, farm)
+    would fill it. Growth is not a catalogue indicator (it compares two years), hence this
+    function.
+
+    Parameters
+    ----------
+    level : {"municipality", "district", "province", "country"}, default "municipality"
+    start, end : int, default 2011, 2016
+    vintage : int, default 2016
+    source : {"census", "estimates"}, default "census"
+    years : float, optional
+        Interval for the annualised rate (default ``end - start``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, name`` (``district_code`` at municipality level), ``population_start,
+        population_end, change, growth_rate``; ``attrs["ddmgeo"]["population_growth"]`` gives
+        the years, sources, method and notes.
+
+    Examples
+    --------
+    >>> from ddmgeo import indicators
+    >>> g = indicators.population_growth()                                  # doctest: +SKIP
+    >>> indicators.growth_extremes(g, "Waterberg")                          # doctest: +SKIP
+    """
+    from ._lenses import population_growth as _population_growth
+
+    return _population_growth(level=level, start=start, end=end, vintage=vintage, source=source, years=years)
+
+
+def growth_extremes(table: "pd.DataFrame", district_code: str, *, n: int = 3) -> "pd.DataFrame":
+    """The fastest-growing and the shrinking municipalities of one district space.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`population_growth` with ``level="municipality"``.
+    district_code : str
+        A district space code or name (resolved with :func:`ddmgeo.resolve`).
+    n : int, default 3
+        At most *n* of each: the fastest-growing among those that grew, the fastest-shrinking
+        among those that shrank (a district where none shrank has no "shrinking" rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group`` ("fastest-growing" or "shrinking"), ``district_code, code, name,
+        population_start, population_end, change, growth_rate``.
+
+    Examples
+    --------
+    >>> from ddmgeo import indicators
+    >>> indicators.growth_extremes(indicators.population_growth(), "DC36", n=2)   # doctest: +SKIP
+    """
+    from ._lenses import growth_extremes as _growth_extremes
+
+    return _growth_extremes(table, district_code, n=n)

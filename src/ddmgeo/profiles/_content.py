@@ -461,15 +461,83 @@ def services(ctx: Context) -> Section:
     return s
 
 
+FACILITIES = (
+    ("dsfsi_hospitals", "Hospitals (public and private)", None),
+    ("dsfsi_community_health_centres", "Community health centres", None),
+    ("dbe_schools_2017q1", "Public and independent schools (2017)", None),
+)
+
+
+@lru_cache(maxsize=4)
+def _facility_counts(vintage: int) -> "pd.DataFrame":
+    """Facilities per district space from the registered point layers (placed by their coordinates)."""
+    import pandas as pd
+
+    from .. import overlays
+
+    out = None
+    for name, label, _ in FACILITIES:
+        t = overlays.count_points(name, level="district", vintage=vintage)
+        col = t.set_index("code")["n"].rename(name)
+        out = col.to_frame() if out is None else out.join(col)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _national_projects(vintage: int):
+    """The Budget Review 2019 large national infrastructure projects, MTEF 2019/20, placed in the 52 spaces."""
+    from .. import budget, datasets
+
+    path = datasets.fetch("infrastructure_projects_br2019")
+    return budget.spatialise(path, amount="amount_fy2019_mtef", id="project_slug", vintage=vintage)
+
+
 def infrastructure_and_budget(ctx: Context) -> Section:
+    import pandas as pd
+
     s = Section("infrastructure", "Infrastructure, budget spatialisation and spatial restructuring")
+    # facilities (spatial restructuring: what the space holds)
+    try:
+        counts = _facility_counts(ctx.vintage)
+        pop = ctx.use(["population"], "district", 2016).set_index("code")["population"]
+        rows = []
+        for name, label, _ in FACILITIES:
+            n = int(counts.at[ctx.code, name])
+            per = 100_000 * counts[name] / pop.reindex(counts.index)
+            rank = int((per > per[ctx.code]).sum()) + 1
+            rows.append({"Facilities": label, ctx.name: f"{n:,}".replace(",", "\u202f"), "Per 100 000 people": f"{per[ctx.code]:.1f}", "Rank among the 52 (per person)": ordinal(rank), "South Africa per 100 000": f"{100_000 * counts[name].sum() / pop.sum():.1f}"})
+            ctx.sources.setdefault(name, set()).add("point locations")
+        s.tables.append(Table("Facilities in the district space", pd.DataFrame(rows), "Placed by their coordinates; points outside South Africa or without coordinates are left out of every district and listed by ddmgeo.overlays.count_points. Population: Community Survey 2016."))
+    except Exception as exc:  # said, not dropped
+        s.not_available.append(f"Facility counts could not be computed: {exc}")
+    # budget spatialisation
+    try:
+        r = _national_projects(ctx.vintage)
+        ba = r.by_area.set_index("code")
+        amount = ba.at[ctx.code, "amount"]
+        n = int(ba.at[ctx.code, "n_projects"])
+        rank = int((ba.per_capita > ba.at[ctx.code, "per_capita"]).sum()) + 1
+        s.paragraphs.append(
+            f"Of the {r.allocations.row.nunique()} large national infrastructure projects in the 2019 Budget Review that could be placed, "
+            f"{n} {'lies' if n == 1 else 'lie'} in {ctx.name}, with {format_value(amount, 'rand')} budgeted for 2019/20 (MTEF), "
+            f"R {ba.at[ctx.code, 'per_capita']:.0f} per person, the {ordinal(rank)} most per person of the 52. "
+            f"{len(r.unallocated)} project(s) without a location ({format_value(r.unallocated_cents / 100, 'rand')}) could not be placed in any district."
+        )
+        mine = r.allocations[r.allocations.code == ctx.code]
+        if len(mine):
+            raw = pd.read_csv(__import__("ddmgeo").datasets.fetch("infrastructure_projects_br2019"))
+            rows = [{"Project": raw.project_name.iat[i], "Sector": raw.sector.iat[i], "2019/20 (MTEF)": format_value(c / 100, "rand"), "Placed by": rule} for i, c, rule in zip(mine.row, mine.amount_cents, mine.rule)]
+            s.tables.append(Table("National infrastructure projects in the district space (Budget Review 2019)", pd.DataFrame(rows), "National Treasury, vulekamali; amounts placed by ddmgeo.budget.spatialise from the projects' coordinates."))
+        ctx.sources.setdefault("infrastructure_projects_br2019", set()).add(2019)
+    except Exception as exc:
+        s.not_available.append(f"Budget spatialisation could not be computed: {exc}")
     s.not_available.append(
-        "Budget spatialisation (where national, provincial and municipal budgets land) is not available in this version: the "
-        "National Treasury Budget Review 2019 project list is registered (vulekamali_infrastructure_2019_20) and will be placed by ddmgeo.budget."
+        "Provincial and municipal budgets by project are not in ddmgeo's data (only the 2019 Budget Review's national large projects are): "
+        "spatialise a department's project list with ddmgeo.budget.spatialise or `ddm spatialise` to add it."
     )
     s.not_available.append(
-        "Spatial-restructuring overlays (facilities per district, kilometres of road, protected land, population from a raster) are not "
-        "available in this version; roads, railways and protected areas are not in ddmgeo's data at all (OpenStreetMap or SANBI layers would fill them)."
+        "Kilometres of road and rail and protected-area shares are not available: roads, railways and protected areas are not in ddmgeo's data "
+        "(OpenStreetMap or SANBI layers would fill them; ddmgeo.overlays.line_length and overlap work on any such layer)."
     )
     return s
 
@@ -497,40 +565,25 @@ def governance(ctx: Context) -> Section:
     return s
 
 
-CHANGE_IDS = ["population", "households", "flush_toilet_share", "refuse_weekly_share", "formal_dwelling_share", "informal_dwelling_share"]
+CHANGE_IDS = ["population", "households", "formal_dwelling_share", "informal_dwelling_share", "refuse_weekly_share", "flush_toilet_share", "owned_dwelling_share"]
 
 
 def monitoring(ctx: Context) -> Section:
-    import pandas as pd
-
-    from ..indicators._catalogue import first
+    from .. import monitoring as mon
 
     s = Section("monitoring", "Impact monitoring: baseline and latest")
-    rows = []
-    for ind in CHANGE_IDS:
-        try:
-            a = ctx.use([ind], "district", 2011)
-            b = ctx.use([ind], "district", 2016)
-        except Exception as exc:
-            s.not_available.append(f"{ind}: {exc}")
-            continue
-        va, vb = _value(a, ctx.code, ind), _value(b, ctx.code, ind)
-        unit, higher = _meta(a, ind)["unit"], first(ind).higher_is
-        if unit == "proportion":
-            change = f"{100 * (vb - va):+.1f} points"
-        else:
-            change = f"{100 * (vb / va - 1):+.1f} %" if va else ""
-        direction = "" if higher == "neutral" else ("improved" if (vb > va) == (higher == "better") else "worsened")
-        rows.append({"Indicator": _meta(a, ind)["label"], "Baseline 2011": format_value(va, unit), "Latest 2016": format_value(vb, unit), "Change": change, "Direction": direction})
+    table = mon.profile_table(ctx.code, ids=CHANGE_IDS, start=2011, end=2016, vintage=ctx.vintage)
+    ctx.use(CHANGE_IDS[:2], "district", 2011)
+    ctx.use(CHANGE_IDS[:2], "district", 2016)
     s.tables.append(
         Table(
-            "Change between Census 2011 and Community Survey 2016",
-            pd.DataFrame(rows),
-            "Both years on 2016 boundaries. The surveys differ (a census and a sample survey; the sanitation question counts households in the "
-            "Census 2011 re-tabulation and people in CS 2016), so read small changes with care.",
+            "Change between Census 2011 (baseline) and Community Survey 2016 (latest)",
+            table,
+            "Both years on 2016 boundaries; a census against a sample survey, so read small changes with care. "
+            "Indicators whose definitions changed between the surveys carry the caveat in the Note column, or are not compared.",
         )
     )
-    s.not_available.append("Targets and progress against them (ddmgeo.monitoring.track) are not available in this version.")
+    s.not_available.append("Targets for this district space are not in ddmgeo's data: give them to ddmgeo.monitoring.track to see progress and whether it is on track.")
     return s
 
 
