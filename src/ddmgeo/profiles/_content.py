@@ -350,6 +350,39 @@ KEY = [
 ]
 
 
+def _index_text(k: KeyFigure, v: float) -> str:
+    if k.id == "service_index":
+        return f"{v:.1f}"
+    if k.id == "development_index":
+        return f"{v:.3f}"
+    return format_value(v, k.unit)
+
+
+def gender_gap(ctx: Context) -> str:
+    """The largest gender gap the data shows: the age group whose sex ratio is furthest from 100 (modelled estimates)."""
+    from .. import indicators
+
+    try:
+        t = indicators.get("sex_ratio", by="age", level="district", vintage=ctx.vintage, output="tidy")
+    except Exception:  # stated, not hidden
+        return "Gender gaps by age are not available in ddmgeo's data."
+    mine = t[t.code == ctx.code].dropna(subset=["value"])
+    mine = mine[~mine.age.astype(str).str.startswith(("75", "80"))]  # women outlive men everywhere at the oldest ages
+    if mine.empty:
+        return ""
+    row = mine.loc[(mine.value - 100).abs().idxmax()]
+    more = "men" if row.value > 100 else "women"
+    ratio = row.value if row.value > 100 else 10_000 / row.value
+    nat = t[(t.code == ctx.code) & (t.age == row.age)]
+    for src in str(row.source).split(";"):
+        ctx.sources.setdefault(src, set()).add(int(row.year))
+    return (
+        f"The largest gender gap the data shows is at ages {row.age}: {ratio:.0f} {more} for every 100 "
+        f"{'women' if more == 'men' else 'men'} ({int(row.year)} mid-year estimate, modelled; below 75, where women outlive men everywhere). "
+        "Unemployment, income and education by sex are not in ddmgeo's data (Census 2011 tables by sex would fill them)."
+    )
+
+
 def executive_summary(ctx: Context) -> tuple[Section, list[KeyFigure]]:
     import pandas as pd
 
@@ -372,20 +405,34 @@ def executive_summary(ctx: Context) -> tuple[Section, list[KeyFigure]]:
             f"{ordinal(rank)} {word}",
         )
     )
+    di = indicators.development_index(level="district", vintage=ctx.vintage).set_index("code")
+    dip = indicators.development_index(level="province", vintage=ctx.vintage).set_index("code").at[ctx.province, "development_index"]
+    din = indicators.development_index(level="country", vintage=ctx.vintage).set_index("code").at["ZA", "development_index"]
+    dv = float(di.at[ctx.code, "development_index"])
+    drank, dn, dword = rank_among(di.reset_index(), "development_index", ctx.code, "better")
+    figures.append(
+        KeyFigure(
+            "development_index", "Development index (0-1)", dv, f"{dv:.3f}", "index (0-1)", 2016, "cs2016_indicators;census2011_indicators", drank, dn, float(dip), float(din),
+            f"The development index of {dv:.3f} (education, employment and income, living conditions) is the {ordinal(drank)} {dword} of the {dn} "
+            f"district spaces and {_compare_word(dv, dip)} the {ctx.province_name} figure of {dip:.3f} (South Africa: {din:.3f}).",
+            f"{ordinal(drank)} {dword}",
+        )
+    )
+    gap = gender_gap(ctx)
     lead = (
         f"{ctx.name} ({ctx.code}) is a {'metropolitan municipality' if ctx.category == 'A' else 'district municipality'} in "
         f"{ctx.province_name}"
         + (f" with {len(ctx.munis)} local municipalities." if ctx.category != "A" else ", a district space on its own.")
     )
-    s.paragraphs = [lead] + [k.sentence for k in figures]
+    s.paragraphs = [lead] + [k.sentence for k in figures] + ([gap] if gap else [])
     rows = [
         {
             "Indicator": k.label,
             "Year": k.year,
             ctx.name: k.display,
             "Rank among the 52": k.rank_text,
-            ctx.province_name: format_value(k.province_value, k.unit) if k.id != "service_index" else f"{k.province_value:.1f}",
-            "South Africa": format_value(k.national_value, k.unit) if k.id != "service_index" else f"{k.national_value:.1f}",
+            ctx.province_name: _index_text(k, k.province_value),
+            "South Africa": _index_text(k, k.national_value),
         }
         for k in figures
     ]
@@ -409,6 +456,11 @@ def spatial_status(ctx: Context) -> Section:
     )
     t = comparison_table(ctx, ["area_km2", "population", "population_density", "households"], year=2016, title="Municipalities: area and population (2016)")
     s.tables.append(t)
+    growth, growth_map, growth_text = growth_section_parts(ctx)
+    s.paragraphs.append(growth_text)
+    s.tables.append(growth)
+    if growth_map is not None:
+        s.figures.append(growth_map)
     s.sources.append("mdb2020_openup")
     ctx.sources.setdefault("mdb2020_openup", set()).add(2020)
     return s
@@ -420,6 +472,7 @@ def demographics(ctx: Context) -> Section:
     if pyramid is not None:
         s.figures.append(pyramid)
     s.tables.append(comparison_table(ctx, ["population", "population_estimate", "sex_ratio", "youth_share", "dependency_ratio", "household_size"], title="Population and households", note="Population 2016: Community Survey; 2021: Stats SA mid-year estimate (modelled)."))
+    s.tables.append(gender_youth_table(ctx))
     s.tables.append(comparison_table(ctx, ["no_schooling_share", "matric_or_higher_share"], title="Education of adults aged 20 and over (2016)"))
     s.tables.append(comparison_table(ctx, ["income_poverty_rate", "youth_income_poverty_rate"], title="Poverty (Census 2011, upper-bound poverty line)"))
     s.tables.append(comparison_table(ctx, ["unemployment_rate", "unemployment_rate_expanded"], title="Unemployment (Census 2011)"))
@@ -434,6 +487,79 @@ def demographics(ctx: Context) -> Section:
         s.not_available.append(f"Youth MPI: {exc}")
     s.not_available.append("Census 2022 tables are not available in ddmgeo's data; the latest counts are Community Survey 2016 and Stats SA's 2021 mid-year estimates.")
     return s
+
+
+def gender_youth_table(ctx: Context) -> Table:
+    """Youth share by sex (modelled, 2016) and the sex ratio, for the district, its province and the country."""
+    import pandas as pd
+
+    from .. import indicators
+
+    rows = []
+    for level, code, label in (("district", ctx.code, f"{ctx.name} ({ctx.code})"), ("province", ctx.province, f"{ctx.province_name} ({ctx.province})"), ("country", "ZA", "South Africa")):
+        y = indicators.get("youth_share", by="sex", level=level, vintage=ctx.vintage).set_index(["code", "sex"])["youth_share"]
+        sr = ctx.use(["sex_ratio"], level, 2016).set_index("code")["sex_ratio"]
+        rows.append(
+            {
+                "Area": label,
+                "Sex ratio 2016 (men per 100 women)": f"{sr[code]:.1f}",
+                "Youth share of women (15-34), 2016 estimate": format_value(y[(code, "Female")], "proportion"),
+                "Youth share of men (15-34), 2016 estimate": format_value(y[(code, "Male")], "proportion"),
+            }
+        )
+    ctx.sources.setdefault("mype_districts_2002_2021", set()).add(2016)
+    return Table("Gender and youth", pd.DataFrame(rows), "Sex ratio: Community Survey 2016. Youth by sex: Stats SA mid-year estimates (modelled); no census table of age by sex is in ddmgeo's data.")
+
+
+def growth_section_parts(ctx: Context) -> tuple[Table, Figure | None, str]:
+    """Urbanisation: population growth 2011-2016 of the district and its municipalities on 2016 boundaries."""
+    import pandas as pd
+
+    from .. import indicators
+
+    g = indicators.population_growth(level="municipality", vintage=ctx.vintage)
+    d = indicators.population_growth(level="district", vintage=ctx.vintage).set_index("code")
+    mine = g[g.code.isin(ctx.munis)].sort_values("growth_rate", ascending=False)
+    rows = [
+        {"Area": f"{r.name} ({r.code})", "Population 2011": format_value(r.population_start, "persons"), "Population 2016": format_value(r.population_end, "persons"), "Change": f"{r.change:+,.0f}".replace(",", "\u202f"), "Growth per year": f"{100 * r.growth_rate:+.2f} %"}
+        for r in mine.itertuples()
+    ]
+    dd = d.loc[ctx.code]
+    rows.append({"Area": f"{ctx.name} ({ctx.code})", "Population 2011": format_value(dd.population_start, "persons"), "Population 2016": format_value(dd.population_end, "persons"), "Change": f"{dd.change:+,.0f}".replace(",", "\u202f"), "Growth per year": f"{100 * dd.growth_rate:+.2f} %"})
+    fastest = mine.iloc[0] if len(mine) > 1 else None
+    slowest = mine.iloc[-1] if len(mine) > 1 else None
+    text = f"{ctx.name}'s population grew by {100 * dd.growth_rate:.2f} % a year between Census 2011 and the Community Survey 2016 (on 2016 boundaries)."
+    if fastest is not None:
+        text += f" {fastest['name']} grew fastest ({100 * fastest.growth_rate:+.2f} % a year)"
+        text += f" and {slowest['name']} {'shrank' if slowest.growth_rate < 0 else 'grew slowest'} ({100 * slowest.growth_rate:+.2f} % a year)."
+    table = Table("Population growth 2011-2016 (urbanisation and migration)", pd.DataFrame(rows), "Census 2011 (a count) against the Community Survey 2016 (a sample survey), both on 2016 boundaries; growth per year over 5 years.")
+    fig = None
+    if len(ctx.munis) > 1:
+        import matplotlib.pyplot as plt
+        from matplotlib import colormaps
+        from matplotlib.colors import TwoSlopeNorm
+
+        from ..maps import _draw
+        from ..maps._cartographic import projected
+
+        m = projected("municipality", ctx.vintage, 0.0)
+        m = m[m.code.isin(ctx.munis)].reset_index(drop=True)
+        rate = 100 * g.set_index("code").loc[m.code, "growth_rate"].to_numpy(dtype=float)
+        lim = max(abs(rate).max(), 0.5)
+        norm = TwoSlopeNorm(vmin=-lim, vcenter=0, vmax=lim)
+        cmap = colormaps["PuOr"]
+        fig_, ax = plt.subplots(figsize=(5.5, 4))
+        _draw.polygons(ax, m.geometry.values, facecolors=[cmap(norm(x)) for x in rate], edgecolor="#555555", linewidth=0.5)
+        for geom, name, x in zip(m.geometry, m["name"], rate):
+            pt = geom.representative_point()
+            ax.text(pt.x, pt.y, f"{name}\n{x:+.1f} %", ha="center", va="center", fontsize=7)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+        cbar = fig_.colorbar(sm, ax=ax, fraction=0.04, pad=0.02)
+        cbar.set_label("Population growth per year, 2011-2016 (%)", fontsize=8)
+        fig = Figure("growth-map", "Population growth by municipality", _svg(fig_), f"Map of {ctx.name}'s municipalities shaded by annual population growth 2011-2016")
+    return table, fig, text
 
 
 def economy(ctx: Context) -> Section:
