@@ -294,3 +294,13 @@ def test_population_density_uses_equal_area():
     t = I.get(["population", "area_km2", "population_density"], level="district").set_index("code")
     assert np.allclose(t.population_density, t.population / t.area_km2)
     assert t.at["JHB", "population_density"] > 2500
+
+
+def test_coverage_threshold_uses_only_parts_with_both_counts():
+    """With min_coverage, a rate is built from the parts that have numerator and denominator, never a mix."""
+    m = I.get(["unemployed", "labour_force", "unemployment_rate"], level="municipality")
+    m.loc[m.code == "LIM362", "unemployed"] = np.nan
+    d = I.aggregate(m, to="district", min_coverage=0.8).set_index("code")
+    rest = m[m.code.isin(["LIM361", "LIM366", "LIM367", "LIM368"])]
+    assert d.at["DC36", "unemployment_rate"] == pytest.approx(rest.unemployed.sum() / rest.labour_force.sum())
+    assert np.isnan(I.aggregate(m, to="district").set_index("code").at["DC36", "unemployment_rate"])

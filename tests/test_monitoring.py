@@ -276,7 +276,7 @@ def _targets_csv(tmp_path):
         "Waterberg,informal_dwelling_share,0.10,2021,2011\n"  # line 5: off track (rising)
         "Waterberg,toilet_flush,400000,2021,2011\n"  # line 6: not comparable
         "Garden Route,water_scheme_share,0.9,2021,\n"  # line 7: only 2011
-        "Amajuba,formal_dwelling_share,72,2021,2011\n"  # line 8: a share written as a percentage
+        "Amajuba,formal_dwelling_share,72,2021,2011\n"  # line 8: a share written as a percentage, below its baseline (87.5 %)
     )
     path = tmp_path / "targets.csv"
     path.write_text(text, encoding="utf-8")
@@ -286,8 +286,8 @@ def _targets_csv(tmp_path):
 def test_track_reports_every_row_of_a_messy_table(tmp_path):
     table, report = monitoring.track(_targets_csv(tmp_path))
     assert list(table.line) == [2, 3, 4, 5, 6, 7, 8]
-    assert list(table.status) == ["on track", "unmatched area", "unknown indicator", "off track", "not comparable", "no later data", "off track"]
-    assert report.n_rows == 7 and report.on_track == 1 and report.off_track == 2 and not report.ok
+    assert list(table.status) == ["on track", "unmatched area", "unknown indicator", "off track", "not comparable", "no later data", "invalid target"]
+    assert report.n_rows == 7 and report.on_track == 1 and report.off_track == 1 and not report.ok
     assert report.unmatched_areas[["line", "value"]].values.tolist() == [[3, "Watreberg"]]
     assert "Waterberg (DC36, district)" in report.unmatched_areas.suggestions.iloc[0]
     assert report.unknown_indicators.line.tolist() == [4] and report.unknown_indicators.value.tolist() == ["unemploymnt_rate"]
@@ -295,13 +295,14 @@ def test_track_reports_every_row_of_a_messy_table(tmp_path):
     assert report.not_assessed[["line", "code", "indicator", "status"]].values.tolist() == [
         [6, "DC36", "toilet_flush", "not comparable"],
         [7, "DC4", "water_scheme_share", "no later data"],
+        [8, "DC25", "formal_dwelling_share", "invalid target"],
     ]
     assert "different units" in report.not_assessed.reason.iloc[0]
     assert report.former_names == ["'Cacadu' is the 2011 name of DC10 Sarah Baartman (renamed, 2014)"]
     assert report.notes == ["line 8: target 72 for formal_dwelling_share (a share) read as 72 % = 0.72"]
     assert report.duplicates.empty
     text = report.summary()
-    assert text.splitlines()[0] == "7 target rows: 1 on track, 2 off track, 2 not assessed, 1 unmatched area, 1 unknown indicator."
+    assert text.splitlines()[0] == "7 target rows: 1 on track, 1 off track, 3 not assessed, 1 unmatched area, 1 unknown indicator."
     for fragment in ("line 3 'Watreberg'", "line 4 'unemploymnt_rate': not in the catalogue; closest: unemployment_rate", "line 6 DC36 toilet_flush: not comparable", "Cacadu"):
         assert fragment in text
     assert table.set_index("line").at[8, "target"] == 0.72
@@ -420,3 +421,13 @@ def test_dumbbell_is_sorted_by_the_latest_value(dwellings, tmp_path):
     assert abs(w / h - 16 / 9) < 0.01
     out = maps.save(fig, tmp_path / "dumbbell.svg")
     assert "Waterberg" in out.read_text() and "Source:" in out.read_text()
+
+
+def test_a_target_worse_than_the_baseline_is_invalid():
+    """A higher-is-better share with a target below its baseline is not 'on track' however far it falls."""
+    import ddmgeo
+
+    base = ddmgeo.indicators.get("refuse_weekly_share", year=2011).set_index("code").at["CPT", "refuse_weekly_share"]
+    targets = pd.DataFrame({"area": ["CPT"], "indicator": ["refuse_weekly_share"], "target": [round(base - 0.001, 4)], "target_year": [2020]})
+    table, report = monitoring.track(targets)
+    assert table.status.tolist() == ["invalid target"] and "worse than the baseline" in table.note.iloc[0]

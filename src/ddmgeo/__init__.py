@@ -35,6 +35,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "areas": ("ddmgeo.areas", None),
     "indicators": ("ddmgeo.indicators", None),
     "maps": ("ddmgeo.maps", None),
+    "overlays": ("ddmgeo.overlays", None),
     "monitoring": ("ddmgeo.monitoring", None),
     "profiles": ("ddmgeo.profiles", None),
     "budget": ("ddmgeo.budget", None),
@@ -50,7 +51,7 @@ __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import areas, budget, datasets, errors, indicators, maps, names, profiles, settings
-    from . import tables
+    from . import overlays, tables
     from .profiles import profile
     from .areas import areas_table, boundaries, districts
     from .names import lineage, resolve

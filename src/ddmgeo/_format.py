@@ -21,7 +21,7 @@ def format_value(v, unit: str = "") -> str:
     if is_missing(v):
         return NO_DATA_LABEL
     v = float(v)
-    if unit == "proportion":
+    if unit in ("proportion", "share"):
         return f"{100 * v:.1f} %"
     if unit == "rand":
         return big(v, prefix="R ")

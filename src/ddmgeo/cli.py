@@ -335,6 +335,74 @@ def lineage(
     _print_table(table, columns=["level", "old_code", "old_name", "new_code", "new_name", "change", "share_of_old", "share_of_new", "year"])
 
 
+def _write_overlay_table(table, out: Path) -> None:
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise typer.BadParameter(f"cannot write {out.name}: use .csv or .parquet", param_hint="--out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False) if suffix == ".csv" else table.to_parquet(out, index=False)
+    typer.echo(f"wrote {len(table)} rows to {out}")
+
+
+@app.command()
+def zonal(
+    raster: str = typer.Argument(..., help="A raster file (any CRS) or a registry name, e.g. worldpop_density_2020."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output table: .csv or .parquet (one row per area, keyed by code)."),
+    level: str = typer.Option("district", help="district, municipality, province or ward."),
+    vintage: int = typer.Option(2016, help="Boundary vintage (wards: 2021)."),
+    stats: str = typer.Option("sum,mean,count,min,max", help="Comma-separated statistics: sum, mean, count, min, max."),
+    coverage: str = typer.Option("fractional", help="fractional (exact cell fractions; totals conserved) or centre."),
+    band: int = typer.Option(1, help="Raster band."),
+    area_weighted: bool = typer.Option(False, "--area-weighted", help="Multiply each cell by its area in km² (densities: sum becomes a count)."),
+) -> None:
+    """Statistics of a raster per area (exact fractional coverage), written as a table keyed by code."""
+    from . import overlays
+
+    try:
+        table = overlays.zonal_stats(
+            raster,
+            level=level,
+            vintage=vintage,
+            stats=[s.strip() for s in stats.split(",") if s.strip()],
+            coverage=coverage,
+            band=band,
+            weights="area" if area_weighted else None,
+        )
+    except (DDMGeoError, ValueError, KeyError, OSError, ImportError) as exc:
+        _fail(exc)
+    _write_overlay_table(table, out)
+    empty = table.attrs["ddmgeo"]["no_cells"]
+    if empty:
+        typer.echo(f"{len(empty)} area(s) have no valid raster cell: {', '.join(empty[:10])}{' ...' if len(empty) > 10 else ''}")
+
+
+@app.command()
+def points(
+    file: str = typer.Argument(..., help="Points: .csv (lon/lat columns), .geojson, .gpkg, ... or a registry name, e.g. dsfsi_hospitals."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output table: .csv or .parquet (every area, keyed by code)."),
+    level: str = typer.Option("district", help="district, municipality, province or ward."),
+    vintage: int = typer.Option(2016, help="Boundary vintage (wards: 2021)."),
+    weight: Optional[List[str]] = typer.Option(None, "--weight", "-w", help="A numeric column to sum per area (repeatable)."),
+    by: Optional[str] = typer.Option(None, help="A category column to split the counts by."),
+    lon: Optional[str] = typer.Option(None, help="Longitude column (default: found by name)."),
+    lat: Optional[str] = typer.Option(None, help="Latitude column (default: found by name)."),
+) -> None:
+    """Count points per area (and sum weight columns); report points outside every area or without coordinates."""
+    from . import overlays
+
+    try:
+        table = overlays.count_points(file, level=level, vintage=vintage, weights=weight or None, by=by, lon=lon, lat=lat)
+    except (DDMGeoError, ValueError, KeyError, OSError) as exc:
+        _fail(exc)
+    _write_overlay_table(table, out)
+    report = table.attrs["ddmgeo"]["report"]
+    typer.echo(str(report))
+    typer.echo(
+        f"{len(report.outside):,} point(s) outside every area and {len(report.no_coordinates):,} row(s) without usable "
+        "coordinates were not counted (listed above)."
+    )
+
+
 @data_app.command("list")
 def data_list(group: Optional[str] = typer.Option(None, help="Only one group: boundaries, indicators, points, rasters, layers.")) -> None:
     """Every registered dataset: vintage, licence and whether it is on this machine."""

@@ -75,6 +75,11 @@ class SpatialisedBudget:
     by: list[str] = field(default_factory=list)
 
     @property
+    def source_text(self) -> str:
+        """What the maps credit: the placed table and the population behind per-capita figures."""
+        return f"budget table placed with ddmgeo.budget.spatialise (split by {self.split}); population: Statistics South Africa ({self.population_year})"
+
+    @property
     def allocated_cents(self) -> int:
         return int(self.by_area["amount_cents"].sum())
 
@@ -119,7 +124,7 @@ class SpatialisedBudget:
         from .. import maps
 
         t = self.by_area.copy()
-        t.attrs["ddmgeo"] = {"indicators": {"per_capita": {"label": "Spend per person", "unit": "rand", "higher_is": "neutral", "year": self.population_year, "source": ""}}}
+        t.attrs["ddmgeo"] = {"indicators": {"per_capita": {"label": "Spend per person", "unit": "rand", "higher_is": "neutral", "year": self.population_year, "source": self.source_text}}}
         return maps.choropleth(t, "per_capita", level=self.level, vintage=self.vintage, **kwargs)
 
     def map_amounts(self, **kwargs):
@@ -127,7 +132,7 @@ class SpatialisedBudget:
         from .. import maps
 
         t = self.by_area.copy()
-        t.attrs["ddmgeo"] = {"indicators": {"amount": {"label": "Budget placed", "unit": "rand", "higher_is": "neutral", "year": None, "source": ""}}}
+        t.attrs["ddmgeo"] = {"indicators": {"amount": {"label": "Budget placed", "unit": "rand", "higher_is": "neutral", "year": None, "source": self.source_text}}}
         return maps.proportional_symbols(t, "amount", level=self.level, vintage=self.vintage, **kwargs)
 
 

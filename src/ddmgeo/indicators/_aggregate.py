@@ -130,9 +130,14 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
             out[col] = sums[col]
             miss = full[col].isna()
         elif kind in RATIO_KINDS:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[col] = (scale * sums[num] / sums[den]).where(sums[den] > 0)
+            # a part counts only when it has both counts: never a numerator of four parts over a denominator of five
             miss = full[num].isna() | full[den].isna()
+            n_sum = full[num].where(~miss).groupby(parent).sum(min_count=1).reindex(targets)
+            d_sum = full[den].where(~miss).groupby(parent).sum(min_count=1).reindex(targets)
+            n_miss = miss.groupby(parent).sum().reindex(targets).fillna(0)
+            good = n_miss.eq(0) if min_coverage is None else (n_miss.eq(0) | (1 - n_miss / n_parts).ge(min_coverage))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[col] = (scale * n_sum / d_sum).where((d_sum > 0) & good)
         else:
             how = method.get(col) if isinstance(method, dict) else method
             grouped = full[col].groupby(parent)

@@ -574,6 +574,11 @@ def bivariate(
         s.set_visible(False)
     xr = ", ".join(f"{format_value(b, lx.unit)}" for b in qx.bins[:2])
     yr = ", ".join(f"{format_value(b, ly_unit)}" for b in qy.bins[:2])
+    # many equal values (e.g. areas with no spend) leave fewer than three classes: say so
+    if qx.k < 3:
+        xr += f" (only {qx.k} classes: many equal values)"
+    if qy.k < 3:
+        yr += f" (only {qy.k} classes: many equal values)"
     fig.text(0.73, 0.36, _wrap(f"Tertile breaks of {x_label or lx.label}: {xr}", 50) + "\n" + _wrap(f"Tertile breaks of {y_label or ly_label}: {yr}", 50), fontsize=8, color="#444444", va="top")
     if (cx == -1).any():
         fig.legend(handles=[Patch(label=f"{NO_DATA_LABEL} ({int((cx == -1).sum())})", **NO_DATA)], loc="upper left", bbox_to_anchor=(0.73, 0.33), frameon=False, fontsize=9)

@@ -461,6 +461,14 @@ def _assess_row(row: dict, r, roles: dict, ind: str, values: _Values, frozen: di
         which = " and ".join(n for n, x in (("baseline", row["baseline"]), ("latest", row["latest"])) if not np.isfinite(x))
         row["status"], row["note"] = "no data", row["note"] + f"the {which} value is missing"
         return
+    worse_target = (d.higher_is == "better" and target < row["baseline"]) or (d.higher_is == "worse" and target > row["baseline"])
+    if worse_target:
+        row["status"] = "invalid target"
+        row["note"] = row["note"] + (
+            f"the target {target:g} is worse than the baseline {row['baseline']:g} for an indicator where "
+            f"{'higher' if d.higher_is == 'better' else 'lower'} is better; set an improving target, or the baseline itself to hold it"
+        )
+        return
     row.update(_verdict(row["baseline"], row["latest"], target, by, ly, ty, d.higher_is))
     row["status"] = "on track" if row["on_track"] else "off track"
     if np.isfinite(row["progress"]) and row["progress"] >= 1:

@@ -166,15 +166,15 @@ def load_arrays(path: Path) -> "dict[str, np.ndarray] | None":
         return None
 
 
-def save_arrays(path: Path, arrays: "dict[str, np.ndarray]") -> None:
-    """Write arrays atomically; a read-only cache only costs speed."""
+def save_arrays(path: Path, arrays: "dict[str, np.ndarray]", *, compress: bool = True) -> None:
+    """Write arrays atomically (``compress=False``: faster to write, larger); a read-only cache only costs speed."""
     import numpy as np
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
         os.close(fd)
-        np.savez_compressed(tmp, **arrays)
+        (np.savez_compressed if compress else np.savez)(tmp, **arrays)
         os.replace(tmp, path)
     except OSError as exc:
         log.info("could not write overlay cache %s: %s", path, exc)

@@ -30,15 +30,18 @@ class _Placed:
 
 
 def _xy(geoms: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """Coordinates of points; NaN for missing or empty geometries."""
     import numpy as np
     import shapely
 
-    x = shapely.get_x(geoms)
-    y = shapely.get_y(geoms)
-    missing = shapely.is_missing(geoms)
-    x = np.where(missing, np.nan, x)
-    y = np.where(missing, np.nan, y)
-    return x, y
+    try:
+        return shapely.get_x(geoms), shapely.get_y(geoms)
+    except shapely.errors.GEOSException:  # empty points: take them out first
+        x = np.full(len(geoms), np.nan)
+        y = np.full(len(geoms), np.nan)
+        ok = ~shapely.is_empty(geoms)
+        x[ok], y[ok] = shapely.get_x(geoms[ok]), shapely.get_y(geoms[ok])
+        return x, y
 
 
 def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | None = None, crs: Any = None) -> _Placed:
@@ -60,8 +63,8 @@ def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | No
             gdf = gdf.set_crs(crs)
         geoms = np.asarray(gdf.geometry.values)
         types = shapely.get_type_id(geoms)
-        wrong = ~np.isin(types, (-1, 0)) & ~shapely.is_empty(geoms)
-        if wrong.any():
+        wrong = (types != 0) & (types != -1)
+        if wrong.any() and not shapely.is_empty(geoms[wrong]).all():
             return _place(read_points(gdf, crs=crs), areas)  # raises the explanatory TableError
         reasons = dict((gdf.attrs.get("ddmgeo", {}).get("points", {}) or {}).get("no_coordinates", {}) or {})
         src_crs = gdf.crs
@@ -146,9 +149,7 @@ def assign_points(
 
     A = resolve_areas(level, vintage, areas)
     placed = _place(points, A, lon=lon, lat=lat, crs=crs)
-    codes = np.empty(len(placed.area_idx), dtype=object)
-    hit = placed.area_idx >= 0
-    codes[hit] = A.codes[placed.area_idx[hit]]
+    codes = np.append(A.codes, None)[placed.area_idx]  # index -1 (no area) takes the trailing None
     return pd.Series(codes, index=placed.index, name="code", dtype=object)
 
 

@@ -1,16 +1,17 @@
 """Exact polygon coverage of a regular grid, in pure numpy.
 
 The one algorithm behind both the point locator and fractional zonal statistics.
-Every ring of every polygon is cut at the grid's column and row lines; each piece lies
-in one cell and adds its signed vertical extent, split by where it sits across the
-cell, to that cell and the next one to the right (the accumulation scheme of exact
+Every ring of every polygon is cut at the grid's column and row lines (no sorting:
+crossings are generated in order along each segment); each piece lies in one cell and
+adds its signed vertical extent ``D`` to every cell right of it, and the part ``E`` of
+it that lies right of the piece to its own cell (the accumulation scheme of exact
 anti-aliased font rasterisers). A running sum along each row then gives, for every
 cell, the exact fraction of its area inside the polygon (Green's theorem: holes and
 multipolygons come out right, a cell crossed by several rings too).
 
-Only cells a boundary passes through (and the one to their right) are listed; the
-cells between two listed cells of a row are wholly inside (fraction exactly 1) or
-wholly outside, so a polygon is described by
+Only cells a boundary passes through are listed; the cells between two listed cells
+of a row are wholly inside (fraction exactly 1) or wholly outside, so a polygon is
+described by
 
 * ``cells``: ``area, row, col, frac`` for listed cells with ``frac > 0``, and
 * ``runs``: ``area, row, c0, c1`` for the half-open column ranges wholly inside.
@@ -139,8 +140,12 @@ def _segments(geoms: "np.ndarray", grid: Grid):
     return u[:-1][same], v[:-1][same], u[1:][same], v[1:][same], area
 
 
-def _crossings(a0, a1, limit):
-    """Per segment, the grid lines k (0 <= k <= limit) strictly between a0 and a1."""
+def _split(a0, b0, a1, b1, limit: int):
+    """Cut segments at the integer lines ``a = k`` (0 <= k <= limit) they cross, in order along each segment.
+
+    Returns the pieces' ``a0, b0, a1, b1`` and the index of the segment each came from;
+    crossing points lie exactly on their line (``a == k``).
+    """
     import numpy as np
 
     lo = np.minimum(a0, a1)
@@ -149,57 +154,58 @@ def _crossings(a0, a1, limit):
     k1 = np.minimum(np.ceil(hi) - 1, limit)
     n = np.clip(k1 - k0 + 1, 0, None)
     n[~np.isfinite(n)] = 0
-    return k0, n.astype(np.int64)
+    n = n.astype(np.int64)
+    m = n + 1
+    seg = np.repeat(np.arange(len(a0)), m)
+    j = np.arange(int(m.sum())) - np.repeat(np.cumsum(m) - m, m)  # piece number within its segment
+    nn = n[seg]
+    up = (a1 > a0)[seg]
+    first, last = k0[seg], k1[seg]
+
+    def line(i):  # the i-th line crossed along the segment
+        return np.where(up, first + i, last - i)
+
+    sa0, sb0, sa1, sb1 = a0[seg], b0[seg], a1[seg], b1[seg]
+    slope = (sb1 - sb0) / np.where(sa1 != sa0, sa1 - sa0, 1.0)
+    ka = line(j - 1)
+    kb = line(j)
+    start = j > 0
+    stop = j < nn
+    pa0 = np.where(start, ka, sa0)
+    pb0 = np.where(start, sb0 + (ka - sa0) * slope, sb0)
+    pa1 = np.where(stop, kb, sa1)
+    pb1 = np.where(stop, sb0 + (kb - sa0) * slope, sb1)
+    return pa0, pb0, pa1, pb1, seg
 
 
 def _pieces_chunk(u0, v0, u1, v1, area, grid: Grid):
-    """Cell entries ``(key, acc)`` of one batch of segments, reduced by key."""
+    """Cell entries of one batch of segments: ``key`` (area, row, col + 1) and the sums ``D``, ``E``.
+
+    ``D`` is the signed vertical extent of the pieces in the cell, ``E`` the part of it
+    that covers the cell itself (the rest covers every cell to its right). Pieces left of
+    the grid are keyed to column -1 (``col + 1 == 0``): they only carry ``D`` rightwards.
+    """
     import numpy as np
 
     H, W = grid.height, grid.width
-    nseg = len(u0)
-    du, dv = u1 - u0, v1 - v0
-    ku0, nu = _crossings(u0, u1, W)
-    kv0, nv = _crossings(v0, v1, H)
-    seg_u = np.repeat(np.arange(nseg), nu)
-    off_u = np.arange(len(seg_u)) - np.repeat(np.cumsum(nu) - nu, nu)
-    t_u = (ku0[seg_u] + off_u - u0[seg_u]) / du[seg_u]
-    seg_v = np.repeat(np.arange(nseg), nv)
-    off_v = np.arange(len(seg_v)) - np.repeat(np.cumsum(nv) - nv, nv)
-    t_v = (kv0[seg_v] + off_v - v0[seg_v]) / dv[seg_v]
-    ids = np.concatenate([np.arange(nseg), seg_u, seg_v, np.arange(nseg)])
-    ts = np.concatenate([np.zeros(nseg), t_u, t_v, np.ones(nseg)])
-    order = np.lexsort((ts, ids))
-    ids, ts = ids[order], ts[order]
-    a, b = slice(None, -1), slice(1, None)
-    ok = ids[a] == ids[b]
-    sid = ids[a][ok]
-    ta, tb = ts[a][ok], ts[b][ok]
-    ua = u0[sid] + ta * du[sid]
-    ub = u0[sid] + tb * du[sid]
-    va = v0[sid] + ta * dv[sid]
-    vb = v0[sid] + tb * dv[sid]
+    ua, va, ub, vb, seg = _split(u0, v0, u1, v1, W)  # cut at column lines
+    va, ua, vb, ub, seg2 = _split(va, ua, vb, ub, H)  # then at row lines
+    seg = seg[seg2]
+    r = np.floor(0.5 * (va + vb))
     um = 0.5 * (ua + ub)
-    vm = 0.5 * (va + vb)
-    r = np.floor(vm)
     c = np.floor(um)
     d = vb - va
     if grid.dx * grid.dy > 0:  # a south-up or east-to-west grid mirrors the rings' orientation
         d = -d
-    inrow = (r >= 0) & (r < H) & (c < W)
-    r, c, um, d, ar = r[inrow].astype(np.int64), c[inrow].astype(np.int64), um[inrow], d[inrow], area[sid][inrow]
-    left = c < 0  # wholly left of the grid: its whole extent carries into column 0
-    fx = um - c
-    c_main = np.where(left, 0, c)
-    acc_main = np.where(left, d, d * (1.0 - fx))
-    nxt = ~left & (c + 1 < W)
-    rows = np.concatenate([r, r[nxt]])
-    cols = np.concatenate([c_main, c[nxt] + 1])
-    accs = np.concatenate([acc_main, (d * fx)[nxt]])
-    areas = np.concatenate([ar, ar[nxt]])
-    key = (areas * H + rows) * (W + 1) + cols
+    keep = (r >= 0) & (r < H) & (c < W)
+    r, c, um, d, ar = r[keep].astype(np.int64), c[keep], um[keep], d[keep], area[seg[keep]]
+    left = c < 0
+    c = np.where(left, -1, c).astype(np.int64)
+    e = np.where(left, 0.0, d * (1.0 - (um - c)))
+    key = (ar * H + r) * (W + 1) + (c + 1)
     uk, inv = np.unique(key, return_inverse=True)
-    return uk, np.bincount(inv.ravel(), weights=accs, minlength=len(uk))
+    inv = inv.ravel()
+    return uk, np.bincount(inv, weights=d, minlength=len(uk)), np.bincount(inv, weights=e, minlength=len(uk))
 
 
 def coverage(geoms: "np.ndarray", grid: Grid, *, listed: bool = False) -> Coverage:
@@ -237,35 +243,39 @@ def coverage(geoms: "np.ndarray", grid: Grid, *, listed: bool = False) -> Covera
     starts = np.flatnonzero(np.diff(area)) + 1
     bounds = starts[np.minimum(np.searchsorted(starts, bounds), len(starts) - 1)] if len(starts) else np.empty(0, np.int64)
     edges = np.unique(np.concatenate([[0], bounds, [len(u0)]]).astype(np.int64))
-    keys, accs = [], []
+    keys, ds, es = [], [], []
     for start, stop in zip(edges[:-1], edges[1:]):
-        k, a = _pieces_chunk(u0[start:stop], v0[start:stop], u1[start:stop], v1[start:stop], area[start:stop], grid)
+        k, dd, ee = _pieces_chunk(u0[start:stop], v0[start:stop], u1[start:stop], v1[start:stop], area[start:stop], grid)
         keys.append(k)
-        accs.append(a)
+        ds.append(dd)
+        es.append(ee)
     key = np.concatenate(keys) if keys else np.empty(0, np.int64)
-    acc = np.concatenate(accs) if accs else np.empty(0, np.float64)
+    dsum = np.concatenate(ds) if ds else np.empty(0, np.float64)
+    esum = np.concatenate(es) if es else np.empty(0, np.float64)
 
-    col = key % (W + 1)
+    col = key % (W + 1) - 1  # -1: left of the grid
     grp = key // (W + 1)  # area * H + row
-    cs = np.cumsum(acc)
+    cs = np.cumsum(dsum)
     first = np.ones(len(key), bool)
     first[1:] = grp[1:] != grp[:-1]
     start_idx = np.maximum.accumulate(np.where(first, np.arange(len(key)), 0))
     base = np.where(start_idx > 0, cs[start_idx - 1], 0.0)
-    s = cs - base  # running coverage at each listed cell
-    s[np.abs(s) < 1e-12] = 0.0
-    frac = np.clip(s, 0.0, 1.0)
+    s_incl = cs - base  # coverage of the cells right of this one, up to the next listed cell
+    s_cell = s_incl - dsum + esum  # coverage of this cell
+    s_cell[np.abs(s_cell) < 1e-12] = 0.0
+    frac = np.clip(s_cell, 0.0, 1.0)
 
-    # runs: cells between a listed cell and the next listed one of the same (area,row) (or the grid's end)
+    # runs: cells after a listed cell up to the next listed one of the same (area, row), or the grid's end
     nxt_col = np.empty(len(key), np.int64)
     nxt_col[:-1] = col[1:]
     last = np.ones(len(key), bool)
     last[:-1] = first[1:]
     nxt_col[last] = W
-    run = (s > 0.5) & (nxt_col > col + 1)
+    run = (s_incl > 0.5) & (nxt_col > col + 1)
     area_of = (grp // H).astype(np.int32)
     row_of = (grp % H).astype(np.int32)
-    pos = frac > 0
+    cell = col >= 0
+    pos = (frac > 0) & cell
     order_cells = np.lexsort((col[pos], row_of[pos]))
     order_runs = np.lexsort((col[run], row_of[run]))
     return Coverage(
@@ -279,7 +289,7 @@ def coverage(geoms: "np.ndarray", grid: Grid, *, listed: bool = False) -> Covera
         run_row=row_of[run][order_runs],
         run_c0=(col[run] + 1).astype(np.int32)[order_runs],
         run_c1=nxt_col[run].astype(np.int32)[order_runs],
-        listed_area=area_of if listed else None,
-        listed_row=row_of if listed else None,
-        listed_col=col.astype(np.int32) if listed else None,
+        listed_area=area_of[cell] if listed else None,
+        listed_row=row_of[cell] if listed else None,
+        listed_col=col[cell].astype(np.int32) if listed else None,
     )

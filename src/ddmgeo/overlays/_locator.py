@@ -93,27 +93,25 @@ class Locator:
         out = np.full(n, -1, dtype=np.int64)
         u = (x - g.x0) / g.dx
         v = (y - g.y0) / g.dy
-        fin = np.isfinite(u) & np.isfinite(v)
-        u = np.where(fin, u, -1.0)
-        v = np.where(fin, v, -1.0)
         col = np.floor(u)
         row = np.floor(v)
-        inside = fin & (row >= 0) & (row < g.height) & (col >= 0) & (col < g.width)
-        fu = u - col
-        fv = v - row
-        edge = inside & ((fu < _EDGE_EPS) | (fu > 1 - _EDGE_EPS) | (fv < _EDGE_EPS) | (fv > 1 - _EDGE_EPS))
-        row = row.astype(np.int64)
-        col = col.astype(np.int64)
+        inside = (col >= 0) & (col < g.width) & (row >= 0) & (row < g.height)  # NaN compares False
+        ii = np.flatnonzero(inside)
+        fu = u[ii] - col[ii]
+        fv = v[ii] - row[ii]
+        edge = (fu < _EDGE_EPS) | (fu > 1 - _EDGE_EPS) | (fv < _EDGE_EPS) | (fv > 1 - _EDGE_EPS)
+        flat_i = (row[ii] * g.width + col[ii]).astype(np.int64)
+        lab_i = self.labels.ravel()[flat_i].astype(np.int64)
+        lab_i[edge] = _OVERLAP
+        wholly = lab_i > 0
+        out[ii[wholly]] = lab_i[wholly] - 1
         lab = np.zeros(n, dtype=np.int64)
-        lab[inside] = self.labels[row[inside], col[inside]]
-        lab[edge] = _OVERLAP
-        wholly = lab > 0
-        out[wholly] = lab[wholly] - 1
+        lab[ii] = lab_i
         ties = 0
 
         listed = np.flatnonzero(lab == _LISTED)
         if len(listed):
-            flat = row[listed] * g.width + col[listed]
+            flat = (row[listed] * g.width + col[listed]).astype(np.int64)
             pos = np.searchsorted(self.cells, flat)
             start, stop = self.offsets[pos], self.offsets[pos + 1]
             k = stop - start

@@ -187,7 +187,7 @@ def structure(areas: AreaSet, grid: Grid, crs: Any, mode: str) -> Coverage:
         cov = coverage(geoms, grid)
         if mode == "centre":
             cov = _centre_structure(cov, geoms, grid)
-        save_arrays(path, cov.arrays())
+        save_arrays(path, cov.arrays(), compress=False)
     while len(_MEMO) >= _MEMO_SIZE:
         _MEMO.pop(next(iter(_MEMO)))
     _MEMO[key] = cov
@@ -195,24 +195,29 @@ def structure(areas: AreaSet, grid: Grid, crs: Any, mode: str) -> Coverage:
 
 
 def _valid_mask(ds, band: int, data: "np.ndarray", window) -> "np.ndarray | None":
-    """Valid cells of a block: not nodata, not masked, finite (None: all valid)."""
+    """Valid cells of a block: not nodata, not masked, not NaN (None: all valid)."""
     import numpy as np
     from rasterio.enums import MaskFlags
 
     flags = ds.mask_flag_enums[band - 1]
-    valid = None
-    if MaskFlags.nodata in flags and ds.nodata is not None:
-        nd = ds.nodata
-        if not np.isnan(nd):
-            valid = data != np.asarray(nd).astype(data.dtype)
-    elif MaskFlags.all_valid not in flags:
+    nd = ds.nodata if MaskFlags.nodata in flags else None
+    if nd is None and MaskFlags.all_valid not in flags:  # an internal mask or alpha band
         valid = ds.read_masks(band, window=window) > 0
-    if data.dtype.kind == "f" and not np.isfinite(data.sum() if valid is None else data.sum(where=valid)):
-        fin = np.isfinite(data)  # NaN or inf somewhere (or a sum that overflowed): check cell by cell
-        valid = fin if valid is None else (valid & fin)
-    if valid is not None and valid.all():
-        return None
-    return valid
+        if data.dtype.kind == "f":
+            valid &= ~np.isnan(data)
+        return None if valid.all() else valid
+    # fast path: one min (or max) pass tells whether the block holds nodata or NaN at all
+    mn = data.min()
+    if nd is None:
+        return None if not (data.dtype.kind == "f" and np.isnan(mn)) else ~np.isnan(data)
+    nd_t = np.asarray(nd).astype(data.dtype) if not np.isnan(nd) else None
+    if nd_t is not None and not np.isnan(mn):
+        if mn > nd_t or data.max() < nd_t:
+            return None
+    valid = ~np.isnan(data) if data.dtype.kind == "f" else np.ones(data.shape, bool)
+    if nd_t is not None:
+        valid &= data != nd_t
+    return None if valid.all() else valid
 
 
 def _empty_acc(n: int) -> dict:
