@@ -236,3 +236,30 @@ def test_cli_spatialise(tmp_path):
     assert len(rej) == 3
     r = CliRunner().invoke(app, ["spatialise", str(src), "--amount", "amount", "--split", "equal", "--out", str(out), "--allow-unallocated", "--map", str(tmp_path / "m.png")])
     assert r.exit_code == 0 and (tmp_path / "m.png").exists()
+
+
+def test_gender_and_youth_tags_conserve_and_divide_by_the_target_group():
+    t = pd.DataFrame(
+        {
+            "where": ["Waterberg", "Waterberg", "Capricorn", "Limpopo"],
+            "gender_responsive": ["yes", "no", "Yes", None],
+            "youth": ["50%", "0.25", "", "1"],
+            "rand": ["1 000 000", "400 000", "200 000", "10 000,01"],
+        }
+    )
+    r = budget.spatialise(t, amount="rand", location="where", tags={"gender_responsive": "women", "youth": "youth"})
+    ba = r.by_area.set_index("code")
+    assert ba.at["DC36", "gender_responsive_amount"] == 1_000_000 and ba.at["DC35", "gender_responsive_amount"] == 200_000
+    limpopo_to_dc36 = r.allocations[(r.allocations.row == 3) & (r.allocations.code == "DC36")].amount_cents.sum() / 100
+    assert ba.at["DC36", "youth_amount"] == pytest.approx(500_000 + 100_000 + limpopo_to_dc36, abs=1e-9)
+    women = ddmgeo.indicators.get("population_female", year=2016).set_index("code").population_female
+    assert ba.at["DC36", "gender_responsive_per_capita"] == pytest.approx(1_000_000 / women["DC36"])
+    # tagged spend never exceeds the total, and the Limpopo-wide row tags exactly its own cents
+    assert (r.allocations.youth_cents <= r.allocations.amount_cents).all()
+    limpopo = r.allocations[r.allocations.row == 3]
+    assert limpopo.youth_cents.sum() == limpopo.amount_cents.sum() == 1_000_001
+    r.check()
+    with pytest.raises(budget.BudgetError, match="row 1"):
+        budget.spatialise(t.assign(youth=["50%", "lots", "", "1"]), amount="rand", location="where", tags={"youth": "youth"})
+    with pytest.raises(budget.BudgetError, match="target group"):
+        budget.spatialise(t, amount="rand", location="where", tags={"youth": "elderly"})

@@ -113,3 +113,57 @@ def test_data_fetch_needs_names_or_all():
 def test_console_script_entry_point(shared_data):
     out = subprocess.run([sys.executable, "-m", "ddmgeo.cli", "resolve", "Waterberg"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "Waterberg\tDC36"
+
+
+def test_version():
+    from ddmgeo import __version__
+
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"ddmgeo {__version__}"
+
+
+@pytest.mark.parametrize("command", ["profile", "map", "spatialise", "indicators", "change", "districts", "resolve", "data"])
+def test_every_command_has_help(command):
+    res = runner.invoke(app, [command, "--help"])
+    assert res.exit_code == 0 and "Usage" in res.output
+
+
+@pytest.mark.parametrize("command", ["profile", "spatialise", "indicators", "change"])
+def test_help_shows_an_example(command):
+    res = runner.invoke(app, [command, "--help"])
+    assert "Example" in res.output and "ddm " in res.output
+
+
+def test_indicators_command(shared_data, tmp_path):
+    res = run("indicators")
+    assert res.exit_code == 0 and "unemployment_rate" in res.output and "indicators." in res.output
+    out = tmp_path / "v.csv"
+    res = run("indicators", "unemployment_rate", "population", "--level", "province", "--out", str(out))
+    assert res.exit_code == 0 and "wrote 9 rows x 2 indicators" in res.output
+    import pandas as pd
+
+    assert list(pd.read_csv(out).columns) == ["code", "name", "unemployment_rate", "population"]
+    bad = runner.invoke(app, ["indicators", "unemploymnt_rate"])
+    assert bad.exit_code == 2 and "unemployment_rate" in bad.output and "Traceback" not in bad.output
+
+
+def test_change_command(shared_data, tmp_path):
+    out = tmp_path / "c.csv"
+    res = run("change", "informal_dwelling_share", "--out", str(out), "--map", str(tmp_path / "c.png"))
+    assert res.exit_code == 0 and out.exists() and (tmp_path / "c.png").exists()
+    assert "improved:" in res.output
+    bad = runner.invoke(app, ["change", "water_scheme_share"])
+    assert bad.exit_code == 2 and "error:" in bad.output and "2011" in bad.output
+
+
+def test_unexpected_errors_are_one_line_without_traceback(tmp_path):
+    """`ddm` turns an unexpected exception into one line (a traceback only with --debug)."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "projects.csv"
+    bad.write_bytes(b"PK\x03\x04 not a csv at all \x00\x01")
+    out = subprocess.run([sys.executable, "-m", "ddmgeo.cli", "spatialise", str(bad), "--amount", "x", "--out", str(tmp_path / "o.csv")], capture_output=True, text=True)
+    assert out.returncode != 0
+    lines = [l for l in out.stderr.strip().splitlines() if l.strip()]
+    assert "Traceback" not in out.stderr and lines and lines[-1].startswith("error:")

@@ -86,7 +86,10 @@ def districts(
     vintage: int = typer.Option(2016, help="Boundary vintage: 2016 (default), 2011 or 2021."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write them (.gpkg, .geojson, .parquet, .fgb, .shp, .csv)."),
 ) -> None:
-    """List the 52 DDM district and metropolitan spaces."""
+    """List the 52 DDM district and metropolitan spaces.
+
+    Example: ddm districts --out districts.gpkg
+    """
     import ddmgeo
 
     try:
@@ -115,7 +118,10 @@ def boundaries(
     resolution: str = typer.Option("generalised", help="generalised (default) or full (download)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output file (.gpkg, .geojson, .parquet, .fgb, .shp, .csv)."),
 ) -> None:
-    """Write the boundaries of one level to a file."""
+    """Write the boundaries of one level to a file.
+
+    Example: ddm boundaries municipality --out munis.gpkg
+    """
     import ddmgeo
 
     try:
@@ -177,7 +183,10 @@ def profile(
     vintage: int = typer.Option(2016, help="Boundary vintage."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for --all."),
 ) -> None:
-    """Build a district diagnostic profile (HTML, PDF or Markdown), or all 52 with --all."""
+    """Build a district diagnostic profile (HTML, PDF or Markdown), or all 52 with --all.
+
+    Example: ddm profile Waterberg --out waterberg.html   (or: ddm profile --all --out profiles/ --jobs 2)
+    """
     import warnings
 
     from . import profiles
@@ -216,6 +225,7 @@ def spatialise(
     location: Optional[List[str]] = typer.Option(None, help="Location column(s), in order (default: found by name)."),
     id: Optional[str] = typer.Option(None, "--id", help="Project id column (duplicates are reported)."),
     by: Optional[List[str]] = typer.Option(None, help="Category column(s) to split totals by."),
+    tag: Optional[List[str]] = typer.Option(None, help="Tag column and target group, e.g. gender_responsive=women or youth_share=youth."),
     fix_swapped: bool = typer.Option(False, help="Use points whose lon/lat are evidently swapped."),
     allow_suffixes: bool = typer.Option(False, help="Read scale words in amounts (1.2m, R 3 bn)."),
     map_: Optional[Path] = typer.Option(None, "--map", help="Also write a spend-per-capita map (.png/.svg/.pdf)."),
@@ -223,17 +233,27 @@ def spatialise(
     allocations: Optional[Path] = typer.Option(None, help="Write the audit trail: one row per (project, area) (.csv)."),
     allow_unallocated: bool = typer.Option(False, help="Exit 0 even when some rows could not be placed."),
 ) -> None:
-    """Place a project or budget table in the district spaces, exactly to the cent."""
+    """Place a project or budget table in the district spaces, exactly to the cent.
+
+    Example: ddm spatialise projects.xlsx --amount "Budget 2024/25" --out per_district.csv --map spend.png
+    """
     import warnings
 
     from . import budget
+
+    tags = {}
+    for t in tag or []:
+        col, sep, group = t.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--tag {t!r}: write COLUMN=GROUP, e.g. gender_responsive=women", param_hint="--tag")
+        tags[col] = group
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = budget.spatialise(
                 file, amount=amount, level=level, split=split, location=location or None, id=id, by=by or None,
-                fix_swapped=fix_swapped, allow_suffixes=allow_suffixes,
+                fix_swapped=fix_swapped, allow_suffixes=allow_suffixes, tags=tags or None,
             )
     except (DDMGeoError, FileNotFoundError) as exc:
         _fail(exc)
@@ -258,6 +278,47 @@ def spatialise(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def change(
+    ids: List[str] = typer.Argument(..., help="Indicator ids to compare between two years."),
+    start: int = typer.Option(2011, help="Baseline year."),
+    end: int = typer.Option(2016, help="Latest year."),
+    level: str = typer.Option("district", help="district, municipality or province."),
+    vintage: int = typer.Option(2016, help="Boundary vintage (both years are put on it)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the change table (.csv, .xlsx, .parquet)."),
+    map_: Optional[Path] = typer.Option(None, "--map", help="Also write a change map of the first indicator (.png/.svg/.pdf)."),
+) -> None:
+    """Change between two years on the same boundaries: absolute, relative, percentage points, direction and ranks.
+
+    Example: ddm change informal_dwelling_share --start 2011 --end 2016 --out change.csv --map change.png
+    """
+    from . import maps, monitoring
+
+    try:
+        table = monitoring.change(ids, start=start, end=end, level=level, vintage=vintage)
+    except (DDMGeoError, ValueError) as exc:
+        _fail(exc)
+    if out is None:
+        _print_table(table, columns=[c for c in ("code", "name", "indicator", "start_value", "end_value", "change", "direction", "rank_movement") if c in table.columns])
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        suffix = out.suffix.lower()
+        if suffix == ".csv":
+            table.to_csv(out, index=False)
+        elif suffix == ".xlsx":
+            table.to_excel(out, index=False)
+        elif suffix == ".parquet":
+            table.to_parquet(out, index=False)
+        else:
+            raise typer.BadParameter(f"cannot write {out.name}: use .csv, .xlsx or .parquet", param_hint="--out")
+        typer.echo(f"wrote {len(table)} rows to {out}")
+    if map_ is not None:
+        maps.save(maps.change_map(table, ids[0]), map_)
+        typer.echo(f"wrote {map_}")
+    counts = table.groupby("direction").size().to_dict() if "direction" in table.columns else {}
+    typer.echo("; ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
 @app.command("map")
 def map_(
     indicator: str = typer.Argument(..., help="A catalogue indicator id (see ddmgeo.indicators.catalogue())."),
@@ -271,7 +332,10 @@ def map_(
     tiles: str = typer.Option("cartodbpositron", help="Background tiles of an .html map; 'none' for a map that needs no internet."),
     dpi: int = typer.Option(200, help="PNG resolution."),
 ) -> None:
-    """Map one indicator: a slide-ready PNG/SVG/PDF or a self-contained interactive HTML."""
+    """Map one indicator: a slide-ready PNG/SVG/PDF or a self-contained interactive HTML.
+
+    Example: ddm map unemployment_rate --level municipality --out unemployment.png
+    """
     from . import indicators, maps
 
     suffix = out.suffix.lower()
@@ -297,7 +361,10 @@ def resolve(
     level: Optional[str] = typer.Option(None, help="Only this level: province, district, municipality, ward."),
     vintage: int = typer.Option(2016, help="Vintage of the returned codes."),
 ) -> None:
-    """Print the MDB code of each name (former names and spellings included)."""
+    """Print the MDB code of each name (former names and spellings included).
+
+    Example: ddm resolve "OR Tambo" Cacadu "Emalahleni (MP)"
+    """
     import warnings
 
     import ddmgeo
@@ -323,7 +390,10 @@ def lineage(
     code: str = typer.Argument(..., help="A code or name."),
     vintage: int = typer.Option(2011, help="2011: what the area became; 2016: what it came from."),
 ) -> None:
-    """Show what a 2011 area became in 2016 (or where a 2016 area came from)."""
+    """Show what a 2011 area became in 2016 (or where a 2016 area came from).
+
+    Example: ddm lineage EC103
+    """
     import ddmgeo
 
     try:

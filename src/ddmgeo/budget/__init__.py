@@ -198,6 +198,57 @@ def _weights(split, level: str, vintage: int, year: int | None) -> tuple["pd.Ser
     return None, None, f"shares in column {split!r}"
 
 
+_YES = {"yes", "y", "true", "t", "1", "x"}
+_NO = {"no", "n", "false", "f", "0", ""}
+_GROUPS = {"women": "population_female", "youth": "youth_15_34", "all": "population"}
+
+
+def _tag_fractions(table: "pd.DataFrame", col: str) -> np.ndarray:
+    """Per row, the share of its amount a tag column marks: flags give 0/1, shares their value."""
+    from .._numbers import NotANumber, parse_number
+
+    if col not in table.columns:
+        raise BudgetError(f"No tag column {col!r}; the table has {list(table.columns)}.")
+    out = np.zeros(len(table))
+    bad = []
+    for i, v in enumerate(table[col].tolist()):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            continue
+        if isinstance(v, (bool, np.bool_)):
+            out[i] = float(v)
+            continue
+        text = str(v).strip().lower()
+        if text in _YES:
+            out[i] = 1.0
+            continue
+        if text in _NO:
+            continue
+        try:
+            d, _, percent = parse_number(text)
+        except NotANumber:
+            bad.append((i, v))
+            continue
+        f = float(d) if d is not None else 0.0
+        if not 0 <= f <= 1:
+            bad.append((i, v))
+            continue
+        out[i] = f
+    if bad:
+        rows = ", ".join(f"row {i} ({v!r})" for i, v in bad[:10])
+        raise BudgetError(f"Tag column {col!r} must hold yes/no flags or shares between 0 and 1 (or 0-100 %); not readable: {rows}.")
+    return out
+
+
+def _target_population(group: str, level: str, vintage: int, year: int | None) -> "pd.Series":
+    from .. import indicators
+
+    if group not in _GROUPS:
+        raise BudgetError(f"Unknown target group {group!r} for a tag: use one of {sorted(_GROUPS)}.")
+    ind = _GROUPS[group]
+    t = indicators.get(ind, level=level, year=year, vintage=vintage)
+    return t.set_index("code")[ind]
+
+
 def _row_shares(cell, codes: tuple[str, ...], vintage: int) -> list[float]:
     """Weights from a per-row cell such as 'DC36=60; DC35=40' (names or codes)."""
     from ..names import resolve
@@ -232,6 +283,7 @@ def spatialise(
     by: str | Sequence[str] | None = None,
     fix_swapped: bool = False,
     snap_km: float = 5.0,
+    tags: Mapping[str, str] | None = None,
     allow_suffixes: bool = False,
     population_year: int | None = 2016,
 ) -> SpatialisedBudget:
@@ -259,6 +311,13 @@ def spatialise(
         Place points whose lon/lat are evidently swapped (outside South Africa as given,
         inside it when swapped). Without it such rows fall back to a name column if there is
         one, else they are unallocated with that reason.
+    tags : mapping column -> target group, optional
+        Tagging columns for gender- and youth-responsive budgeting, e.g.
+        ``{"gender_responsive": "women", "youth_share": "youth"}``. A column of yes/no flags tags a
+        row's whole amount; a column of shares (0-1, or per cent written with %) tags that share of it.
+        ``by_area`` then gains ``<column>_amount`` (rand) and ``<column>_per_capita`` (per member of the
+        target group: ``women``, ``youth`` (15-34) or ``all``); tagged plus untagged spend equals the total
+        to the cent.
     snap_km : float, default 5
         A point just outside the (generalised) boundaries, such as a coastal clinic, is placed in the
         nearest area when it lies within this distance (km) of it; the allocation rule and ``issues`` say so.
@@ -535,6 +594,7 @@ def spatialise(
 
     allocations = pd.concat([frame, pd.DataFrame(alloc_rows, columns=["row", "id", "code", "amount_cents", "rule"])], ignore_index=True)
     allocations["amount_cents"] = allocations["amount_cents"].astype("int64")
+    allocations["row"] = allocations["row"].astype("int64")
     allocations = allocations.sort_values("row", kind="stable").reset_index(drop=True)
     unallocated = pd.concat([lost_frame, pd.DataFrame(unalloc_rows, columns=["row", "id", "amount_cents", "reason", "value", "suggestions"])], ignore_index=True)
     unallocated = unallocated.sort_values("row", kind="stable").reset_index(drop=True)
@@ -574,6 +634,14 @@ def spatialise(
         for val in pivot.columns:
             by_area[f"{b}={val}"] = by_area.code.map(pivot[val]).fillna(0).astype("int64") / 100.0
     input_cents = int(cents_int[valid].sum())
+    for col, group in (tags or {}).items():
+        fraction = _tag_fractions(table, col)
+        tagged = np.rint(allocations["amount_cents"].to_numpy() * fraction[allocations["row"].to_numpy()]).astype("int64")
+        allocations[f"{col}_cents"] = tagged
+        sums_t = allocations.groupby("code")[f"{col}_cents"].sum()
+        by_area[f"{col}_amount"] = by_area.code.map(sums_t).fillna(0).astype("int64") / 100.0
+        target = _target_population(group, level, v, population_year)
+        by_area[f"{col}_per_capita"] = by_area[f"{col}_amount"] / by_area.code.map(target)
     result = SpatialisedBudget(level, v, by_area, allocations, unallocated, issues, input_cents, pop_year, split_text, bys)
     result.check()
     return result
