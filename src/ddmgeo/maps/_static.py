@@ -143,7 +143,11 @@ def legend_entries(classifier, values: "pd.Series", unit: str) -> list[tuple[str
     bins = list(classifier.bins)
     lows = [float(np.nanmin(values))] + bins[:-1]
     counts = np.bincount(_class_of(values, classifier)[values.notna().to_numpy()], minlength=len(bins))
-    entries = [(f"{format_value(lo, unit)} – {format_value(hi, unit)}", int(n)) for lo, hi, n in zip(lows, bins, counts)]
+    def label(lo, hi) -> str:
+        a, b = format_value(lo, unit), format_value(hi, unit)
+        return a if a == b else f"{a} – {b}"  # a class of equal values (e.g. zero spend) shows the value once
+
+    entries = [(label(lo, hi), int(n)) for lo, hi, n in zip(lows, bins, counts)]
     n_missing = int(values.isna().sum())
     if n_missing:
         entries.append((NO_DATA_LABEL, n_missing))
