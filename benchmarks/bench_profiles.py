@@ -17,6 +17,11 @@ from pathlib import Path
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--areas", type=int, default=52, help="how many profiles to build in the batch (52 = all)")
+    args = ap.parse_args()
     if not os.environ.get("DDMGEO_DATA_DIR"):
         sys.exit("set DDMGEO_DATA_DIR to the real data folder (e.g. ../shared/data)")
     warnings.simplefilter("ignore")
@@ -39,13 +44,14 @@ def main() -> None:
         p.to_pdf(out / "an.pdf")
         pdf = time.perf_counter() - t0
         t0 = time.perf_counter()
-        result = profiles.build_all(out / "all", jobs=2, progress=False)
+        areas = None if args.areas >= 52 else list(ddmgeo.areas_table("district").code[: args.areas])
+        result = profiles.build_all(out / "all", areas=areas, jobs=2, progress=False)
         every = time.perf_counter() - t0
     rows = [
         ("first profile in a process (loads data)", cold, None),
         ("one profile (HTML)", one, 2.0),
         ("PDF of one profile (WeasyPrint)", pdf, 5.0),
-        (f"all 52 HTML profiles, 2 workers ({(result.status == 'ok').sum()} ok)", every, 60.0),
+        (f"{len(result)} HTML profiles, 2 workers ({(result.status == 'ok').sum()} ok)", every, 60.0 if len(result) == 52 else None),
     ]
     print(f"{'operation':52} {'seconds':>8}  goal")
     for op, secs, goal in rows:

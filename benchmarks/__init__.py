@@ -1,0 +1,1 @@
+"""ddmgeo's benchmark suite: ``python -m benchmarks [--quick] [--json results.json]``."""
