@@ -167,3 +167,19 @@ def test_unexpected_errors_are_one_line_without_traceback(tmp_path):
     assert out.returncode != 0
     lines = [l for l in out.stderr.strip().splitlines() if l.strip()]
     assert "Traceback" not in out.stderr and lines and lines[-1].startswith("error:")
+
+
+def test_data_export_geoparquet(shared_data, tmp_path):
+    res = run("data", "export", "district", "municipality", "--to", str(tmp_path))
+    assert res.exit_code == 0, res.output
+    import geopandas
+
+    d = geopandas.read_parquet(tmp_path / "district_2016.parquet")
+    assert len(d) == 52 and d.crs.to_string() == "EPSG:4326"
+    import ddmgeo
+
+    t = ddmgeo.indicators.get("population")
+    path = ddmgeo.io.to_geoparquet(t, tmp_path / "pop.parquet")
+    back = geopandas.read_parquet(path)
+    assert len(back) == 52 and back.population.notna().all()
+    assert runner.invoke(app, ["data", "export", "county", "--to", str(tmp_path)]).exit_code == 2

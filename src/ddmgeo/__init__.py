@@ -39,6 +39,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "monitoring": ("ddmgeo.monitoring", None),
     "profiles": ("ddmgeo.profiles", None),
     "budget": ("ddmgeo.budget", None),
+    "io": ("ddmgeo.io", None),
     "profile": ("ddmgeo.profiles", "profile"),
     "names": ("ddmgeo.names", None),
     "tables": ("ddmgeo.tables", None),

@@ -512,6 +512,34 @@ def data_fetch(
         raise typer.Exit(code=1)
 
 
+@data_app.command("export")
+def data_export(
+    levels: List[str] = typer.Argument(..., help="Levels to export: province, district, municipality, ward."),
+    to: Path = typer.Option(Path("."), "--to", help="Output folder."),
+    fmt: str = typer.Option("geoparquet", "--format", help="geoparquet (for DuckDB, Sedona, BigQuery) or gpkg."),
+    vintage: int = typer.Option(2016, help="Boundary vintage."),
+) -> None:
+    """Export boundaries for other engines.
+
+    Example: ddm data export district municipality --format geoparquet --to export/
+    """
+    from . import areas, io
+
+    if fmt not in ("geoparquet", "gpkg"):
+        raise typer.BadParameter(f"unknown format {fmt!r}: use geoparquet or gpkg", param_hint="--format")
+    for level in levels:
+        try:
+            if fmt == "geoparquet":
+                path = io.to_geoparquet(level, to / f"{level}_{vintage}.parquet", vintage=vintage)
+            else:
+                path = to / f"{level}_{vintage}.gpkg"
+                to.mkdir(parents=True, exist_ok=True)
+                areas.boundaries(level, vintage=2021 if level == "ward" else vintage).to_file(path, engine="pyogrio")
+        except (DDMGeoError, ValueError) as exc:
+            _fail(exc)
+        typer.echo(f"wrote {path}")
+
+
 @data_app.command("verify")
 def data_verify() -> None:
     """Re-hash every present file; exit 1 on any mismatch."""
