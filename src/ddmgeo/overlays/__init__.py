@@ -1,18 +1,38 @@
 """Spatial-restructuring overlays: points, lines, polygons and rasters summarised per area.
 
-Every function takes GeoDataFrames (or a path / registry name) and returns a table
-keyed by ``code`` with **every** area of the level (zero, never missing), so results
-join onto indicators and map with :func:`ddmgeo.maps.choropleth`. Areas are ddmgeo's
-boundaries (``level=``, ``vintage=``) or your own polygons (``areas=``, a GeoDataFrame
-with a ``code`` column). Areas and lengths are computed in projected CRSs
-(:data:`~ddmgeo.settings.EQUAL_AREA_CRS`, :data:`~ddmgeo.settings.DISTANCE_CRS`).
+Every function takes GeoDataFrames (or a path / registry name) and returns a table keyed
+by ``code`` with **every** area of the level (zero, never missing), so results join onto
+indicators and map with :func:`ddmgeo.maps.choropleth`. Areas are ddmgeo's boundaries
+(``level=``, ``vintage=``) or your own polygons (``areas=``: a GeoDataFrame with a ``code``
+column and a CRS). Areas are measured in :data:`~ddmgeo.settings.EQUAL_AREA_CRS`, lengths
+and distances in :data:`~ddmgeo.settings.DISTANCE_CRS`.
+
+=============================  ==========================================================
+:func:`read_points`            points from a GeoDataFrame, a lon/lat table, a file or a registry name
+:func:`assign_points`          the area code of each point (a Series aligned with the rows)
+:func:`count_points`           points (and sums of weight columns, split ``by`` a category) per area;
+                               the report of points outside / without coordinates is
+                               ``table.attrs["ddmgeo"]["report"]`` (a :class:`PointsReport`)
+:func:`zonal_stats`            sum/mean/count/min/max of a raster per area (exact cell fractions)
+:func:`population_from_density` people per area from a density raster (density x cell area)
+:func:`raster_cells`           a raster's cells as points (origins for :func:`nearest`)
+:func:`line_length`            km of lines per area; :func:`overlap`: km² and share covered
+:func:`nearest`                distance from each origin to the nearest destination;
+                               :func:`distance_summary` per area (mean, median, share beyond)
+:func:`density`, :func:`per_capita`  per km² and per person rates of any column
+:func:`hotspots`               Getis-Ord Gi* / local Moran clusters (``pip install 'ddmgeo[spatial]'``)
+=============================  ==========================================================
+
+Boundary rule: a point on an edge shared by several areas goes to the first of them in
+area order (ddmgeo's boundaries are in natural code order); a point strictly inside an
+area is placed exactly as ``geopandas.sjoin(predicate="within")`` places it.
 
 Examples
 --------
 >>> from ddmgeo import overlays
 >>> t = overlays.count_points("dsfsi_hospitals", level="district")        # doctest: +SKIP
 >>> print(t.attrs["ddmgeo"]["report"])                                    # doctest: +SKIP
->>> codes = overlays.assign_points(schools, level="municipality")          # doctest: +SKIP
+>>> pop = overlays.population_from_density("worldpop_density_2020")       # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -174,7 +175,12 @@ def save_arrays(path: Path, arrays: "dict[str, np.ndarray]", *, compress: bool =
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
         os.close(fd)
-        (np.savez_compressed if compress else np.savez)(tmp, **arrays)
+        # an .npz that np.load reads; deflate level 1 packs label grids ~50x at a fraction of the default's cost
+        method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        with zipfile.ZipFile(tmp, "w", compression=method, compresslevel=1 if compress else None) as zf:
+            for name, arr in arrays.items():
+                with zf.open(f"{name}.npy", "w", force_zip64=True) as fh:
+                    np.lib.format.write_array(fh, np.asanyarray(arr), allow_pickle=False)
         os.replace(tmp, path)
     except OSError as exc:
         log.info("could not write overlay cache %s: %s", path, exc)

@@ -66,7 +66,9 @@ def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | No
         wrong = (types != 0) & (types != -1)
         if wrong.any() and not shapely.is_empty(geoms[wrong]).all():
             return _place(read_points(gdf, crs=crs), areas)  # raises the explanatory TableError
-        reasons = dict((gdf.attrs.get("ddmgeo", {}).get("points", {}) or {}).get("no_coordinates", {}) or {})
+        meta = (gdf.attrs.get("ddmgeo", {}) or {}).get("points", {}) or {}
+        # reasons recorded by read_points hold only while the rows are the ones it returned
+        reasons = dict(meta.get("no_coordinates", {}) or {}) if meta.get("rows") == len(gdf) else {}
         src_crs = gdf.crs
     else:
         gdf = read_points(points, lon=lon, lat=lat, crs=crs)
@@ -91,7 +93,9 @@ def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | No
         ok = np.isfinite(x)
         ax, ay = np.full(len(x), np.nan), np.full(len(x), np.nan)
         ax[ok], ay[ok] = Transformer.from_crs(src_crs, areas.crs, always_xy=True).transform(x[ok], y[ok])
-    for pos in np.flatnonzero(~(np.isfinite(ax) & np.isfinite(ay))):
+    bad = ~(np.isfinite(ax) & np.isfinite(ay))
+    reasons = {p: r for p, r in reasons.items() if 0 <= p < len(bad) and bad[p]}
+    for pos in np.flatnonzero(bad):
         reasons.setdefault(int(pos), "empty or missing geometry" if not np.isfinite(x[pos]) else "coordinates cannot be transformed to the areas' CRS")
     idx, ties = locator(areas).locate(ax, ay)
     return _Placed(gdf, gdf.index, ax, ay, lon4326, lat4326, idx, reasons, ties, areas)

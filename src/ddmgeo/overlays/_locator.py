@@ -168,18 +168,29 @@ def _build(areas: AreaSet, size: int) -> Locator:
     H, W = height, width
     flat0 = cov.run_row.astype(np.int64) * (W + 1) + cov.run_c0
     flat1 = cov.run_row.astype(np.int64) * (W + 1) + cov.run_c1
-    val = cov.run_area.astype(np.int64) + 1
-    lab = np.zeros(H * (W + 1), np.int64)
-    cnt = np.zeros(H * (W + 1), np.int32)
+    val = cov.run_area.astype(np.int32) + 1
+    lab = np.zeros(H * (W + 1), np.int32)  # difference arrays along each row
     np.add.at(lab, flat0, val)
     np.add.at(lab, flat1, -val)
-    np.add.at(cnt, flat0, 1)
-    np.add.at(cnt, flat1, -1)
-    lab = np.cumsum(lab.reshape(H, W + 1), axis=1)[:, :W]
-    cnt = np.cumsum(cnt.reshape(H, W + 1), axis=1)[:, :W]
+    lab = np.cumsum(lab.reshape(H, W + 1), axis=1, dtype=np.int32)[:, :W]
+    # runs of two areas on the same cells (overlapping polygons): those cells are decided exactly
+    o = np.lexsort((cov.run_c0, cov.run_row))
+    rr, c0, c1 = cov.run_row[o], cov.run_c0[o], cov.run_c1[o]
+    overlap_rows = []
+    if len(rr):
+        row_start = np.r_[True, rr[1:] != rr[:-1]]
+        grp = np.cumsum(row_start) - 1
+        prev = np.r_[-1, c1[:-1]].astype(np.int64)
+        prev[row_start] = -1
+        # running max per row: shift row groups apart so one accumulate serves all rows
+        big = np.int64(W + 2)
+        end_max = np.maximum.accumulate(prev + grp * big) - grp * big
+        hit = np.flatnonzero(c0 < end_max)
+        overlap_rows = [(int(rr[i]), int(c0[i]), int(min(end_max[i], c1[i]))) for i in hit]
     dtype = np.int16 if len(geoms) < 32_000 else np.int32
-    labels = np.where(cnt == 1, lab, 0).astype(dtype)
-    labels[cnt > 1] = _OVERLAP
+    labels = lab.astype(dtype)
+    for r_, a_, b_ in overlap_rows:
+        labels[r_, a_:b_] = _OVERLAP
     # candidates of listed cells: the listed areas, plus the area that wholly covers the cell
     lflat = cov.listed_row.astype(np.int64) * W + cov.listed_col
     keep = labels.ravel()[lflat] != _OVERLAP
@@ -221,7 +232,7 @@ def locator(areas: AreaSet, *, size: int | None = None) -> Locator:
         loc = _build(areas, size)
         save_arrays(path, loc.arrays())
     shapely.prepare(areas.geometry)
-    if len(_MEMO) >= 8:
+    if len(_MEMO) >= 4:
         _MEMO.pop(next(iter(_MEMO)))
     _MEMO[key] = loc
     return loc

@@ -211,7 +211,7 @@ def read_points(
         if bad_xy.any():
             gdf.loc[bad_xy, gdf.geometry.name] = None
         gdf.attrs.setdefault("ddmgeo", {})
-        gdf.attrs["ddmgeo"] = dict(gdf.attrs["ddmgeo"], points={"source": source, "lon": None, "lat": None, "no_coordinates": reasons})
+        gdf.attrs["ddmgeo"] = dict(gdf.attrs["ddmgeo"], points={"source": source, "lon": None, "lat": None, "rows": len(gdf), "no_coordinates": reasons})
         return gdf
 
     if not isinstance(data, pd.DataFrame):
@@ -248,7 +248,9 @@ def read_points(
     if ok.any():
         geoms[ok] = shapely.points(xs[ok], ys[ok])
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index, crs=settings.STORAGE_CRS), crs=settings.STORAGE_CRS)
-    gdf.attrs["ddmgeo"] = {"points": {"source": source, "lon": str(lon_col), "lat": str(lat_col), "no_coordinates": dict(sorted(reasons.items()))}}
+    gdf.attrs["ddmgeo"] = {
+        "points": {"source": source, "lon": str(lon_col), "lat": str(lat_col), "rows": len(gdf), "no_coordinates": dict(sorted(reasons.items()))}
+    }
     return gdf
 
 

@@ -32,6 +32,9 @@ STATS = ("sum", "mean", "count", "min", "max")
 #: Raster cells read per window (the float64 working copies of a window stay near 16 MB).
 WINDOW_CELLS = 2_000_000
 
+#: Threads reading and reducing the windows of a raster file (each with its own dataset handle).
+THREADS = 2
+
 
 _MEMO: dict[str, Coverage] = {}
 _MEMO_SIZE = 6
@@ -59,7 +62,9 @@ def _open(raster: Any) -> Iterator[tuple[Any, str, str | None]]:
             raise FileNotFoundError(f"{path!r} is neither a raster file nor a registered dataset (see `ddm data list --group rasters`).") from None
         name = path
         path = str(datasets.fetch(name))
-    with rasterio.open(path) as ds:
+    with rasterio.Env(GTIFF_DIRECT_IO=True):  # read at open: uncompressed GeoTIFFs then go straight into our buffers
+        ds = rasterio.open(path)
+    with ds:
         yield ds, path, name or _registered_name(path)
 
 
@@ -330,15 +335,39 @@ def _reduce_blocks(ds, band: int, cov: Coverage, want: set, row_area, blocks, c_
     return acc
 
 
-def _reduce(ds, band: int, cov: Coverage, want: set, row_area) -> dict:
-    """:func:`_reduce_blocks` over the whole structure, in row windows aligned to the raster's blocks."""
-    import rasterio
+def _reduce(ds, path: str | None, band: int, cov: Coverage, want: set, row_area) -> dict:
+    """:func:`_reduce_blocks` over the whole structure, in row windows aligned to the raster's blocks.
+
+    A raster file is read by :data:`THREADS` threads, each with its own dataset handle
+    (numpy and GDAL release the GIL); a dataset object passed in is read by one.
+    """
+    import numpy as np
 
     block_h = ds.block_shapes[band - 1][0] if ds.block_shapes else 1
     blocks, c_lo, c_hi = _blocks(cov, block_h)
-    # uncompressed GeoTIFFs are then read straight into our buffer, bypassing GDAL's block cache
-    with rasterio.Env(GTIFF_DIRECT_IO=True):
+    workers = min(THREADS, os.cpu_count() or 1, len(blocks))
+    if workers <= 1 or path is None:
         return _reduce_blocks(ds, band, cov, want, row_area, blocks, c_lo, c_hi)
+    import rasterio
+    from concurrent.futures import ThreadPoolExecutor
+
+    def work(part):
+        with rasterio.Env(GTIFF_DIRECT_IO=True):
+            own = rasterio.open(path)
+        with own:
+            return _reduce_blocks(own, band, cov, want, row_area, part, c_lo, c_hi)
+
+    half = (len(blocks) + 1) // 2 if workers == 2 else None
+    parts = [blocks[:half], blocks[half:]] if half else [blocks[i::workers] for i in range(workers)]
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(work, parts))
+    acc = _empty_acc(cov.n_areas)
+    for r in results:
+        for k in ("sum", "wsum", "count"):
+            acc[k] += r[k]
+        acc["min"] = np.minimum(acc["min"], r["min"])
+        acc["max"] = np.maximum(acc["max"], r["max"])
+    return acc
 
 
 def zonal_stats(
@@ -357,8 +386,10 @@ def zonal_stats(
     Parameters
     ----------
     raster : path, registry name or rasterio dataset
-        Any CRS and size: the areas are reprojected to the raster's CRS and the raster
-        is read in row windows, so one larger than memory works.
+        Any CRS and size: the areas are reprojected to the raster's CRS (the raster is
+        never resampled) and the raster is read in row windows of about
+        :data:`WINDOW_CELLS` cells, so one larger than memory works. Cells that are the
+        band's nodata value, masked (internal mask / alpha) or NaN are left out.
     level, vintage, areas :
         Which areas (ddmgeo's boundaries, or ``areas=`` a GeoDataFrame with ``code``).
     stats : sequence of {"sum", "mean", "count", "min", "max"}
@@ -418,7 +449,8 @@ def zonal_stats(
         grid = Grid.from_transform(ds.transform, ds.height, ds.width)
         cov = structure(A, grid, ds.crs, coverage)
         row_area = cell_areas_km2(ds.transform, ds.height, ds.crs) if weights == "area" else None
-        acc = _reduce(ds, band, cov, set(stats), row_area)
+        path = described if (isinstance(raster, (str, os.PathLike)) and os.path.isfile(described)) else None
+        acc = _reduce(ds, path, band, cov, set(stats), row_area)
         crs_text = ds.crs.to_string()
     out = A.frame()
     count = acc["count"]
