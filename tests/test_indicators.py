@@ -304,3 +304,17 @@ def test_coverage_threshold_uses_only_parts_with_both_counts():
     rest = m[m.code.isin(["LIM361", "LIM366", "LIM367", "LIM368"])]
     assert d.at["DC36", "unemployment_rate"] == pytest.approx(rest.unemployed.sum() / rest.labour_force.sum())
     assert np.isnan(I.aggregate(m, to="district").set_index("code").at["DC36", "unemployment_rate"])
+
+
+def test_population_weighted_harmonisation_conserves_and_differs_where_it_should():
+    old = I.get(["income_poor", "income_known"], level="municipality", vintage=2011)
+    by_area = I.harmonise(old).set_index("code")
+    by_people = I.harmonise(old, weights="population").set_index("code")
+    for col in ("income_poor", "income_known"):
+        assert by_people[col].sum() == pytest.approx(old[col].sum(), rel=1e-12)
+    # whole-municipality moves are the same either way; split municipalities move by people, not land
+    assert by_people.at["EC101", "income_poor"] == pytest.approx(by_area.at["EC101", "income_poor"], rel=0.02)
+    assert (by_people.income_poor - by_area.income_poor).abs().max() > 1
+    assert by_people.attrs["ddmgeo"]["method"].startswith("population")
+    with pytest.raises(VintageError, match="weighting"):
+        I.harmonise(old, weights="households")

@@ -68,11 +68,74 @@ def _kind_of(column: str, kinds: dict | None) -> tuple[str, str, str, float]:
     return d.kind, d.numerator, d.denominator, d.scale
 
 
+_META = ("name", "level", "geometry")
+
+
+def _examples(base: "pd.DataFrame", col: str, mask) -> str:
+    """'BUF (-100), CPT (-5)': the first rows where *mask* holds, by code."""
+    hits = base.loc[mask, col]
+    shown = ", ".join(f"{code} ({v!r})" for code, v in list(hits.items())[:5])
+    return shown + (f" ... ({len(hits)} in all)" if len(hits) > 5 else "")
+
+
+def check_values(base: "pd.DataFrame", kinds: dict | None, what: str) -> None:
+    """Refuse values that would be combined into a wrong number: text in an indicator column, negative or
+    infinite counts. *base* is indexed by code; *what* says what is being done ("aggregate", "harmonise")."""
+    import numpy as np
+    import pandas as pd
+
+    from . import _catalogue
+
+    known = _catalogue.definitions()
+    declared = set(kinds or {})
+    for col in base.columns:
+        if col in _META or (col not in known and col not in declared):
+            continue
+        values = base[col]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            text = values.notna() & ~values.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
+            if not text.any():  # numbers and missing values held as objects: use them as numbers
+                base[col] = values.astype(float)
+                continue
+            raise AggregationError(
+                f"Column {col!r} holds text, not numbers (e.g. {_examples(base, col, text)}), so it cannot be {what}d: "
+                f"convert it first (pd.to_numeric(table[{col!r}]), or read the file with ddmgeo.read_table, which reads "
+                "'1 234', 'R 3,2 mil' and '12%'), with missing values as NaN."
+            )
+        numbers = values.astype(float)
+        infinite = np.isinf(numbers)
+        if infinite.any():
+            raise AggregationError(
+                f"Column {col!r} has values that are not finite at {_examples(base, col, infinite)}: replace them with "
+                "the real values, or NaN where the value is missing."
+            )
+        kind = _kind_of(col, kinds)[0]
+        user_count = col in declared and not col.startswith("__")  # the caller's own counts may be net flows
+        if kind == "count" and not user_count and (numbers < 0).any():
+            raise AggregationError(
+                f"Column {col!r} is a count but has negative values at {_examples(base, col, numbers < 0)}: counts "
+                "cannot be negative. Correct those rows; write a missing value as NaN, never as a code such as -1 or -9999."
+            )
+
+
+def _check_sums(sums: "pd.DataFrame", full: "pd.DataFrame", what: str) -> None:
+    import numpy as np
+
+    for col in sums.columns:
+        if np.isinf(sums[col].to_numpy(dtype=float)).any():
+            raise AggregationError(
+                f"The {what} of {col!r} overflows: its values (up to {np.nanmax(np.abs(full[col].to_numpy(dtype=float))):.3g}) "
+                "are too large to add as floating-point numbers. Check the column for a units error."
+            )
+
+
 def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage: float | None, method: str | dict | None, kinds: dict | None) -> "pd.DataFrame":
     import pandas as pd
 
     if "code" not in table.columns:
         raise AggregationError("The table has no 'code' column: resolve its area names first (ddmgeo.read_table or ddmgeo.resolve).")
+    if table.empty:
+        raise AggregationError("The table has no rows: there is nothing to aggregate (a missing part is never read as zero).")
     if table["code"].duplicated().any():
         dup = sorted(table.loc[table["code"].duplicated(), "code"].unique())[:10]
         raise AggregationError(f"Codes {dup} occur more than once; a table to aggregate has one row per area.")
@@ -82,11 +145,12 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
     work = table.copy(deep=False)
     work.attrs = {}  # pandas deep-copies attrs on every operation: keep the metadata out of the hot loop
     base = work.set_index("code")
+    check_values(base, kinds, "aggregate")
     columns = [c for c in base.columns if c not in ("name", "level", "geometry") and pd.api.types.is_numeric_dtype(base[c])]
     kinds_of = {c: _kind_of(c, kinds) for c in columns}
     for col, (kind, num, den, _) in kinds_of.items():
         if kind in RATIO_KINDS:
-            missing_cols = [c for c in (num, den) if c not in base.columns]
+            missing_cols = [c for c in (num, den) if c not in columns]
             if missing_cols:
                 raise AggregationError(
                     f"{col!r} is a {kind}: it is aggregated from its numerator and denominator, not averaged. "
@@ -113,6 +177,7 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
         if kind in RATIO_KINDS:
             additive += [c for c in (num, den) if c not in additive]
     sums = full[additive].groupby(parent).sum(min_count=1).reindex(targets)
+    _check_sums(sums, full, "sum")
     n_parts = pd.Series(parent).value_counts().reindex(targets).fillna(0)
     n_missing = full[additive].isna().groupby(parent).sum().reindex(targets).fillna(0)
     if min_coverage is None:
@@ -202,7 +267,7 @@ def aggregate_tidy(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
     return out
 
 
-def harmonise_table(table: "pd.DataFrame", *, from_vintage: int, to_vintage: int, kinds: dict | None) -> "pd.DataFrame":
+def harmonise_table(table: "pd.DataFrame", *, from_vintage: int, to_vintage: int, kinds: dict | None, method: str = "area") -> "pd.DataFrame":
     """Move a wide municipality table of counts from one vintage to the other."""
     import pandas as pd
 
@@ -210,8 +275,12 @@ def harmonise_table(table: "pd.DataFrame", *, from_vintage: int, to_vintage: int
 
     if "code" not in table.columns:
         raise VintageError("The table has no 'code' column of municipality codes.")
-    w = weights("municipality", from_vintage, to_vintage)
+    w = weights("municipality", from_vintage, to_vintage, method)
+    if table["code"].duplicated().any():
+        dup = sorted(table.loc[table["code"].duplicated(), "code"].astype(str).unique())[:10]
+        raise AggregationError(f"Codes {dup} occur more than once; a table to harmonise has one row per municipality (aggregate the rows first).")
     base = table.set_index("code")
+    check_values(base, kinds, "harmonise")
     unknown = sorted(set(base.index) - set(w.old_code))
     if unknown:
         raise VintageError(
@@ -249,5 +318,5 @@ def harmonise_table(table: "pd.DataFrame", *, from_vintage: int, to_vintage: int
             out[col] = (scale * out[num] / out[den]).where(out[den] > 0)
     out.index.name = "code"
     out = out.reset_index()
-    out.attrs["ddmgeo"] = {"harmonised": f"{from_vintage} -> {to_vintage}", "method": "areal weighting through the lineage table"}
+    out.attrs["ddmgeo"] = {"harmonised": f"{from_vintage} -> {to_vintage}", "method": f"{'population' if method == 'population' else 'areal'} weighting through the lineage table"}
     return out
