@@ -337,6 +337,7 @@ def harmonise(
     from_vintage: int = 2011,
     to_vintage: int = 2016,
     kinds: dict | None = None,
+    weights: Literal["area", "population"] = "area",
 ) -> "pd.DataFrame":
     """Move a municipality table of counts from 2011 codes to 2016 codes.
 
@@ -346,6 +347,8 @@ def harmonise(
     are conserved exactly. Shares are recomputed from the moved counts (their
     numerator and denominator columns must be in the table); indices are refused.
     ``<column>__moved_share`` says which share of each new value came from another code.
+    ``weights="population"`` shares each old area by the people in each overlap (WorldPop 2020 density
+    surface, ~20 km cells) instead of by area.
 
     Examples
     --------
@@ -355,7 +358,7 @@ def harmonise(
     """
     from ._aggregate import harmonise_table
 
-    out = harmonise_table(table, from_vintage=int(from_vintage), to_vintage=2016 if int(to_vintage) == 2021 else int(to_vintage), kinds=kinds)
+    out = harmonise_table(table, from_vintage=int(from_vintage), to_vintage=2016 if int(to_vintage) == 2021 else int(to_vintage), kinds=kinds, method=weights)
     out.insert(1, "name", out["code"].map(_names("municipality", 2016, out["code"])))
     return out
 
@@ -373,9 +376,20 @@ def rank(table: "pd.DataFrame", ids: str | Iterable[str] | None = None) -> "pd.D
     """
     import pandas as pd
 
+    from ..errors import TableError
+
     out = table.copy()
     cols = [c for c in out.columns if c in _catalogue.definitions()] if ids is None else _ids(ids)
     for col in cols:
+        if col not in out.columns:
+            raise TableError(f"The table has no column {col!r} to rank; it has {list(out.columns)}. Add it with ddmgeo.indicators.get([{col!r}, ...]).")
+        if not pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col]):
+            converted = pd.to_numeric(out[col], errors="coerce")
+            text = out[col].notna() & converted.isna()
+            if text.any():
+                shown = ", ".join(repr(v) for v in out.loc[text, col].head(5))
+                raise TableError(f"Column {col!r} holds text, not numbers ({shown}): ranking text would order it alphabetically. Convert it first (pd.to_numeric, or ddmgeo.read_table).")
+            out[col] = converted
         higher = _catalogue.first(col).higher_is
         ascending = higher == "worse"
         r = out[col].rank(ascending=ascending, method="min")
@@ -477,6 +491,8 @@ def service_index(
     """
     import numpy as np
 
+    if missing not in ("skip", "raise"):
+        raise ValueError(f"missing must be 'skip' (average the components present) or 'raise', not {missing!r}.")
     if year not in SERVICE_COMPONENTS:
         raise DataNotAvailableError(f"The service index is defined for {sorted(SERVICE_COMPONENTS)} (survey years with the components).")
     comps = SERVICE_COMPONENTS[year]
