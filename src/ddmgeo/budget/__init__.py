@@ -58,7 +58,8 @@ class SpatialisedBudget:
     allocations : DataFrame
         The audit trail: one row per (input row, area) with ``row, id, code, amount_cents, rule``.
     unallocated : DataFrame
-        Every row that could not be placed: ``row, id, amount_cents, reason, value, suggestions``.
+        Every row that could not be placed: ``row, id, amount_cents, reason, value, suggestions`` and, for
+        rows with coordinates, ``lon, lat``.
     issues : DataFrame
         Rows placed but worth a look: negative amounts, duplicated ids, coordinates that were ignored.
     """
@@ -158,6 +159,20 @@ def _read(projects) -> "pd.DataFrame":
 
         return gpd.read_parquet(path) if suffix == ".parquet" else gpd.read_file(path)
     raise BudgetError(f"Cannot read {path.name}: use .csv, .xlsx, .gpkg, .geojson or a DataFrame.")
+
+
+def _codes_at(lon: np.ndarray, lat: np.ndarray, level: str, vintage: int) -> np.ndarray:
+    """Area code at each lon/lat (EPSG:4326), None outside: ddmgeo.overlays.assign_points' locator and
+    boundary rule, fed coordinates directly (no point geometries are built for a million rows)."""
+    from ..overlays._areas import resolve_areas
+    from ..overlays._locator import locator
+
+    areas = resolve_areas(level, vintage)
+    idx, _ = locator(areas).locate(lon, lat)
+    out = np.full(len(idx), None, dtype=object)
+    hit = idx >= 0
+    out[hit] = areas.codes[idx[hit]]
+    return out
 
 
 @lru_cache(maxsize=8)
@@ -390,14 +405,14 @@ def spatialise(
         raise CRSError("The GeoDataFrame has no CRS: set it (e.g. .set_crs('EPSG:4326') for lon/lat) before spatialising.")
 
     n = len(table)
+    xs_all = np.full(n, np.nan)
+    ys_all = np.full(n, np.nan)
     # plain numpy object arrays: per-row pandas scalar access would dominate the run time
     codes_by_point = np.full(n, None, dtype=object)
     snapped = np.full(n, "", dtype=object)
     swapped_hit = np.full(n, None, dtype=object)
     coord_note = np.full(n, "", dtype=object)
     if use_geometry or (lon is not None and lat is not None):
-        from ..overlays import assign_points
-
         if use_geometry:
             pts = table.to_crs(settings.STORAGE_CRS).geometry
             ok_geom = (pts.notna() & ~pts.is_empty).to_numpy()
@@ -420,11 +435,11 @@ def spatialise(
                     cell = raw[i]
                     if cell is not None and not (isinstance(cell, float) and np.isnan(cell)) and str(cell).strip() and str(cell).strip().lower() != "nan":
                         coord_note[i] = f"coordinates ({table[lon].iat[i]!r}, {table[lat].iat[i]!r}) are not numbers"
+        xs_all, ys_all = xs, ys
         have = ~np.isnan(xs) & ~np.isnan(ys)
         if have.any():
             idx = np.flatnonzero(have)
-            frame = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xs[idx], ys[idx]), crs=settings.STORAGE_CRS)
-            codes_by_point[idx] = assign_points(frame, level=level, vintage=v).to_numpy(dtype=object)
+            codes_by_point[idx] = _codes_at(xs[idx], ys[idx], level, v)
             outside = have & pd.isna(codes_by_point)
             if outside.any() and snap_km > 0:
                 # the boundaries are generalised: coastal and border points can fall just outside them
@@ -449,12 +464,14 @@ def spatialise(
                 outside = have & pd.isna(codes_by_point)
             if outside.any():
                 oidx = np.flatnonzero(outside)
-                sw = gpd.GeoDataFrame(geometry=gpd.points_from_xy(ys[oidx], xs[oidx]), crs=settings.STORAGE_CRS)
-                swapped_hit[oidx] = assign_points(sw, level=level, vintage=v).to_numpy(dtype=object)
-                where = pd.Series(xs[oidx]).map("{:.5f}".format) + ", " + pd.Series(ys[oidx]).map("{:.5f}".format)
-                notes = ("point (" + where + ") lies outside South Africa").to_numpy(dtype=object)
+                swapped_hit[oidx] = _codes_at(ys[oidx], xs[oidx], level, v)
+                # one shared text (the row's lon and lat are in the unallocated table), a specific one for swaps
+                notes = np.full(len(oidx), "point (see lon, lat) lies outside South Africa", dtype=object)
                 hits = pd.notna(swapped_hit[oidx])
-                notes[hits] = [f"{t}; with lon/lat swapped it falls in {c} (pass fix_swapped=True to use it)" for t, c in zip(notes[hits], swapped_hit[oidx][hits])]
+                notes[hits] = [
+                    f"point ({xs[i]:.5f}, {ys[i]:.5f}) lies outside South Africa; with lon/lat swapped it falls in {c} (pass fix_swapped=True to use it)"
+                    for i, c in zip(oidx[hits], swapped_hit[oidx][hits])
+                ]
                 coord_note[oidx] = notes
 
     # --- place every row (vectorised: unique location texts are resolved once; only odd rows loop)
@@ -598,6 +615,9 @@ def spatialise(
     allocations = allocations.sort_values("row", kind="stable").reset_index(drop=True)
     unallocated = pd.concat([lost_frame, pd.DataFrame(unalloc_rows, columns=["row", "id", "amount_cents", "reason", "value", "suggestions"])], ignore_index=True)
     unallocated = unallocated.sort_values("row", kind="stable").reset_index(drop=True)
+    rows_u = unallocated["row"].to_numpy(dtype="int64")
+    unallocated["lon"] = xs_all[rows_u] if len(rows_u) else np.array([], dtype=float)
+    unallocated["lat"] = ys_all[rows_u] if len(rows_u) else np.array([], dtype=float)
     unallocated["amount_cents"] = unallocated["amount_cents"].astype("Int64")
     if id:
         dup = table[id][table[id].duplicated(keep=False) & table[id].notna()]
