@@ -630,8 +630,8 @@ def spatialise(
     from ._locate import all_of_level
 
     areas = list(all_of_level(level, v))
-    sums = allocations.groupby("code")["amount_cents"].sum()
-    nproj = allocations.groupby("code")["row"].nunique()
+    sums = allocations.groupby("code", observed=True)["amount_cents"].sum()
+    nproj = allocations.groupby("code", observed=True)["row"].size()  # a row lands at most once in an area
     by_area = pd.DataFrame({"code": areas})
     from ..indicators import _names
 
