@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 SUITE = {
     "bench_foundation.py": ([], ["--repeat", "1"]),
     "bench_indicators.py": ([], ["--repeat", "1"]),
+    "bench_harmonise.py": ([], ["--repeat", "1", "--columns", "4"]),
     "bench_maps.py": ([], ["--repeat", "1"]),
     "bench_overlays.py": ([], ["--points", "20000", "--mpx", "1", "--repeat", "1"]),
     "bench_budget.py": ([], ["--rows", "20000"]),

@@ -26,4 +26,4 @@ def test_quick_benchmarks_run(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = json.loads(out.read_text())["results"]
-    assert len(results) == 6 and all(r["returncode"] == 0 and r["output"] for r in results)
+    assert len(results) == 7 and all(r["returncode"] == 0 and r["output"] for r in results)

@@ -150,6 +150,12 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
     kinds_of = {c: _kind_of(c, kinds) for c in columns}
     for col, (kind, num, den, _) in kinds_of.items():
         if kind in RATIO_KINDS:
+            if not num:  # a published mean: its numerator (mean x weight) exists only in tidy tables
+                raise AggregationError(
+                    f"{col!r} is a published {kind} weighted by {den!r}: it is aggregated as a weighted mean, which needs "
+                    f"its weighted numerator. Get it with ddmgeo.indicators.get([{col!r}], output='tidy') (the numerator and "
+                    "denominator columns carry it) and aggregate that table."
+                )
             missing_cols = [c for c in (num, den) if c not in columns]
             if missing_cols:
                 raise AggregationError(
@@ -161,7 +167,7 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
             how = method.get(col) if isinstance(method, dict) else method
             if how is None:
                 raise AggregationError(
-                    f"{col!r} is a {kind}: {'a median of parts is not the median of the whole' if kind == 'median' else 'an index has no additive components'}, "
+                    f"{col!r} is {'an' if kind == 'index' else 'a'} {kind}: {'a median of parts is not the median of the whole' if kind == 'median' else 'an index has no additive components'}, "
                     "so ddmgeo will not sum or average it. Aggregate its components instead, or pass "
                     f"method={{'{col}': 'mean'|'median'|'min'|'max'}} to get a descriptive statistic of the parts (flagged in attrs)."
                 )
@@ -176,7 +182,8 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
     for kind, num, den, _ in kinds_of.values():
         if kind in RATIO_KINDS:
             additive += [c for c in (num, den) if c not in additive]
-    sums = full[additive].groupby(parent).sum(min_count=1).reindex(targets)
+    with np.errstate(over="ignore"):  # an overflow is reported by _check_sums
+        sums = full[additive].groupby(parent).sum(min_count=1).reindex(targets)
     _check_sums(sums, full, "sum")
     n_parts = pd.Series(parent).value_counts().reindex(targets).fillna(0)
     n_missing = full[additive].isna().groupby(parent).sum().reindex(targets).fillna(0)
@@ -300,19 +307,23 @@ def harmonise_table(table: "pd.DataFrame", *, from_vintage: int, to_vintage: int
                 f"{col!r} is a {kind}: only counts move between vintages. Include its numerator and denominator "
                 "counts (it is then recomputed from them), or drop it."
             )
-    # every old code must be present (missing values stay missing and poison their targets)
-    full = base.reindex(sorted(set(w.old_code)))
-    merged = w.merge(full[counts], left_on="old_code", right_index=True, how="left")
-    out = pd.DataFrame(index=sorted(set(w.new_code)))
-    for col in counts:
-        moved = merged[col] * merged["weight"]
-        frame = pd.DataFrame({"new": merged.new_code, "moved": moved, "from_other": np.where(merged.old_code != merged.new_code, moved, 0.0)})
-        sums = frame.groupby("new")["moved"].sum(min_count=1)
-        incomplete = frame[frame.moved.isna()].new.unique()
-        sums[sums.index.isin(incomplete)] = np.nan
-        other = frame.groupby("new")["from_other"].sum()
-        out[col] = sums
-        out[f"{col}__moved_share"] = (other / sums).where(sums > 0)
+    # one sparse product moves every column: new = W @ old (W cached per vintage pair and method);
+    # every old code must be present, and a missing old value leaves every new area it feeds missing
+    from ._harmonise import crosswalk
+
+    old_codes, new_codes, W, W_other = crosswalk("municipality", from_vintage, to_vintage, method)
+    X = base.reindex(old_codes)[counts].to_numpy(dtype=float)
+    missing = np.isnan(X)
+    moved = W @ np.where(missing, 0.0, X)
+    other = W_other @ np.where(missing, 0.0, X)
+    poisoned = (W.astype(bool).astype(float) @ missing.astype(float)) > 0
+    moved[poisoned] = np.nan
+    out = pd.DataFrame(index=list(new_codes))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(moved > 0, other / moved, np.nan)
+    for j, col in enumerate(counts):
+        out[col] = moved[:, j]
+        out[f"{col}__moved_share"] = share[:, j]
     for col, num, den, scale in ratios:
         with np.errstate(divide="ignore", invalid="ignore"):
             out[col] = (scale * out[num] / out[den]).where(out[den] > 0)

@@ -48,6 +48,30 @@ def weights(level: str = "municipality", from_vintage: int = 2011, to_vintage: i
     return lin[["old_code", "new_code", "weight"]].reset_index(drop=True)
 
 
+@lru_cache(maxsize=8)
+def crosswalk(level: str = "municipality", from_vintage: int = 2011, to_vintage: int = 2016, method: str = "area"):
+    """The crosswalk as sparse matrices: (old codes, new codes, W, W_other) with ``new = W @ old``.
+
+    ``W_other`` keeps only the links between different codes (what moved to another code). Built once
+    per process, so moving a table is one sparse product whatever its number of columns.
+    """
+    from scipy import sparse
+
+    w = weights(level, from_vintage, to_vintage, method)
+    old_codes = tuple(sorted(set(w.old_code)))
+    new_codes = tuple(sorted(set(w.new_code)))
+    oi = {c: i for i, c in enumerate(old_codes)}
+    ni = {c: i for i, c in enumerate(new_codes)}
+    rows = np.array([ni[c] for c in w.new_code])
+    cols = np.array([oi[c] for c in w.old_code])
+    vals = w.weight.to_numpy(dtype=float)
+    shape = (len(new_codes), len(old_codes))
+    W = sparse.csr_matrix((vals, (rows, cols)), shape=shape)
+    moved = (w.old_code != w.new_code).to_numpy()
+    W_other = sparse.csr_matrix((vals[moved], (rows[moved], cols[moved])), shape=shape)
+    return old_codes, new_codes, W, W_other
+
+
 def _piece_population(level: str) -> dict:
     """Estimated people in each (2011 area, 2016 area) overlap of the lineage table."""
     import geopandas as gpd
