@@ -67,6 +67,15 @@ def _print_table(df, *, columns: list[str] | None = None) -> None:
         typer.echo((df[columns] if columns else df).to_string(index=False))
 
 
+def _write_table(table, out: Path) -> None:
+    """A table (no geometry) to .csv, .xlsx or .parquet, by the file's suffix."""
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".parquet"):
+        raise typer.BadParameter(f"cannot write {out.name}: use .csv, .xlsx or .parquet", param_hint="--out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    {".csv": lambda: table.to_csv(out, index=False), ".xlsx": lambda: table.to_excel(out, index=False), ".parquet": lambda: table.to_parquet(out, index=False)}[suffix]()
+
+
 def _write(gdf, out: Path) -> None:
     suffix = out.suffix.lower()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -158,16 +167,7 @@ def indicators(
     if out is None:
         _print_table(table)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        suffix = out.suffix.lower()
-        if suffix == ".xlsx":
-            table.to_excel(out, index=False)
-        elif suffix == ".parquet":
-            table.to_parquet(out, index=False)
-        elif suffix == ".csv":
-            table.to_csv(out, index=False)
-        else:
-            raise typer.BadParameter(f"cannot write {out.name}: use .csv, .xlsx or .parquet", param_hint="--out")
+        _write_table(table, out)
         typer.echo(f"wrote {len(table)} rows x {len(ids)} indicators to {out}")
     meta = table.attrs["ddmgeo"]["indicators"]
     for i, m in meta.items():
@@ -301,16 +301,7 @@ def change(
     if out is None:
         _print_table(table, columns=[c for c in ("code", "name", "indicator", "start_value", "end_value", "change", "direction", "rank_movement") if c in table.columns])
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        suffix = out.suffix.lower()
-        if suffix == ".csv":
-            table.to_csv(out, index=False)
-        elif suffix == ".xlsx":
-            table.to_excel(out, index=False)
-        elif suffix == ".parquet":
-            table.to_parquet(out, index=False)
-        else:
-            raise typer.BadParameter(f"cannot write {out.name}: use .csv, .xlsx or .parquet", param_hint="--out")
+        _write_table(table, out)
         typer.echo(f"wrote {len(table)} rows to {out}")
     if map_ is not None:
         maps.save(maps.change_map(table, ids[0]), map_)

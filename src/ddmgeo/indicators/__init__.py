@@ -94,6 +94,16 @@ def catalogue(*, theme: str | None = None, expand: bool = False) -> "pd.DataFram
     return grouped.reset_index()[cols]
 
 
+def describe(frame: "pd.DataFrame", result) -> "pd.DataFrame":
+    """Add the metadata columns of a tidy table (unit, kind, source, vintage, notes) from an engine result."""
+    frame["unit"] = result.definition.unit
+    frame["kind"] = result.definition.kind
+    frame["source"] = ";".join(result.sources)
+    frame["vintage"] = result.vintage
+    frame["notes"] = "; ".join(result.notes)
+    return frame
+
+
 def _ids(ids: str | Iterable[str]) -> list[str]:
     out = [ids] if isinstance(ids, str) else list(ids)
     if not out:
@@ -217,12 +227,7 @@ def get(
             f.insert(2, "level", level)
             f.insert(3, "indicator", r.definition.id)
             f.insert(4, "year", r.year)
-            f["unit"] = r.definition.unit
-            f["kind"] = r.definition.kind
-            f["source"] = ";".join(r.sources)
-            f["vintage"] = r.vintage
-            f["notes"] = "; ".join(r.notes)
-            frames.append(f)
+            frames.append(describe(f, r))
         out = pd.concat(frames, ignore_index=True)
     elif output == "wide":
         out = pd.DataFrame({"code": list(index)})

@@ -458,6 +458,8 @@ def table_by(ids: list[str], *, by: str, level: str, year: int | None, vintage: 
     codes = results[0].frame["code"].drop_duplicates()
     name_of = names(level, v, codes)
     if output == "tidy":
+        from . import describe
+
         frames = []
         for r in results:
             f = r.frame.copy()
@@ -466,12 +468,7 @@ def table_by(ids: list[str], *, by: str, level: str, year: int | None, vintage: 
             f.insert(2, "level", level)
             f.insert(3, "indicator", r.definition.id)
             f.insert(5, "year", r.year)
-            f["unit"] = r.definition.unit
-            f["kind"] = r.definition.kind
-            f["source"] = ";".join(r.sources)
-            f["vintage"] = r.vintage
-            f["notes"] = "; ".join(r.notes)
-            frames.append(f)
+            frames.append(describe(f, r))
         out = pd.concat(frames, ignore_index=True)
     else:
         labels = list(results[0].labels)
