@@ -6,6 +6,8 @@ import math
 
 NO_DATA_LABEL = "No data"
 NOT_AVAILABLE = "not available"
+#: values this large are written in scientific notation (1e+30), not as hundreds of digits
+HUGE = 1e15
 
 
 def is_missing(v) -> bool:
@@ -17,10 +19,18 @@ def format_value(v, unit: str = "") -> str:
 
     >>> format_value(0.2981, "proportion"), format_value(1234567, "persons"), format_value(2.5e9, "rand")
     ('29.8 %', '1\u202f234\u202f567', 'R 2.5 bn')
+    >>> format_value(1e300), format_value(float("inf"), "rand")
+    ('1e+300', '\u221e')
     """
     if is_missing(v):
         return NO_DATA_LABEL
     v = float(v)
+    if math.isnan(v):
+        return NO_DATA_LABEL
+    if math.isinf(v):  # never "inf bn": say it is not a number people can read
+        return ("-" if v < 0 else "") + "∞"
+    if abs(v) >= HUGE:  # beyond any real count or amount: scientific notation, not 300 digits
+        return ("R " if unit == "rand" else "") + f"{v:.3g}"
     if unit in ("proportion", "share"):
         return f"{100 * v:.1f} %"
     if unit == "rand":

@@ -257,9 +257,20 @@ def list_datasets(*, group: str | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``name, group, title, vintage, present, where, licence, attribution, url, sha256``.
+
+    Raises
+    ------
+    UnknownDatasetError
+        *group* is not a registry group.
     """
     import pandas as pd
 
+    if group is not None:
+        groups = sorted({ds.group for ds in _registry.datasets().values()})
+        if group not in groups:
+            from .errors import UnknownDatasetError
+
+            raise UnknownDatasetError(f"No dataset group {group!r} in the registry: use one of {', '.join(groups)} (or no group for all).")
     vintages: dict[str, list[int]] = {}
     for layer in _registry.layers():
         vintages.setdefault(layer.dataset, []).append(layer.vintage)

@@ -206,6 +206,10 @@ class _Resolver:
             suggestions = _suggest(_key(text), self.index, self.level)
             where = f" at level {self.level!r}" if self.level else ""
             hint_msg = f" Closest matches: {'; '.join(suggestions)}." if suggestions else ""
+            other, parents = self._other_levels(text)
+            if other:  # the name is right but the level is not: say what it is and what contains it
+                hint_msg = f" It is {'; '.join(other)}, not a {self.level}" + (f"; it lies in {'; '.join(parents)}." if parents else ".")
+                suggestions = parents or suggestions
             raise UnknownAreaError(
                 f"{text!r} matches no area of the {self.vintage} demarcation{where}.{hint_msg} "
                 "Check the spelling, pass the MDB code, or choose the vintage the name belongs to "
@@ -233,6 +237,28 @@ class _Resolver:
         if chosen.kind in ("former_name", "retired_code"):
             self.former.append(chosen.note)
         return chosen.code
+
+    def _other_levels(self, text: str) -> tuple[list[str], list[str]]:
+        """When *text* names areas of other levels than ``self.level``: their labels, and the areas of
+        ``self.level`` that contain them (a municipality's district space, ...)."""
+        if self.level is None:
+            return [], []
+        entries = self.index.get(_key(text)) or self.index.get(_key(split_hint(text)[0])) or []
+        entries = [e for e in entries if e.level != self.level]
+        if not entries:
+            return [], []
+        from .areas import areas_table
+
+        table = areas_table(vintage=self.vintage)
+        by_code = {(r.code, r.level): r for r in table.itertuples()}
+        parents: list[str] = []
+        for e in entries:
+            r = by_code.get((e.code, e.level))
+            up = {"district": getattr(r, "district_code", None), "province": getattr(r, "province_code", None)}.get(self.level)
+            p = by_code.get((up, self.level)) if up else None
+            if p is not None and _label(p.code, p.name, self.level) not in parents:
+                parents.append(_label(p.code, p.name, self.level))
+        return sorted({e.label for e in entries}), parents
 
     def _lookup(self, text: str) -> list[_Entry] | None:
         entries = self.index.get(_key(text))

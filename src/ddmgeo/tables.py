@@ -308,6 +308,8 @@ def _number_column(name: str, col: pd.Series, decimal: str | None) -> tuple[pd.S
     if problems:
         return col, False, problems, fixes
     integral = all(v is not None and float(v).is_integer() for v in values)
+    # integers beyond int64 (10**30) are kept as floating point rather than overflowing
+    integral = integral and all(abs(v) < 2**63 for v in values)
     out = [np.nan if v is None else float(v) for v in values]
     series = pd.Series(out, index=col.index, name=col.name, dtype="int64" if integral and out else "float64")
     return series, bool(with_pct), [], []
@@ -350,6 +352,13 @@ def _parse_numbers(df: pd.DataFrame, skip: str, numeric, label: str) -> tuple[li
         problems += found
         fixes += fix
         if not found:
+            inexact = series.index[series.abs() > 2**53] if series.dtype.kind == "f" else []
+            if len(inexact):
+                line = inexact[0]
+                notes.append(
+                    f"column {c!r}: values beyond 2**53 (such as line {line} {df[c][line]!r}) are stored as "
+                    "floating-point numbers, exact to about 15 significant digits"
+                )
             df[c] = series
             if pct:
                 percent.append(c)
@@ -467,7 +476,54 @@ def _read_xlsx(path: Path, sheet: str | int | None, label: str) -> tuple[list, l
         rows = [(i, list(r)) for i, r in enumerate(wb[name].iter_rows(min_row=1, min_col=1, values_only=True), start=1)]
     finally:
         wb.close()
+    _check_merged_header(path, name, rows, label)
     return rows, notes
+
+
+def _merged_ranges(path: Path, sheet_name: str) -> list[str]:
+    """The merged cell ranges ("B1:C1") of one sheet, read from the workbook's XML (read-only mode hides them)."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        with zipfile.ZipFile(path) as z:
+            book = ET.fromstring(z.read("xl/workbook.xml"))
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            rid = next((s.get(rel) for s in book.iter(f"{main}sheet") if s.get("name") == sheet_name), None)
+            target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
+            if target is None:
+                return []
+            member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            sheet_xml = ET.fromstring(z.read(member))
+    except (KeyError, OSError, zipfile.BadZipFile, ET.ParseError):
+        return []
+    return [m.get("ref") for m in sheet_xml.iter(f"{main}mergeCell") if m.get("ref")]
+
+
+def _check_merged_header(path: Path, sheet_name: str, rows: list, label: str) -> None:
+    """TableError when merged cells touch the header row: they give one name to several columns (or rows)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    header = next((line for line, cells in rows if not all(_blank(c) for c in cells)), None)
+    if header is None:
+        return
+    touching = []
+    for ref in _merged_ranges(path, sheet_name):
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(ref)
+        except ValueError:
+            continue
+        if min_row <= header <= max_row:
+            touching.append(ref)
+    if touching:
+        raise TableError(
+            f"{label}, sheet {sheet_name!r}: the header (line {header}) has merged cells {', '.join(touching)}, so some "
+            "columns have no name of their own (a title row, or a header split over two rows such as 'Budget' over "
+            "'2023' and '2024'). Unmerge them and give every column one name in a single header row (delete any "
+            "title row above it), then read the file again."
+        )
 
 
 def _read_xls(path: Path, sheet: str | int | None, label: str) -> tuple[list, list[str]]:
@@ -610,9 +666,46 @@ def _why(text: str, level: str | None, vintage: int) -> tuple[str, tuple]:
         return "ambiguous (add the province to the name, e.g. '... (MP)', or pass level=)", exc.candidates
     except UnknownAreaError as exc:
         if "matches no area" in str(exc):
-            return "no such area" + (f" at level {level!r}" if level else ""), exc.suggestions
+            reason = "no such area" + (f" at level {level!r}" if level else "")
+            other = str(exc).partition(" It is ")[2].partition(" Check the spelling")[0]
+            if other:  # a name of another level: say which, and the area of this level containing it
+                return f"{reason}: it is {other.rstrip('.')}", exc.suggestions
+            return reason, exc.suggestions
         return str(exc), exc.suggestions
     return "not resolved", ()
+
+
+def _not_in_boundaries(code: str, level: str | None, vintage) -> str:
+    """Why a code is not among the boundaries, with the fix when it is a code of another level or vintage."""
+    from .areas import areas_table
+    from .names import _lineage_table
+
+    reason = f"{code} is not in the boundaries"
+    try:
+        v = 2016 if int(vintage) in (2020, 2021) else int(vintage)
+        here = areas_table(vintage=v)
+    except Exception:  # an unknown vintage is reported elsewhere
+        return reason
+    levels = sorted(set(here.loc[here.code == code, "level"]))
+    if levels and level and level not in levels:
+        other = levels[0]
+        return (
+            f"{reason}: {code} is a {other} code, the boundaries are {level}s; join it to "
+            f"ddmgeo.boundaries({other!r}), or aggregate the table to {level}s first (ddmgeo.indicators.aggregate)"
+        )
+    if levels or v != 2016:
+        return reason
+    old = _lineage_table()
+    rows = old[old.old_code == code]
+    if rows.empty:
+        return reason
+    main = rows.sort_values("share_of_old", ascending=False).iloc[0]
+    return (
+        f"{reason}: {code} ({main.old_name}) is a code of the 2011 demarcation; in 2016 it became (part of) "
+        f"{main.new_code} ({main.new_name}; {main.change.replace(';', ', ').replace('_', ' ')}); move 2011-coded "
+        "counts with ddmgeo.indicators.harmonise, or give area names and read the table with ddmgeo.read_table, "
+        "which resolves former codes"
+    )
 
 
 def _former_names(texts: list[str], level: str | None, vintage: int) -> list[str]:
@@ -752,9 +845,10 @@ def read_table(
     Raises
     ------
     TableError
-        The file's content is not what its extension says, no column names
-        the areas, or cells of a numeric column are not numbers or can be
-        read two ways (the message names the column, line and readings).
+        The file's content is not what its extension says, the table has no
+        data rows, an Excel header has merged cells, no column names the
+        areas, or cells of a numeric column are not numbers or can be read
+        two ways (the message names the column, line and readings).
     FileNotFoundError
         There is no such file.
     ImportError
@@ -772,6 +866,16 @@ def read_table(
     3 rows: 2 matched, 1 unmatched, 0 duplicates, 50 district areas with no row.
     """
     df, blank, encoding, notes, label = _load(source, sheet)
+    if df.empty:
+        sheets = next((n for n in notes if n.startswith("read sheet")), None)
+        raise TableError(
+            f"{label} has no data rows"
+            + (f" ({len(blank)} blank row(s) removed)" if blank else "")
+            + (f": only the header {list(map(str, df.columns))}" if len(df.columns) else "")
+            + ". Add the rows of areas below the header"
+            + (f", or read another sheet ({sheets})" if sheets else "")
+            + "; nothing was read, so nothing can be matched or joined."
+        )
     column = _area_column(df, area, level, vintage, label)
     percent, more = _parse_numbers(df, column, numeric, label)
     notes += more
@@ -916,7 +1020,7 @@ def join(
             text = _text(value) if area_column in table.columns else None
             unmatched.append((line, value, *(_why(text, level, vintage) if text else ("no code", ()))))
         elif code is not None and not known:
-            unmatched.append((line, value, f"{code} is not in the boundaries", ()))
+            unmatched.append((line, value, _not_in_boundaries(str(code), level, vintage), ()))
     position = {line: i for i, line in enumerate(table.index)}
     unmatched.sort(key=lambda row: position.get(row[0], len(position)))
     present = set(codes[inside])

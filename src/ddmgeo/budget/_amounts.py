@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 CENT = Decimal("0.01")
+#: the largest amount read, in rand (R 1 000 trillion, ~400 times the national budget): larger cells are
+#: reported, never wrapped around in int64 cents or rounded away (a units error or a misplaced separator)
+MAX_RAND = 10**15
 
 
 class AmountProblem(ValueError):
@@ -30,12 +33,14 @@ def to_cents(value, *, allow_suffixes: bool = False) -> int | None:
     if isinstance(value, (bool, np.bool_)):
         raise AmountProblem(f"amount {value!r} is a true/false value, not an amount")
     if isinstance(value, (int, np.integer)):
+        _check_size(int(value), value)
         return int(value) * 100
     if isinstance(value, (float, np.floating)):
         if np.isnan(value):
             return None
         if not np.isfinite(value):
             raise AmountProblem(f"amount {value!r} is not finite")
+        _check_size(float(value), value)
         # a float is already binary: it is rounded to the nearest cent of value x 100 (ties to even), the same
         # rule column_to_cents applies to float columns; write amounts as text to have them read exactly
         return int(np.rint(float(value) * 100))
@@ -62,8 +67,18 @@ def to_cents(value, *, allow_suffixes: bool = False) -> int | None:
         if reading in ("thousands?", "point?"):
             # "1,234" is read as 1234 (thousands) and "1.234" as 1.234; both are stated in the allocation rule
             pass
+    _check_size(d, value)
     cents = (d / CENT).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
     return int(cents)
+
+
+def _check_size(amount, value) -> None:
+    """AmountProblem for an amount beyond :data:`MAX_RAND` (exact for int and Decimal, no overflow)."""
+    if abs(amount) > MAX_RAND:
+        raise AmountProblem(
+            f"amount {value!r} is larger than R {MAX_RAND:,} (10^15): check the cell for a units error "
+            "(cents or thousands of rand?) or a misplaced separator"
+        )
 
 
 def _integer_weights(weights: Sequence[float]) -> list[int]:
@@ -127,7 +142,8 @@ def column_to_cents(values: "pd.Series", *, allow_suffixes: bool) -> tuple["pd.S
     import pandas as pd
 
     values = values.reset_index(drop=True)
-    if pd.api.types.is_integer_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+    integer = pd.api.types.is_integer_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+    if integer and (values.abs().max() if len(values) else 0) <= MAX_RAND:  # x 100 cannot overflow int64
         return (values.astype("int64") * 100).astype("Int64"), {}
     if pd.api.types.is_float_dtype(values.dtype) and (values.abs().max(skipna=True) or 0) < 1e12:
         # floats well inside the exact range of value x 100: the nearest cent, ties to even (as to_cents)

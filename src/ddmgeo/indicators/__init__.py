@@ -303,7 +303,9 @@ def aggregate(
     Raises
     ------
     AggregationError
-        A rate without its counts, a median or index without ``method``, mixed levels.
+        A rate without its counts, a median or index without ``method``, mixed levels, an empty
+        table, or an indicator column holding text, infinite values or negative counts (the message
+        names the codes and the fix).
 
     Examples
     --------
@@ -352,6 +354,9 @@ def harmonise(
     are conserved exactly. Shares are recomputed from the moved counts (their
     numerator and denominator columns must be in the table); indices are refused.
     ``<column>__moved_share`` says which share of each new value came from another code.
+    Codes given twice, text in an indicator column and negative counts raise
+    :class:`~ddmgeo.errors.AggregationError`; codes that are not 2011 municipalities raise
+    :class:`~ddmgeo.errors.VintageError`.
     ``weights="population"`` shares each old area by the people in each overlap (WorldPop 2020 density
     surface, ~20 km cells) instead of by area.
 

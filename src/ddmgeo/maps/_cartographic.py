@@ -45,9 +45,9 @@ def cartographic(level: str = "district", *, vintage: int = settings.DEFAULT_VIN
     >>> carto = maps.cartographic("district")          # doctest: +SKIP
     """
     from .._cache import cached_layer
-    from ..areas import boundaries
+    from ..areas import _check_level, boundaries
 
-    tol = float(TOLERANCE_M[level] if tolerance is None else tolerance)
+    tol = float(TOLERANCE_M[_check_level(level)] if tolerance is None else tolerance)
     if tol < 0:
         raise ValueError("tolerance is a distance in metres and cannot be negative.")
     v = 2021 if level == "ward" else vintage

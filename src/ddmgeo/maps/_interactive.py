@@ -134,7 +134,14 @@ def interactive(
     m.default_js = [("leaflet", js)]
     m.default_css = [("leaflet_css", css)]
     if tiles:
-        folium.TileLayer(tiles, name="Background", control=True).add_to(m)
+        try:
+            background = folium.TileLayer(tiles, name="Background", control=True)
+        except ValueError as exc:  # folium: "Custom tiles must have an attribution."
+            raise ValueError(
+                f"tiles={tiles!r} is not a tile set folium knows: use 'cartodbpositron' (default), 'openstreetmap', "
+                "'cartodbdark_matter', or None for a map that needs no internet."
+            ) from exc
+        background.add_to(m)
     aliases = {"name": "Area", "code": "Code", "_value": html.escape(label), "_source": "Source"}
     folium.GeoJson(
         show,
@@ -169,6 +176,8 @@ def interactive(
 def _add_layer(m, name: str, gdf) -> None:
     import folium
     import geopandas as gpd
+    import numpy as np
+    import shapely
 
     from ..errors import CRSError
 
@@ -177,7 +186,23 @@ def _add_layer(m, name: str, gdf) -> None:
     if gdf.crs is None:
         raise CRSError(f"layer {name!r} has no CRS: set it with .set_crs(...) (EPSG:4326 for lon/lat).")
     g = gdf.to_crs(settings.STORAGE_CRS)
+    ring = (g.geom_type == "LinearRing").to_numpy()
+    if ring.any():  # GeoJSON has no LinearRing (Leaflet: "Invalid GeoJSON object"): draw it as the closed line it is
+        g = g.copy()
+        g.loc[ring, g.geometry.name] = [shapely.LineString(r.coords) for r in g.geometry.values[ring]]
     group = folium.FeatureGroup(name=html.escape(name))
+    geoms = np.asarray(g.geometry.values)
+    drawable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not drawable.all():
+        import warnings
+
+        from ..errors import DDMGeoWarning
+
+        warnings.warn(f"layer {name!r}: {int((~drawable).sum())} of {len(g)} features have no geometry and are not drawn.", DDMGeoWarning, stacklevel=3)
+        g = g[drawable]
+    if not len(g):  # an empty layer is listed (so its absence is visible), with nothing in it
+        group.add_to(m)
+        return
     label_col = next((c for c in ("name", "Name", "project_name", "FacilityName") if c in g.columns), None)
     if len(g) and (g.geom_type == "Point").all():
         for _, row in g.iterrows():

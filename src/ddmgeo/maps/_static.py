@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import __version__, settings
 from .._format import NO_DATA_LABEL, format_value
-from ..errors import DataNotAvailableError
+from ..errors import DataNotAvailableError, DDMGeoWarning, TableError
 from . import _draw
 from ._cartographic import MAP_CRS, projected
 
@@ -57,7 +57,7 @@ def _indicator_meta(column: str, attrs: dict) -> tuple[str, str, str, object, st
         return column.replace("_", " "), "", "neutral", None, ""
 
 
-def _prepare(data, column: str, level: str, vintage: int, tolerance: float | None) -> _Layer:
+def _prepare(data, column: str, level: str, vintage: int, tolerance: float | None, *, points: bool = False) -> _Layer:
     import geopandas as gpd
     import pandas as pd
 
@@ -67,28 +67,117 @@ def _prepare(data, column: str, level: str, vintage: int, tolerance: float | Non
         data = indicators.get(column, level=level, vintage=vintage)
     attrs = getattr(data, "attrs", {}) or {}
     if column not in data.columns:
-        raise KeyError(f"Column {column!r} is not in the data; it has {list(data.columns)}.")
+        raise TableError(f"Column {column!r} is not in the data; it has {list(data.columns)}. Pass column= one of them.")
     label, unit, higher, year, source = _indicator_meta(column, attrs)
-    if isinstance(data, gpd.GeoDataFrame) and data.geometry.notna().any():  # the caller's own geometry
-        if data.crs is None:
-            from ..errors import CRSError
-
-            raise CRSError("The GeoDataFrame has no CRS: set it (gdf.set_crs(...)) before mapping.")
-        frame = data.to_crs(MAP_CRS)
+    if isinstance(data, gpd.GeoDataFrame) and _has_geometry(data):  # the caller's own geometry
+        frame = _own_geometry(data, points=points).to_crs(MAP_CRS)
+        frame[column] = _numbers(frame, column)
     else:
         if "code" not in data.columns:
-            raise KeyError("The table needs a 'code' column (ddmgeo.read_table adds one from area names).")
+            raise TableError("The table needs a 'code' column (ddmgeo.read_table adds one from area names).")
         base = projected(level, vintage, tolerance)
         values = pd.DataFrame(data)[["code", column]]
         if values["code"].duplicated().any():
             dup = sorted(values.loc[values["code"].duplicated(), "code"].unique())[:5]
-            raise ValueError(f"Codes {dup} appear more than once; a map needs one value per area (aggregate first).")
-        unknown = sorted(set(values["code"]) - set(base["code"]))
+            raise TableError(f"Codes {dup} appear more than once; a map needs one value per area (aggregate first).")
+        values[column] = _numbers(values, column)
+        known = set(base["code"])
+        unknown = sorted(set(values["code"].dropna().astype(str)) - known)
+        if unknown and len(unknown) == values["code"].nunique():
+            raise TableError(
+                f"None of the table's codes are {level} areas of the {vintage} boundaries (e.g. {unknown[:5]}): pass the "
+                "level= (and vintage=) the codes belong to, or resolve area names with ddmgeo.read_table."
+            )
         if unknown:
-            warnings.warn(f"{len(unknown)} code(s) of the table are not {level} areas of the {vintage} boundaries and are not drawn: {unknown[:10]}", stacklevel=4)
+            warnings.warn(
+                f"{len(unknown)} code(s) of the table are not {level} areas of the {vintage} boundaries and are not drawn: "
+                f"{unknown[:10]}. Pass the level= and vintage= of the codes; move 2011 codes to 2016 with "
+                "ddmgeo.indicators.harmonise.",
+                DDMGeoWarning,
+                stacklevel=4,
+            )
         frame = base.drop(columns=[column], errors="ignore").merge(values, on="code", how="left")
-    frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    frame[column] = pd.to_numeric(frame[column])
     return _Layer(frame, column, label, unit, higher, year, source)
+
+
+def _has_geometry(data: "gpd.GeoDataFrame") -> bool:
+    import shapely
+
+    geoms = np.asarray(data.geometry.values)
+    return bool((~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)).any())
+
+
+def _numbers(table: "pd.DataFrame", column: str) -> "pd.Series":
+    """The column as finite numbers (NaN = no data); TableError naming the areas whose cells are text or infinite."""
+    import pandas as pd
+
+    raw = table[column]
+    where = table["code"] if "code" in table.columns else pd.Series(table.index, index=table.index)
+    if pd.api.types.is_bool_dtype(raw):
+        raise TableError(f"Column {column!r} holds true/false values, not numbers: map a count or a share.")
+    values = pd.to_numeric(raw, errors="coerce") if not pd.api.types.is_numeric_dtype(raw) else raw.astype(float)
+    text = raw.notna() & values.isna() & ~raw.astype(str).str.strip().isin(("", "nan", "NaN", "None"))
+    if text.any():
+        shown = ", ".join(f"{w} {v!r}" for w, v in zip(where[text][:5], raw[text][:5]))
+        raise TableError(
+            f"Column {column!r} holds values that are not numbers ({shown}{' ...' if text.sum() > 5 else ''}): they would "
+            "be drawn as 'No data'. Read the table with ddmgeo.read_table (it reads '1 234', 'R 3,2 mil', '12%') or "
+            "convert the column with pd.to_numeric, leaving missing values blank."
+        )
+    infinite = np.isinf(values.to_numpy(dtype=float))
+    if infinite.any():
+        shown = ", ".join(f"{w} {v!r}" for w, v in zip(where[infinite][:5], raw[infinite][:5]))
+        raise TableError(f"Column {column!r} has values that are not finite ({shown}): replace them with the real values, or NaN for no data.")
+    return values.astype(float)
+
+
+def _own_geometry(data: "gpd.GeoDataFrame", *, points: bool = False) -> "gpd.GeoDataFrame":
+    """The caller's polygons (or points, for symbols), checked: a CRS, coordinates that fit it, no empty rows and
+    no other geometry type; invalid polygons repaired."""
+    import shapely
+
+    from ..errors import CRSError, GeometryRepairedWarning
+
+    if data.crs is None:
+        raise CRSError("The GeoDataFrame has no CRS: set it (gdf.set_crs(...)) before mapping.")
+    geoms = np.asarray(data.geometry.values)
+    label = data["code"].astype(str).to_numpy() if "code" in data.columns else np.asarray([f"row {i}" for i in data.index])
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if empty.any():
+        raise TableError(
+            f"{int(empty.sum())} area(s) have no geometry ({', '.join(label[empty][:5])}): there is nothing to draw for them. "
+            "Drop those rows, or map the table by code on ddmgeo's boundaries (pass a DataFrame with a 'code' column)."
+        )
+    types = shapely.get_type_id(geoms)
+    wrong = ~np.isin(types, (0, 3, 6) if points else (3, 6))
+    if wrong.any():
+        kinds = sorted({shapely.get_type_id(g) for g in geoms[wrong]})
+        names = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString", 7: "GeometryCollection"}
+        raise TableError(
+            f"This map draws {'points or polygons' if points else 'polygons'}; {', '.join(label[wrong][:5])} are "
+            f"{[names.get(k, k) for k in kinds]}. Map points with maps.proportional_symbols, or add other features as a "
+            "layer of maps.district_map / maps.interactive."
+        )
+    if data.crs.is_geographic:
+        x0, y0, x1, y1 = shapely.total_bounds(geoms)
+        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+            raise CRSError(
+                f"The GeoDataFrame says it is in {data.crs.to_string()} (longitude/latitude) but its coordinates reach "
+                f"({x0:.6g}, {y0:.6g}) to ({x1:.6g}, {y1:.6g}): they are projected (metres). Set the CRS they are really in "
+                "with gdf.set_crs(..., allow_override=True)."
+            )
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        data = data.copy()
+        data.loc[bad, data.geometry.name] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+        warnings.warn(
+            f"{int(bad.sum())} invalid polygon(s) were repaired with shapely.make_valid before mapping (none dropped): "
+            f"{', '.join(label[bad][:10])}",
+            GeometryRepairedWarning,
+            stacklevel=5,
+        )
+    return data
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -123,7 +212,12 @@ def classify(values: "pd.Series", scheme: str, k: int, bins: Sequence[float] | N
     if scheme == "user_defined":
         if not bins:
             raise ValueError("scheme='user_defined' needs bins=[upper bound of each class, ...].")
+        b = np.asarray(list(bins), dtype=float)
+        if not np.isfinite(b).all() or (np.diff(b) <= 0).any():
+            raise ValueError(f"bins={list(bins)!r}: give the upper bound of each class in increasing order, e.g. [0.1, 0.2, 0.5].")
         return mapclassify.UserDefined(y, bins=list(bins))
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k={k!r}: the number of classes is a whole number of at least 1 (5 by default).")
     k = max(1, min(int(k), len(np.unique(y))))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -426,6 +520,9 @@ def district_map(
 
     from ..names import resolve
 
+    figsize = SIZES.get(size, size) if isinstance(size, str) else size
+    if isinstance(figsize, str) or len(figsize) != 2:
+        raise ValueError(f"Unknown size {size!r}: use 'slide', 'a4', 'a4-portrait' or (width, height) in inches.")
     code = resolve(area, level="district", vintage=vintage)
     districts = projected("district", vintage, 0.0)
     munis = projected("municipality", vintage, 0.0)
@@ -455,7 +552,18 @@ def district_map(
             from ..errors import CRSError
 
             raise CRSError(f"layer {name!r} has no CRS: set it with .set_crs(...) (e.g. EPSG:4326 for lon/lat).")
-        g = gdf.to_crs(MAP_CRS).cx[cx - half_w : cx + half_w, cy - half_h : cy + half_h]
+        whole = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(MAP_CRS)
+        families = sorted({t.replace("Multi", "").replace("LinearRing", "LineString") for t in whole.geom_type})
+        if len(families) > 1:
+            raise TableError(f"layer {name!r} mixes {', '.join(families)} geometries: pass one layer per kind, e.g. layers={{'{name} (points)': gdf[gdf.geom_type == 'Point'], ...}}.")
+        g = whole.cx[cx - half_w : cx + half_w, cy - half_h : cy + half_h]
+        if len(g) < len(gdf):
+            warnings.warn(
+                f"layer {name!r}: {len(gdf) - len(g)} of {len(gdf)} features are not drawn (outside the map of {code}, or "
+                "without geometry). If the layer should lie here, check its CRS and whether longitude and latitude are swapped.",
+                DDMGeoWarning,
+                stacklevel=2,
+            )
         colour = next(colours, "#333333")
         kind = g.geom_type.iloc[0] if len(g) else "Point"
         if "Point" in kind:
@@ -536,14 +644,20 @@ def bivariate(
     >>> fig = maps.bivariate(t, "unemployment_rate", "piped_water_share")  # doctest: +SKIP
     """
     import mapclassify
+    import pandas as pd
     from matplotlib.patches import Patch, Rectangle
 
     lx = _prepare(data, x, level, vintage, None)
     frame = lx.frame.reset_index(drop=True)
     if y not in data.columns:
-        raise KeyError(f"Column {y!r} is not in the data.")
+        raise TableError(f"Column {y!r} is not in the data; it has {list(data.columns)}.")
     ly_label, ly_unit, *_ = _indicator_meta(y, getattr(data, "attrs", {}) or {})
-    frame = frame.merge(data[["code", y]], on="code", how="left") if "code" in data.columns else frame
+    if "code" in data.columns:
+        ys = pd.DataFrame(data)[["code", y]].copy()
+        ys[y] = _numbers(ys, y)
+        frame = frame.merge(ys, on="code", how="left")
+    else:
+        frame[y] = _numbers(frame, y)
     ok = frame[x].notna() & frame[y].notna()
     cx = np.full(len(frame), -1)
     cy = np.full(len(frame), -1)
@@ -617,7 +731,7 @@ def proportional_symbols(
     """
     from matplotlib.lines import Line2D
 
-    layer = _prepare(data, column, level, vintage, None)
+    layer = _prepare(data, column, level, vintage, None, points=True)
     frame = layer.frame.reset_index(drop=True)
     fig, ax = _figure(size, None)
     base = projected(level if level in ("district", "municipality", "province") else "district", vintage, None)
@@ -625,6 +739,13 @@ def proportional_symbols(
     _outlines(ax, "district", vintage)
     pts = frame.geometry.representative_point() if not (frame.geom_type == "Point").all() else frame.geometry
     vals = frame[column].to_numpy(dtype=float)
+    negative = np.nan_to_num(vals) < 0
+    if negative.any():
+        where = frame["code"].to_numpy()[negative][:5] if "code" in frame.columns else np.flatnonzero(negative)[:5]
+        raise TableError(
+            f"Column {column!r} has negative values ({', '.join(f'{w} {v:g}' for w, v in zip(where, vals[negative]))}): a circle's "
+            "area cannot show a negative amount. Map the column with maps.choropleth, or the positive and negative parts separately."
+        )
     vmax = np.nanmax(np.abs(vals)) if np.isfinite(vals).any() else 0
     if vmax <= 0:
         raise DataNotAvailableError(f"Every value of {column!r} is zero or missing: there is nothing to draw.")
@@ -662,6 +783,10 @@ def save(fig: "Figure", path, *, dpi: int = 200) -> "Path":
 
     import matplotlib
 
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        raise TypeError(f"save() takes the matplotlib Figure a ddmgeo map function returns, not {type(fig).__name__}; for an interactive map use m.save('map.html').")
     p = Path(path)
     fmt = p.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg", "pdf"):

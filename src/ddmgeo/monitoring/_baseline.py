@@ -187,11 +187,21 @@ def load_baseline(path: "str | os.PathLike[str]") -> "pd.DataFrame":
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise DataIntegrityError(f"The metadata file {side.name} is not valid JSON ({exc}); restore it or make a new baseline.") from None
         text = {c: str for c in _TEXT}
-        frame = pd.read_csv(p, dtype=text, keep_default_na=False, na_values={c: [""] for c in _FLOAT})
+        try:
+            frame = pd.read_csv(p, dtype=text, keep_default_na=False, na_values={c: [""] for c in _FLOAT})
+        except (UnicodeDecodeError, ValueError) as exc:  # pandas' ParserError is a ValueError
+            raise DataIntegrityError(
+                f"{p.name} is not a baseline CSV ({type(exc).__name__}: {exc}); restore the file save_baseline wrote, or make a new baseline."
+            ) from None
     else:
         import pyarrow.parquet as pq
 
-        arrow = pq.read_table(p)
+        try:
+            arrow = pq.read_table(p)
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            raise DataIntegrityError(
+                f"{p.name} is not a Parquet file ({type(exc).__name__}: {exc}); restore the file save_baseline wrote, or make a new baseline."
+            ) from None
         raw = (arrow.schema.metadata or {}).get(PARQUET_KEY)
         if raw is None:
             raise DataIntegrityError(

@@ -136,6 +136,14 @@ def profile(area: str, *, vintage: int = settings.DEFAULT_VINTAGE, sections: Seq
     from ..names import resolve
     from . import _content
 
+    from ..areas import _check_vintage
+    from ..errors import VintageError
+
+    if _check_vintage(vintage) == 2011:
+        raise VintageError(
+            "Profiles are built on the 2016 boundaries (the Community Survey 2016 and most indicators exist on them only): "
+            "pass vintage=2016. A 2011 name or code such as 'Eden' or 'DC4' is still understood and resolved to its 2016 district space."
+        )
     if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline", "svg", "pdf"):
         matplotlib.use("Agg")
     with warnings.catch_warnings():

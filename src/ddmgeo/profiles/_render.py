@@ -49,9 +49,9 @@ def _md_table(frame) -> list[str]:
 def render_markdown(p: "DistrictProfile", path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     assets = path.with_name(f"{path.stem}_files")
-    out = [f"# {_md_escape(p.name)} ({p.code}): district diagnostic profile", ""]
+    out = [f"# {_md_escape(p.name)} ({_md_escape(p.code)}): district diagnostic profile", ""]
     kind = "Metropolitan municipality" if p.category == "A" else "District municipality"
-    out += [f"*{kind} · {_md_escape(p.province_name)} · {p.vintage} boundaries · generated {p.generated} with ddmgeo {__version__}*", ""]
+    out += [f"*{kind} · {_md_escape(p.province_name)} · {_md_escape(p.vintage)} boundaries · generated {_md_escape(p.generated)} with ddmgeo {__version__}*", ""]
     for i, s in enumerate(p.sections, 1):
         out += [f"## {i}. {_md_escape(s.title)}", ""]
         for para in s.paragraphs:

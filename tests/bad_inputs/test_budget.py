@@ -1,0 +1,238 @@
+"""Budget and project tables that cannot be placed to the cent as they stand: ddmgeo.budget.
+
+Every row ends in ``allocations`` or in ``unallocated`` with its reason, and the books balance
+(``check()``): an enormous, unreadable or unplaceable amount is a report entry, never a wrapped
+integer or a missing cent.
+"""
+
+from __future__ import annotations
+
+import zipfile
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, Polygon
+
+from ddmgeo import budget
+from ddmgeo.budget import BudgetError
+from ddmgeo.errors import CRSError, TableError, UnknownIndicatorError
+
+from ._support import HOSTILE, RLO, ZWSP, Case, expect, params, xfail
+
+pytestmark = pytest.mark.usefixtures("shared_data")
+
+
+def sp(table, **kw):
+    kw.setdefault("amount", "x")
+    result = budget.spatialise(table, **kw)
+    result.check()  # allocated + unallocated == input, to the cent
+    return result
+
+
+def _t(**cols):
+    return pd.DataFrame(cols)
+
+
+def _reasons(result):
+    return dict(zip(result.unallocated["row"], result.unallocated["reason"]))
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _zip_csv(tmp):
+    p = tmp / "projects.csv"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("projects.csv", "district,x\nWaterberg,1\n")
+    return p
+
+
+def _html_xlsx(tmp):
+    p = tmp / "projects.xlsx"
+    p.write_text("<!DOCTYPE html><html><body>Sign in to SharePoint</body></html>")
+    return p
+
+
+def _png_geojson(tmp):
+    p = tmp / "projects.geojson"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(128))
+    return p
+
+
+def _merged_xlsx(tmp):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"] = "District", "Budget"
+    ws.merge_cells("B1:C1")
+    ws.append([None, 2023, 2024])
+    ws.append(["Waterberg", 1, 2])
+    p = tmp / "projects.xlsx"
+    wb.save(p)
+    return p
+
+
+_READ = "budget/__init__.py _read() hands the file to pandas/pyogrio without checking what it holds; it should raise TableError (or BudgetError) naming the file and what it really is, as ddmgeo.read_table does"
+
+CASES = [
+    Case("no-amount-column", lambda tmp: sp(_t(district=["Waterberg"], rand=[1])), BudgetError, (r"No amount column 'x'; the table has \['district', 'rand'\]", r"Pass amount=")),
+    Case("level-ward", lambda tmp: sp(_t(district=["Waterberg"], x=[1]), level="ward"), BudgetError, (r"level must be 'district', 'municipality' or 'province', not 'ward'",)),
+    Case("split-unknown", lambda tmp: sp(_t(district=["Waterberg"], x=[1]), split="income"), BudgetError, (r"split='income' is neither 'population', 'equal', 'area'",)),
+    Case("split-negative-weights", lambda tmp: sp(_t(district=["Limpopo"], x=[1]), split={"DC36": -1}), BudgetError, (r"split weights must be non-negative",)),
+    Case("by-column-missing", lambda tmp: sp(_t(district=["Waterberg"], x=[1]), by="department"), BudgetError, (r"No column 'department' in the table",)),
+    Case("location-column-missing", lambda tmp: sp(_t(district=["Waterberg"], x=[1]), location="site"), BudgetError, (r"No location column 'site'",)),
+    Case("tag-not-a-flag", lambda tmp: sp(_t(district=["Waterberg"], x=[1], women=["maybe"]), tags={"women": "women"}), BudgetError, (r"Tag column 'women' must hold yes/no flags or shares", r"row 0 \('maybe'\)")),
+    Case("tag-unknown-group", lambda tmp: sp(_t(district=["Waterberg"], x=[1], g=["yes"]), tags={"g": "elders"}), BudgetError, (r"Unknown target group 'elders'", r"'all', 'women', 'youth'")),
+    Case("points-without-crs", lambda tmp: sp(gpd.GeoDataFrame({"x": [1]}, geometry=[Point(28, -24)])), CRSError, (r"no CRS: set it \(e\.g\. \.set_crs\('EPSG:4326'\)",)),
+    Case("missing-file", lambda tmp: sp(tmp / "nope.csv"), FileNotFoundError, (r"No project table at .*nope\.csv",)),
+    Case("unsupported-suffix", lambda tmp: sp((tmp / "p.docx").write_text("x") and tmp / "p.docx"), BudgetError, (r"Cannot read p\.docx: use \.csv, \.xlsx",)),
+    Case("reprioritise-unknown-need", lambda tmp: budget.reprioritise(sp(_t(district=["Waterberg"], x=[1])), "nope"), UnknownIndicatorError, (r"No indicator 'nope'",)),
+    Case("reprioritise-count-higher-is-better", lambda tmp: budget.reprioritise(sp(_t(municipality=["Lephalale"], x=[1]), level="municipality"), "cash_coverage_months"), BudgetError, (r"higher-is-better but not a share; pass a Series of need values",)),
+    Case("zip-named-csv", _zip_csv, TableError, (r"ZIP",), marks=(xfail(_READ + ": a zip named .csv raises a bare UnicodeDecodeError"),)),
+    Case("html-named-xlsx", _html_xlsx, TableError, (r"HTML",), marks=(xfail(_READ + ": an HTML page named .xlsx raises pandas' ValueError 'Excel file format cannot be determined'"),)),
+    Case("png-named-geojson", _png_geojson, TableError, (r"PNG",), marks=(xfail(_READ + ": a PNG named .geojson raises pyogrio's DataSourceError"),)),
+    Case(
+        "excel-merged-header",
+        _merged_xlsx,
+        TableError,
+        (r"merged cells B1:C1",),
+        marks=(xfail("budget/__init__.py _read() reads Excel with pd.read_excel: a merged header 'Budget' over '2023'/'2024' silently makes the sub-header row an input row whose 2023 is counted as R 2 023 unallocated (a wrong input total) and drops the 2024 column name; read it with ddmgeo.read_table's loader, which raises TableError naming the merged range"),),
+    ),
+    Case(
+        "geometry-lines-and-polygons",
+        lambda tmp: sp(gpd.GeoDataFrame({"x": [1, 2, 3]}, geometry=[Point(28, -24), LineString([(28, -24), (29, -25)]), Polygon([(28, -24), (29, -24), (29, -25)])], crs=4326)),
+        TableError,
+        (r"not points",),
+        marks=(xfail("budget/__init__.py reads pts.x of a GeoDataFrame with lines/polygons: shapely's bare ValueError 'x attribute access only provided for Point geometries'; it should raise TableError naming the rows and suggest representative_point(), as overlays.read_points does"),),
+    ),
+    Case(
+        "empty-table",
+        lambda tmp: sp(_t(district=pd.Series([], dtype=object), x=pd.Series([], dtype=object))),
+        BudgetError,
+        (r"no rows",),
+        marks=(xfail("budget/__init__.py spatialise() of a table with no rows returns all-zero totals without a word; it should raise BudgetError 'the table has no rows' (as read_table and indicators.aggregate now do)"),),
+    ),
+    Case(
+        "reprioritise-negative-need",
+        lambda tmp: budget.reprioritise(sp(_t(district=["Waterberg", "Vhembe"], x=[100, 200])), pd.Series({"DC36": -1.0, "DC34": 0.5})),
+        BudgetError,
+        (r"DC36",),
+        marks=(xfail("budget/__init__.py reprioritise() silently leaves an area with a negative need value out of the need allocation (need_allocation and gap NaN); it should raise BudgetError naming the codes with negative need"),),
+    ),
+    Case(
+        "reprioritise-not-a-result",
+        lambda tmp: budget.reprioritise(_t(code=["DC36"], amount=[1.0]), "piped_water_share"),
+        TypeError,
+        (r"SpatialisedBudget",),
+        marks=(xfail("budget/__init__.py reprioritise() given a DataFrame instead of a SpatialisedBudget fails with a bare AttributeError ('DataFrame' object has no attribute 'by_area'); it should raise TypeError saying to pass budget.spatialise(...)'s result"),),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", params(CASES))
+def test_bad_budget_input(case, tmp_path):
+    expect(case, tmp_path)
+
+
+# --------------------------------------------------------------------------- report entries, to the cent
+
+
+@pytest.mark.parametrize(
+    "cell, reason",
+    [
+        pytest.param(str(10**30), r"larger than R 1,000,000,000,000,000", id="ten-to-the-30-as-text"),
+        pytest.param(10**30, r"larger than R 1,000,000,000,000,000", id="ten-to-the-30-as-int"),
+        pytest.param(1e300, r"amount 1e\+300 is larger than", id="1e300-as-float"),
+        pytest.param(np.inf, r"amount inf is not finite", id="infinite"),
+        pytest.param("abc", r"amount 'abc' is not a number", id="not-a-number"),
+        pytest.param("1.2m", r"uses the scale word 'm'; pass allow_suffixes=True", id="scale-word"),
+        pytest.param("12%", r"is a percentage, not an amount", id="percentage"),
+        pytest.param(True, r"true/false value", id="boolean"),
+    ],
+)
+def test_unreadable_amount_is_unallocated_with_reason(cell, reason):
+    import re
+
+    r = sp(_t(district=["Waterberg", "Vhembe"], x=pd.Series([cell, "1 000,50"], dtype=object)))
+    assert r.unallocated["row"].tolist() == [0] and re.search(reason, r.unallocated["reason"].iat[0])
+    assert pd.isna(r.unallocated["amount_cents"].iat[0]) and r.input_cents == 100050 and r.allocated_cents == 100050
+
+
+def test_int64_column_near_the_limit_is_not_wrapped():
+    """2**62 rand is 2**62 x 100 cents: beyond int64, which used to wrap around and balance at zero."""
+    r = sp(_t(district=["Waterberg", "Vhembe", "Mopani"], x=np.array([2**62, 2**62, 5], dtype="int64")))
+    assert r.unallocated["row"].tolist() == [0, 1] and r.unallocated["reason"].str.contains("larger than").all()
+    assert r.allocated_cents == 500 and r.input_cents == 500
+
+
+def test_largest_allowed_amount_is_exact():
+    r = sp(_t(district=["Waterberg", "Vhembe"], x=[10**15, 5]))
+    assert r.allocated_cents == 10**17 + 500 and r.unallocated.empty
+
+
+def test_unknown_and_ambiguous_names_are_unallocated():
+    r = sp(_t(district=["Atlantis", "Emalahleni", "Waterberg", "\U0001f3de", HOSTILE], x=["1", "2", "3", "4", "5"]))
+    reasons = _reasons(r)
+    assert "'Atlantis' matches no area" in reasons[0] and "fits more than one area" in reasons[1]
+    assert set(reasons) == {0, 1, 3, 4} and r.unallocated_cents == 1200 and r.allocated_cents == 300
+
+
+def test_unicode_names_are_placed():
+    r = sp(_t(district=["Wätérbérg", f"Vhe{ZWSP}mbe", f"{RLO}Mopani"], x=[1, 2, 3]))
+    assert r.unallocated.empty and r.by_area.set_index("code").loc[["DC36", "DC34", "DC33"], "amount_cents"].tolist() == [100, 200, 300]
+
+
+def test_nan_is_blank_and_zero_is_placed():
+    r = sp(_t(district=["Waterberg", "Vhembe", "Mopani"], x=[0.0, np.nan, 5.0]))
+    assert _reasons(r) == {1: "no amount (blank cell)"} and r.allocations["row"].tolist() == [0, 2]
+
+
+def test_negative_amounts_are_placed_and_flagged():
+    r = sp(_t(district=["Waterberg", "Vhembe"], x=["-100", "(50)"]))
+    assert r.allocated_cents == -15000 and r.issues["issue"].str.startswith("negative amount").all()
+
+
+def test_duplicated_ids_are_flagged():
+    r = sp(_t(id=["A", "A"], district=["Waterberg", "Vhembe"], x=[1, 2]), id="id")
+    assert len(r.issues) == 2 and r.issues["issue"].str.contains("appears more than once").all()
+
+
+def test_swapped_lon_lat_is_named_and_fixable():
+    table = _t(lon=[-24.0, 28.2], lat=[28.0, -25.7], x=[1, 2])
+    r = sp(table)
+    assert "with lon/lat swapped it falls in DC36 (pass fix_swapped=True" in _reasons(r)[0]
+    fixed = sp(table, fix_swapped=True)
+    assert fixed.unallocated.empty and fixed.by_area.set_index("code").at["DC36", "amount_cents"] == 100
+
+
+def test_points_outside_the_country_are_unallocated():
+    r = sp(_t(lon=[2.35, 28.2], lat=[48.85, -25.7], x=[1, 2]))
+    assert list(_reasons(r)) == [0] and "lies outside South Africa" in _reasons(r)[0]
+    where = r.unallocated.iloc[0]
+    if "lon" in r.unallocated.columns:  # the point itself is in the report
+        assert (where["lon"], where["lat"]) == (2.35, 48.85)
+    else:
+        assert "2.35000, 48.85000" in where["reason"]
+
+
+def test_projected_points_labelled_lonlat_are_unallocated_not_guessed():
+    pts = gpd.GeoDataFrame({"x": [1, 2]}, geometry=[Point(28, -24), Point(29, -25)], crs=4326).to_crs(3857).set_crs(4326, allow_override=True)
+    r = sp(pts)
+    assert set(_reasons(r)) == {0, 1} and all("outside South Africa" in v for v in _reasons(r).values())
+
+
+def test_empty_geometries_are_unallocated():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = sp(gpd.GeoDataFrame({"x": [1, 2]}, geometry=[Point(), None], crs=4326))
+    assert set(_reasons(r)) == {0, 1} and r.allocated_cents == 0 and r.unallocated_cents == 300
+
+
+def test_split_weights_for_other_codes_leave_rows_unallocated():
+    r = sp(_t(district=["Limpopo"], x=[1]), split={"XX": 1})
+    assert "no caller's weights weight for ['DC33', 'DC34', 'DC35', 'DC36', 'DC47']" in _reasons(r)[0]
