@@ -107,30 +107,25 @@ CASES = [
     ("data-fetch-nothing", lambda f: ["data", "fetch"], "usage", "name datasets or pass --all"),
     ("data-list-group", lambda f: ["data", "list", "--group", "roads"], "error", "No dataset group 'roads'"),
     ("unknown-command", lambda f: ["frobnicate"], "usage", "No such command 'frobnicate'"),
-    # known failures: cli.py catches too little, or passes a dependency's message through
+    # files whose content is not what their name says
     pytest.param(
         "spatialise-zip-named-csv", lambda f: ["spatialise", f / "zipped.csv", "--amount", "x", "--out", f / "o.csv"], "error", "ZIP",
-        marks=xfail(f"{_CLI}: `ddm spatialise` catches only DDMGeoError/FileNotFoundError, and budget._read raises a bare UnicodeDecodeError for a zip named .csv: the exception escapes (exit 1, no 'error:' line; main() would print 'error: UnicodeDecodeError: ...' with no fix)"),
         id="spatialise-zip-named-csv",
     ),
     pytest.param(
         "spatialise-html-named-xlsx", lambda f: ["spatialise", f / "page.xlsx", "--amount", "x", "--out", f / "o.csv"], "error", "HTML",
-        marks=xfail(f"{_CLI}: `ddm spatialise` lets pandas' ValueError 'Excel file format cannot be determined' escape for an HTML page named .xlsx"),
         id="spatialise-html-named-xlsx",
     ),
     pytest.param(
         "points-png-named-geojson", lambda f: ["points", f / "image.geojson", "--out", f / "p.csv"], "error", "PNG",
-        marks=xfail(f"{_CLI} and overlays/: `ddm points` does not catch pyogrio's DataSourceError (a RuntimeError) for a PNG named .geojson: it escapes with exit 1"),
         id="points-png-named-geojson",
     ),
     pytest.param(
         "points-html-named-xlsx", lambda f: ["points", f / "page.xlsx", "--out", f / "p.csv"], "error", "HTML",
-        marks=xfail("overlays/ (not editable here): `ddm points` prints pandas' 'error: Excel file format cannot be determined, you must specify an engine manually.', which does not say the file is an HTML page"),
         id="points-html-named-xlsx",
     ),
     pytest.param(
         "zonal-png-named-tif", lambda f: ["zonal", f / "image.tif", "--out", f / "z.csv"], "error", "PNG|not a (GeoTIFF|raster)",
-        marks=xfail("overlays/ (not editable here): `ddm zonal` prints rasterio's 'error: libpng: [00][00][00][00]: bad header (invalid type)', which does not say the .tif is a PNG image"),
         id="zonal-png-named-tif",
     ),
 ]

@@ -141,24 +141,35 @@ class SpatialisedBudget:
 
 
 def _read(projects) -> "pd.DataFrame":
+    """The project table: a DataFrame as given; a file read with read_table's loader (so a file whose
+    content is not what its name says, merged header cells or an empty sheet are named, never misread)."""
     import pandas as pd
 
     if isinstance(projects, pd.DataFrame):
+        if projects.empty:
+            raise BudgetError("The project table has no rows: there is nothing to place.")
         return projects
     path = Path(projects)
     if not path.is_file():
         raise FileNotFoundError(f"No project table at {path}.")
+    from ..errors import TableError
+    from ..tables import _load, _sniff
+
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(path, dtype=object)
-    if suffix in (".csv", ".txt", ".tsv"):
-        sep = "\t" if suffix == ".tsv" else None
-        return pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, engine="python", encoding="utf-8-sig")
+    if suffix in (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv"):
+        table = _load(path, None)[0].reset_index(drop=True)  # TableError names a misnamed file or merged headers
+        if table.empty:
+            raise BudgetError(f"{path.name} has a header but no rows: there is nothing to place.")
+        return table
     if suffix in (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".parquet"):
+        kind, what = _sniff(path.read_bytes()[:4096])
+        expected = {".gpkg": "an SQLite database", ".parquet": "a Parquet file", ".geojson": "plain text", ".json": "plain text"}.get(suffix)
+        if expected and not what.startswith(expected) and not (expected == "plain text" and kind == "text"):
+            raise TableError(f"{path.name} is named {suffix} but its content looks like {what}: check that the right file was saved.")
         import geopandas as gpd
 
         return gpd.read_parquet(path) if suffix == ".parquet" else gpd.read_file(path)
-    raise BudgetError(f"Cannot read {path.name}: use .csv, .xlsx, .gpkg, .geojson or a DataFrame.")
+    raise BudgetError(f"Cannot read {path.name}: use .csv, .xlsx, .gpkg, .geojson, .parquet or a DataFrame.")
 
 
 def _codes_at(lon: np.ndarray, lat: np.ndarray, level: str, vintage: int) -> np.ndarray:
@@ -403,6 +414,17 @@ def spatialise(
         from ..errors import CRSError
 
         raise CRSError("The GeoDataFrame has no CRS: set it (e.g. .set_crs('EPSG:4326') for lon/lat) before spatialising.")
+    if use_geometry:
+        kinds_ = table.geom_type
+        wrong = kinds_.notna() & (kinds_ != "Point")
+        if wrong.any():
+            from ..errors import TableError
+
+            rows_ = ", ".join(f"row {i} ({t})" for i, t in zip(list(table.index[wrong])[:5], kinds_[wrong][:5]))
+            raise TableError(
+                f"Projects are placed by points, but {int(wrong.sum())} geometries are not points: {rows_}. "
+                "Use a point per project (e.g. gdf.geometry = gdf.representative_point()), or give a location column."
+            )
 
     n = len(table)
     xs_all = np.full(n, np.nan)
@@ -726,6 +748,8 @@ def reprioritise(spatialised: SpatialisedBudget, need, *, year: int | None = Non
     from .. import indicators
     from ._amounts import share_cents
 
+    if not isinstance(spatialised, SpatialisedBudget):
+        raise TypeError(f"reprioritise() takes a SpatialisedBudget (the result of ddmgeo.budget.spatialise(...)), not a {type(spatialised).__name__}.")
     t = spatialised.by_area[["code", "name", "amount_cents", "amount", "population", "per_capita"]].copy()
     if isinstance(need, str):
         from ..indicators._catalogue import first
@@ -746,6 +770,9 @@ def reprioritise(spatialised: SpatialisedBudget, need, *, year: int | None = Non
         label = getattr(need, "name", None) or "need"
         is_share = bool(values.dropna().between(0, 1).all())
     t["need"] = t.code.map(values)
+    negative = t[t.need < 0]
+    if len(negative):
+        raise BudgetError(f"Need cannot be negative: {', '.join(f'{c} ({v:g})' for c, v in zip(negative.code, negative.need))}. Fix those values or pass a shortfall.")
     t["people_in_need"] = t.need * t.population if is_share else t.need
     t["need_rank"] = t.need.rank(ascending=False, method="min").astype("Int64")
     t["spend_rank"] = t.per_capita.rank(ascending=False, method="min").astype("Int64")

@@ -88,6 +88,23 @@ def _reasons(lon_raw, lat_raw, lon, lat, lon_bad, lat_bad, geographic: bool) -> 
     return out
 
 
+#: what the first bytes of a file of each kind look like (tables._sniff's descriptions)
+_EXPECTED = {".csv": "text", ".tsv": "text", ".txt": "text", ".geojson": "text", ".json": "text", ".xlsx": "xlsx", ".xls": "xls", ".gpkg": "an SQLite database", ".parquet": "a Parquet file", ".geoparquet": "a Parquet file"}
+
+
+def _check_content(p: Path, suffix: str) -> None:
+    """Refuse a file whose content is not what its name says (a ZIP named .csv, an HTML page named .xlsx ...)."""
+    from ..tables import _sniff
+
+    expected = _EXPECTED.get(suffix)
+    if expected is None:
+        return
+    kind, what = _sniff(p.read_bytes()[:4096])
+    ok = kind == expected if expected in ("text", "xlsx", "xls") else what.startswith(expected)
+    if not ok:
+        raise TableError(f"{p.name} is named {suffix} but its content looks like {what}: check that the right file was saved or downloaded.")
+
+
 def _read_path(data: str | os.PathLike) -> "pd.DataFrame":
     import pandas as pd
 
@@ -103,6 +120,7 @@ def _read_path(data: str | os.PathLike) -> "pd.DataFrame":
             raise FileNotFoundError(f"{name!r} is neither a file nor a registered dataset (see `ddm data list`).") from None
         p = datasets.fetch(name)
     suffix = p.suffix.lower()
+    _check_content(p, suffix)
     if suffix in _VECTOR_SUFFIXES:
         import geopandas as gpd
 

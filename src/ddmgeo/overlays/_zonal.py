@@ -62,8 +62,16 @@ def _open(raster: Any) -> Iterator[tuple[Any, str, str | None]]:
             raise FileNotFoundError(f"{path!r} is neither a raster file nor a registered dataset (see `ddm data list --group rasters`).") from None
         name = path
         path = str(datasets.fetch(name))
-    with rasterio.Env(GTIFF_DIRECT_IO=True):  # read at open: uncompressed GeoTIFFs then go straight into our buffers
-        ds = rasterio.open(path)
+    try:
+        with rasterio.Env(GTIFF_DIRECT_IO=True):  # read at open: uncompressed GeoTIFFs then go straight into our buffers
+            ds = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        from ..errors import TableError
+        from ..tables import _sniff
+
+        with open(path, "rb") as fh:
+            what = _sniff(fh.read(4096))[1]
+        raise TableError(f"{os.path.basename(path)} cannot be read as a raster ({exc}); its content looks like {what}. Pass a GeoTIFF or another GDAL raster.") from None
     with ds:
         yield ds, path, name or _registered_name(path)
 
