@@ -19,7 +19,7 @@ from ddmgeo import budget
 from ddmgeo.budget import BudgetError
 from ddmgeo.errors import CRSError, TableError, UnknownIndicatorError
 
-from ._support import HOSTILE, RLO, ZWSP, Case, expect, params, xfail
+from ._support import HOSTILE, RLO, ZWSP, Case, expect, params
 
 pytestmark = pytest.mark.usefixtures("shared_data")
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from ddmgeo.cli import app
 
-from ._support import HOSTILE, xfail
+from ._support import HOSTILE
 
 pytestmark = pytest.mark.usefixtures("shared_data")
 

@@ -17,7 +17,7 @@ from shapely.geometry import LineString, Point, Polygon
 from ddmgeo import overlays as ov
 from ddmgeo.errors import CRSError, DDMGeoWarning, TableError, VintageError
 
-from ._support import Case, expect, params, xfail
+from ._support import Case, expect, params
 
 pytestmark = pytest.mark.usefixtures("shared_data")
 
@@ -101,11 +101,11 @@ CASES = [
     Case("points-zip-named-csv", lambda tmp: ov.read_points(_zip_csv(tmp / "p.csv")), TableError, (r"ZIP archive",)),
     Case("points-html-named-xlsx", lambda tmp: ov.read_points(_html(tmp / "p.xlsx")), TableError, (r"HTML",)),
     Case("raster-png-named-tif", lambda tmp: ov.zonal_stats(_png(tmp / "r.tif")), TableError, (r"PNG|not a GeoTIFF|not a raster",)),
-    Case("areas-empty-polygon", lambda tmp: ov.count_points(PT, areas=_areas([Polygon(), SQUARE])), TableError, (r"empty",), marks=(xfail(f"{_OVERLAYS}: _areas._user_areas accepts an empty Polygon for area 'A', which then silently counts 0; should raise TableError naming the row/code with empty geometry"),)),
-    Case("areas-metres-labelled-lonlat", lambda tmp: ov.count_points(PT, areas=_areas([SQUARE]).to_crs(3857).set_crs(4326, allow_override=True)), CRSError, (r"EPSG:4326",), marks=(xfail(f"{_OVERLAYS}: areas= in metres labelled EPSG:4326 are accepted and every count is silently 0; should raise CRSError: coordinates out of range for a geographic CRS"),)),
-    Case("per-capita-unknown-codes", lambda tmp: ov.per_capita(pd.DataFrame({"code": ["XX"], "n": [1]}), "n"), TableError, (r"XX",), marks=(xfail(f"{_OVERLAYS}: per_capita gives NaN for codes that are not areas of the level without a word (density raises TableError for the same input)"),)),
-    Case("hotspots-numbers-as-text", lambda tmp: ov.hotspots(pd.DataFrame({"code": ["DC36", "DC35", "DC34", "DC33"], "x": ["a", "1", "2", "3"]}), "x"), TableError, (r"not numbers",), marks=(xfail(f"{_OVERLAYS}: hotspots coerces a text column to NaN: every area becomes 'no data', even the cells '1', '2', '3'; should raise TableError naming the text cells"),)),
-    Case("distance-summary-wrong-table", lambda tmp: ov.distance_summary(pd.DataFrame({"x": [1]})), TableError, (r"nearest",), marks=(xfail(f"{_OVERLAYS}: distance_summary of a table that is not nearest()'s output raises a bare KeyError 'code'; should raise TableError saying to pass ddmgeo.overlays.nearest(...)'s result"),)),
+    Case("areas-empty-polygon", lambda tmp: ov.count_points(PT, areas=_areas([Polygon(), SQUARE])), TableError, (r"empty",)),
+    Case("areas-metres-labelled-lonlat", lambda tmp: ov.count_points(PT, areas=_areas([SQUARE]).to_crs(3857).set_crs(4326, allow_override=True)), CRSError, (r"EPSG:4326",)),
+    Case("per-capita-unknown-codes", lambda tmp: ov.per_capita(pd.DataFrame({"code": ["XX"], "n": [1]}), "n"), TableError, (r"XX",)),
+    Case("hotspots-numbers-as-text", lambda tmp: ov.hotspots(pd.DataFrame({"code": ["DC36", "DC35", "DC34", "DC33"], "x": ["a", "1", "2", "3"]}), "x"), TableError, (r"not numbers",)),
+    Case("distance-summary-wrong-table", lambda tmp: ov.distance_summary(pd.DataFrame({"x": [1]})), TableError, (r"nearest",)),
 ]
 
 
@@ -168,11 +168,6 @@ def test_raster_invalid_cells_are_not_summed(tmp_path, nodata, cell, expected_su
     assert t.loc[0, "sum"] == expected_sum and t.loc[0, "count"] == expected_count and t.loc[0, "min"] == 1.0
 
 
-@xfail(
-    f"{_OVERLAYS}: a raster without a nodata value whose cells hold -9999 (the usual sentinel) sums them as data "
-    "(sum -9975 instead of 24 over 25 cells) without a word; zonal_stats should warn (DDMGeoWarning) that the raster "
-    "declares no nodata and holds -9999, naming the fix (gdal_edit.py -a_nodata -9999, or rasterio's nodata=)"
-)
 def test_raster_without_nodata_warns_about_sentinels(tmp_path):
     data = _ones()
     data[3, 3] = -9999

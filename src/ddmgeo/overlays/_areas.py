@@ -132,6 +132,16 @@ def _user_areas(areas: "gpd.GeoDataFrame") -> AreaSet:
     bad_type = ~np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
     if bad_type.any():
         raise TableError(f"areas= must hold polygons; rows {list(np.flatnonzero(bad_type)[:10])} are {sorted(set(shapely.get_type_id(geoms[bad_type]).tolist()))} (shapely type ids) or missing.")
+    empty = shapely.is_empty(geoms)
+    if empty.any():
+        raise TableError(f"areas= has empty geometry for {list(codes[empty][:10])}: give every area a polygon, or drop those rows.")
+    if areas.crs.is_geographic:
+        minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+        if minx < -180.5 or maxx > 180.5 or miny < -90.5 or maxy > 90.5:
+            raise CRSError(
+                f"areas= is labelled {areas.crs.to_string()} (degrees) but its coordinates reach {minx:.0f}..{maxx:.0f}, {miny:.0f}..{maxy:.0f}: "
+                "they look like metres. Set the CRS they are really in (areas.set_crs(..., allow_override=True))."
+            )
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         geoms = geoms.copy()

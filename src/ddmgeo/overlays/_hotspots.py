@@ -85,7 +85,13 @@ def hotspots(
     if table["code"].duplicated().any():
         raise TableError("Each area must appear once in the table: aggregate it first.")
     A = resolve_areas(level, vintage, areas)
-    values = pd.to_numeric(table.set_index("code")[column], errors="coerce").reindex(A.codes)
+    raw = table.set_index("code")[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    text = raw.notna() & values.isna()
+    if text.any():
+        shown = ", ".join(f"{c}: {v!r}" for c, v in raw[text].head(5).items())
+        raise TableError(f"Column {column!r} holds text, not numbers ({shown}); convert it first (pd.to_numeric, or ddmgeo.read_table).")
+    values = values.reindex(A.codes)
     unknown = sorted(set(table["code"]) - set(A.codes))
     if unknown:
         raise TableError(f"Codes {unknown[:10]} are not {A.label} areas: pass the level= (or areas=) of the table.")

@@ -123,6 +123,9 @@ def per_capita(
     if "code" not in population.columns or "population" not in population.columns:
         raise TableError("population= needs 'code' and 'population' columns.")
     pop = population.drop_duplicates("code").set_index("code")["population"]
+    unknown = sorted(set(table["code"].dropna()) - set(pop.index))
+    if unknown:
+        raise TableError(f"Codes {unknown[:10]} have no population at level {lvl!r}: pass the level= the table was made for, or population= with those codes.")
     out = table.copy()
     out.attrs = dict(table.attrs)
     out["population"] = out["code"].map(pop).to_numpy(float)

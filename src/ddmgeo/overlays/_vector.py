@@ -349,6 +349,9 @@ def distance_summary(
     import numpy as np
     import pandas as pd
 
+    missing = [c for c in ("code", "distance_km") if c not in getattr(distances, "columns", [])]
+    if missing:
+        raise TableError(f"distance_summary() takes the result of ddmgeo.overlays.nearest(...); this table lacks {missing}.")
     meta = distances.attrs.get("ddmgeo", {})
     if areas is None and level is None and meta.get("areas") and meta.get("level") is None:
         raise ValueError("nearest() used your own areas (areas=): pass the same areas= to distance_summary.")

@@ -207,6 +207,23 @@ def structure(areas: AreaSet, grid: Grid, crs: Any, mode: str) -> Coverage:
     return cov
 
 
+#: values that rasters use to mean "no data" when they forget to declare it
+_SENTINELS = {-9999.0, -3.4028234663852886e38, -99999.0, -32768.0}
+
+
+def _warn_sentinel(ds, value: float) -> None:
+    import warnings
+
+    from ..errors import DDMGeoWarning
+
+    warnings.warn(
+        f"{getattr(ds, 'name', 'the raster')} declares no nodata value but holds {value:g}, the usual nodata sentinel, and it is being "
+        f"counted as data. Declare it (gdal_edit.py -a_nodata {value:g} FILE, or open it with rasterio and set nodata=) and run again.",
+        DDMGeoWarning,
+        stacklevel=6,
+    )
+
+
 def _valid_mask(ds, band: int, data: "np.ndarray", window) -> "np.ndarray | None":
     """Valid cells of a block: not nodata, not masked, not NaN (None: all valid)."""
     import numpy as np
@@ -222,6 +239,8 @@ def _valid_mask(ds, band: int, data: "np.ndarray", window) -> "np.ndarray | None
     # fast path: one min (or max) pass tells whether the block holds nodata or NaN at all
     mn = data.min()
     if nd is None:
+        if MaskFlags.all_valid in flags and data.size and np.isfinite(mn) and mn in _SENTINELS:
+            _warn_sentinel(ds, float(mn))
         return None if not (data.dtype.kind == "f" and np.isnan(mn)) else ~np.isnan(data)
     nd_t = np.asarray(nd).astype(data.dtype) if not np.isnan(nd) else None
     if nd_t is not None and not np.isnan(mn):
