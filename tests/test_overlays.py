@@ -529,3 +529,31 @@ def test_cli_points_and_zonal(shared_data, tmp_path):
     assert res.exit_code == 0, res.output
     z = pd.read_csv(zout)
     assert list(z.columns) == ["code", "name", "sum", "mean"] and len(z) == 9
+
+
+@pytest.mark.parametrize("level", ["district", "municipality"])
+def test_dask_engine_equals_in_memory(shared_data, tmp_path, level):
+    """engine='dask' reads partition by partition and adds up to exactly the in-memory result."""
+    pytest.importorskip("dask.dataframe")
+    import ddmgeo
+
+    ov = overlays
+    path = ddmgeo.datasets.fetch("dbe_schools_2017q1")
+    mem = ov.count_points(path, level=level, weights="learners_2017")
+    cap = 500_000  # bytes per partition: the file (5.4 MB) is ten times larger than this "memory cap"
+    big = ov.count_points(path, level=level, weights="learners_2017", engine="dask", blocksize=cap)
+    assert path.stat().st_size > 10 * cap and big.attrs["ddmgeo"]["partitions"] >= 10
+    assert list(big.code) == list(mem.code) and (big.n.to_numpy() == mem.n.to_numpy()).all()
+    assert np.allclose(big.learners_2017.to_numpy(), mem.learners_2017.to_numpy(), rtol=0, atol=1e-6)
+    rep = mem.attrs["ddmgeo"]["report"]
+    assert f"{len(rep.outside)} outside every area" in big.attrs["ddmgeo"]["report"]
+    assert f"{len(rep.no_coordinates)} without usable coordinates" in big.attrs["ddmgeo"]["report"]
+    # a Parquet file of the same points, in several row groups
+    pq = tmp_path / "schools.parquet"
+    pd.read_csv(path, usecols=["lon", "lat", "learners_2017"]).to_parquet(pq, row_group_size=3000)
+    import dask.dataframe as dd
+
+    from_pq = ov.count_points(dd.read_parquet(pq).repartition(npartitions=5), level=level, weights="learners_2017", engine="dask")
+    assert (from_pq.n.to_numpy() == mem.n.to_numpy()).all()
+    with pytest.raises(ddmgeo.errors.TableError, match="by= is not available"):
+        ov.count_points(path, level=level, by="Sector", engine="dask")

@@ -151,6 +151,14 @@ def assign_points(
     import numpy as np
     import pandas as pd
 
+    if engine not in ("memory", "dask"):
+        raise ValueError(f"engine must be 'memory' or 'dask', not {engine!r}.")
+    if engine == "dask":
+        if by is not None:
+            raise TableError("by= is not available with engine='dask': count each category's file, or use engine='memory'.")
+        from ._dask import count_points_dask
+
+        return count_points_dask(points, level=level, vintage=vintage, weights=weights, lon=lon, lat=lat, blocksize=blocksize, areas=areas)
     A = resolve_areas(level, vintage, areas)
     placed = _place(points, A, lon=lon, lat=lat, crs=crs)
     codes = np.append(A.codes, None)[placed.area_idx]  # index -1 (no area) takes the trailing None
@@ -203,6 +211,8 @@ def count_points(
     lon: str | None = None,
     lat: str | None = None,
     crs: Any = None,
+    engine: str = "memory",
+    blocksize: str | int | None = None,
 ) -> "pd.DataFrame":
     """Number of points (and sums of weight columns) in every area of a level.
 
@@ -220,6 +230,11 @@ def count_points(
         rows with no category count as ``n_missing``.
     lon, lat, crs : optional
         Passed to :func:`read_points` for tables.
+    engine : {"memory", "dask"}, default "memory"
+        ``"dask"`` reads a CSV or Parquet point file (or a dask DataFrame) partition by partition
+        (``blocksize`` bytes of CSV each, default 64 MB), so a file larger than memory works; the
+        counts and weight sums equal the in-memory engine's, and the report gives numbers of points
+        outside and without coordinates instead of listing them. ``by=`` is in-memory only.
 
     Returns
     -------
@@ -242,6 +257,14 @@ def count_points(
     import numpy as np
     import pandas as pd
 
+    if engine not in ("memory", "dask"):
+        raise ValueError(f"engine must be 'memory' or 'dask', not {engine!r}.")
+    if engine == "dask":
+        if by is not None:
+            raise TableError("by= is not available with engine='dask': count each category's file, or use engine='memory'.")
+        from ._dask import count_points_dask
+
+        return count_points_dask(points, level=level, vintage=vintage, weights=weights, lon=lon, lat=lat, blocksize=blocksize, areas=areas)
     A = resolve_areas(level, vintage, areas)
     placed = _place(points, A, lon=lon, lat=lat, crs=crs)
     frame = placed.frame
