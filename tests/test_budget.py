@@ -263,3 +263,24 @@ def test_gender_and_youth_tags_conserve_and_divide_by_the_target_group():
         budget.spatialise(t.assign(youth=["50%", "lots", "", "1"]), amount="rand", location="where", tags={"youth": "youth"})
     with pytest.raises(budget.BudgetError, match="target group"):
         budget.spatialise(t, amount="rand", location="where", tags={"youth": "elderly"})
+
+
+def test_dask_engine_equals_in_memory_on_point_rows(tmp_path):
+    pytest.importorskip("dask.dataframe")
+    rng = np.random.default_rng(3)
+    n = 20_000
+    schools = pd.read_csv(ddmgeo.datasets.fetch("dbe_schools_2017q1"), usecols=["lon", "lat"])
+    pick = schools.sample(n, replace=True, random_state=3).reset_index(drop=True)  # some without coordinates, some outside
+    amounts = [f"R {c / 100:,.2f}".replace(",", " ") for c in rng.integers(1, 10**9, n)]
+    amounts[5] = "not a number"
+    amounts[6] = ""
+    t = pd.DataFrame({"lon": pick.lon, "lat": pick.lat, "amount": amounts})
+    path = tmp_path / "projects.csv"
+    t.to_csv(path, index=False)
+    mem = budget.spatialise(t, amount="amount", snap_km=0)
+    big = budget.spatialise(path, amount="amount", engine="dask", blocksize=200_000)
+    assert big.by_area.amount_cents.tolist() == mem.by_area.amount_cents.tolist()
+    assert big.by_area.n_projects.tolist() == mem.by_area.n_projects.tolist()
+    big.check()
+    assert big.input_cents == mem.input_cents and "partitions" in big.allocations.rule.iloc[0]
+    assert big.unallocated_cents == mem.unallocated_cents

@@ -172,6 +172,45 @@ def _read(projects) -> "pd.DataFrame":
     raise BudgetError(f"Cannot read {path.name}: use .csv, .xlsx, .gpkg, .geojson, .parquet or a DataFrame.")
 
 
+def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, population_year) -> SpatialisedBudget:
+    import pandas as pd
+
+    from .. import indicators
+    from ..indicators import _names
+    from ._dask import spatialise_dask
+
+    lon = lat = None
+    if location is not None:
+        cols = [location] if isinstance(location, str) else list(location)
+        if len(cols) != 2:
+            raise BudgetError("With engine='dask', location= names the longitude and latitude columns: location=['lon', 'lat'].")
+        lon, lat = cols
+    areas, cents, rows, lost, nparts = spatialise_dask(projects, amount=amount, level=level, vintage=vintage, lon=lon, lat=lat, blocksize=blocksize, population_year=population_year)
+    by_area = pd.DataFrame({"code": areas})
+    by_area["name"] = by_area.code.map(_names(level, vintage, areas))
+    by_area["amount_cents"] = pd.Series(cents, dtype="int64")
+    by_area["amount"] = by_area.amount_cents / 100.0
+    by_area["n_projects"] = rows
+    pop = indicators.get("population", level=level, year=population_year, vintage=vintage)
+    pop_year = pop.attrs["ddmgeo"]["indicators"]["population"]["year"]
+    by_area["population"] = by_area.code.map(pop.set_index("code")["population"])
+    by_area["population_year"] = pop_year
+    by_area["per_capita"] = by_area.amount / by_area.population
+    total = int(by_area.amount_cents.sum())
+    by_area["share"] = by_area.amount_cents / total if total else 0.0
+    allocations = pd.DataFrame({"row": -1, "id": None, "code": areas, "amount_cents": pd.Series(cents, dtype="int64"), "rule": f"points (engine='dask', {nparts} partitions)"})
+    allocations = allocations[allocations.amount_cents != 0].reset_index(drop=True)
+    unallocated = pd.DataFrame(
+        [{"row": -1, "id": None, "amount_cents": c if reason != "amount unreadable" else pd.NA, "reason": f"{n} row(s): {reason}", "value": "", "suggestions": ()} for reason, (n, c) in lost.items() if n]
+        , columns=["row", "id", "amount_cents", "reason", "value", "suggestions"],
+    )
+    unallocated["amount_cents"] = unallocated["amount_cents"].astype("Int64")
+    input_cents = total + int(unallocated.amount_cents.sum(skipna=True))
+    result = SpatialisedBudget(level, vintage, by_area, allocations, unallocated, pd.DataFrame(columns=["row", "id", "issue"]), input_cents, pop_year, "none (points only)", [])
+    result.check()
+    return result
+
+
 def _codes_at(lon: np.ndarray, lat: np.ndarray, level: str, vintage: int) -> np.ndarray:
     """Area code at each lon/lat (EPSG:4326), None outside: ddmgeo.overlays.assign_points' locator and
     boundary rule, fed coordinates directly (no point geometries are built for a million rows)."""
@@ -312,6 +351,8 @@ def spatialise(
     tags: Mapping[str, str] | None = None,
     allow_suffixes: bool = False,
     population_year: int | None = 2016,
+    engine: str = "memory",
+    blocksize: str | int | None = None,
 ) -> SpatialisedBudget:
     """Place every row of a project or budget table in the areas of *level*, exactly to the cent.
 
@@ -350,6 +391,12 @@ def spatialise(
         0 turns snapping off.
     population_year : int, optional
         Year of the population used for per-capita figures and population splits.
+    engine : {"memory", "dask"}, default "memory"
+        ``"dask"`` places the coordinate rows of a CSV or Parquet file larger than memory (or a dask
+        DataFrame) partition by partition (``blocksize`` bytes of CSV each): the per-area totals are exact
+        and equal the in-memory engine's; ``allocations`` then holds one row per area and ``unallocated``
+        one row per reason (rows without readable amounts or coordinates, points outside every area).
+        Names, lists, provinces, splits, tags and snapping need the in-memory engine.
 
     Returns
     -------
@@ -376,6 +423,10 @@ def spatialise(
     if level not in ("district", "municipality", "province"):
         raise BudgetError(f"level must be 'district', 'municipality' or 'province', not {level!r}.")
     v = 2016 if int(vintage) in (2020, 2021) else int(vintage)
+    if engine not in ("memory", "dask"):
+        raise BudgetError(f"engine must be 'memory' or 'dask', not {engine!r}.")
+    if engine == "dask":
+        return _spatialise_dask(projects, amount=amount, level=level, vintage=v, location=location, blocksize=blocksize, population_year=population_year)
     table = _read(projects).reset_index(drop=True)
     if amount not in table.columns:
         raise BudgetError(f"No amount column {amount!r}; the table has {list(table.columns)}. Pass amount=<column name>.")

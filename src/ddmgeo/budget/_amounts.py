@@ -164,6 +164,9 @@ def column_to_cents(values: "pd.Series", *, allow_suffixes: bool) -> tuple["pd.S
             problems_by_value[v] = f"amount {v!r} is not a number"
             lookup[v] = None
     obj = values.astype(object)
-    cents = pd.Series(obj.map(lambda x: lookup.get(x) if x == x else None), dtype="Int64") if len(obj) else pd.Series([], dtype="Int64")
-    problems = {int(i): problems_by_value[x] for i, x in obj.items() if x == x and x in problems_by_value}
+    def missing(x) -> bool:
+        return x is None or x is pd.NA or (isinstance(x, float) and x != x)
+
+    cents = pd.Series([None if missing(x) else lookup.get(x) for x in obj], index=obj.index, dtype="Int64") if len(obj) else pd.Series([], dtype="Int64")
+    problems = {int(i): problems_by_value[x] for i, x in obj.items() if not missing(x) and x in problems_by_value}
     return cents, problems
