@@ -151,14 +151,6 @@ def assign_points(
     import numpy as np
     import pandas as pd
 
-    if engine not in ("memory", "dask"):
-        raise ValueError(f"engine must be 'memory' or 'dask', not {engine!r}.")
-    if engine == "dask":
-        if by is not None:
-            raise TableError("by= is not available with engine='dask': count each category's file, or use engine='memory'.")
-        from ._dask import count_points_dask
-
-        return count_points_dask(points, level=level, vintage=vintage, weights=weights, lon=lon, lat=lat, blocksize=blocksize, areas=areas)
     A = resolve_areas(level, vintage, areas)
     placed = _place(points, A, lon=lon, lat=lat, crs=crs)
     codes = np.append(A.codes, None)[placed.area_idx]  # index -1 (no area) takes the trailing None
