@@ -316,6 +316,41 @@ def test_index_at_other_levels():
     assert 0 < c.development_index.item() < 1 and c["rank"].item() == 1
 
 
+def test_index_change_between_census_years_through_monitoring(hdi):
+    from ddmgeo import maps, monitoring
+    from ddmgeo.errors import NotComparableError
+
+    t, _ = hdi
+    old = I.development_index(year=2011).set_index("code")
+    c = monitoring.change(["population", "development_index"], start=2011, end=2016)
+    assert list(dict.fromkeys(c.indicator)) == ["population", "development_index"]
+    d = c[c.indicator == "development_index"].set_index("code")
+    assert len(d) == 52 and d.index.equals(pd.Index(t.code))
+    np.testing.assert_allclose(d.start_value, old.loc[d.index, "development_index"], rtol=0, atol=0)
+    np.testing.assert_allclose(d.end_value, t.set_index("code").loc[d.index, "development_index"], rtol=0, atol=0)
+    np.testing.assert_allclose(d.change, d.end_value - d.start_value, rtol=0, atol=0)
+    # direction: improved above +0.005 index points, worsened below -0.005, unchanged between
+    expected = np.where(d.change.abs() <= 0.005 + 1e-12, "unchanged", np.where(d.change > 0, "improved", "worsened"))
+    assert (d.direction.values == expected).all() and set(expected) == {"improved", "unchanged", "worsened"}
+    assert (d.rank_end.values == t.set_index("code").loc[d.index, "rank"].values).all()
+    assert (d.comparable == "caveat").all()
+    assert "water_scheme_share (2011) / piped_water_share (2016)" in d.caveat.iat[0]
+    assert "No Census 2011 education" in d.caveat.iat[0]
+    assert d.start_moved.all() and d.end_moved.all()  # income poverty is moved from 2011 boundaries in both years
+    # the change map's classes agree with the table's directions
+    fig = maps.change_map(c, "development_index")
+    legend = dict(fig._ddmgeo_legend)
+    assert legend["Within \u00b10.005 (unchanged)"] == int((d.direction == "unchanged").sum())
+    assert sum(n for lab, n in fig._ddmgeo_legend if lab.startswith("+")) == int((d.direction == "improved").sum())
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    s = monitoring.change("service_index", start=2011, end=2016).set_index("code")
+    np.testing.assert_allclose(s.change, I.service_index(year=2016).set_index("code").loc[s.index, "service_index"] - I.service_index(year=2011).set_index("code").loc[s.index, "service_index"])
+    with pytest.raises(NotComparableError, match="2011 and 2016 only"):
+        monitoring.change("development_index", start=2016, end=2021)
+
+
 # ------------------------------------------------------------------ growth
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
@@ -77,3 +79,35 @@ def test_resolve_never_loses_or_reorders_rows(names):
             assert (MUNIS_2016.name == given_name).sum() > 1
         else:
             assert given_name == code or table.at[code, "name"] == given_name
+
+
+DISTRICT_CODES = list(ddmgeo.areas_table("district").code)
+_UNKNOWN = ["DC99", "XX1", "WC999", "ZZ"]
+
+
+@lru_cache(maxsize=1)
+def _districts():
+    return ddmgeo.boundaries("district")
+
+
+@fast
+@given(
+    st.lists(st.sampled_from(DISTRICT_CODES + _UNKNOWN), unique=True, min_size=1, max_size=60),
+    st.sampled_from(["left", "inner"]),
+)
+def test_joins_never_lose_rows(codes, how):
+    gdf = _districts()
+    table = pd.DataFrame({"code": codes, "v": np.arange(len(codes), dtype=float)})
+    out, report = ddmgeo.join(gdf, table, how=how)
+    known = [c for c in codes if c in set(DISTRICT_CODES)]
+    # every table row is either placed on its area or reported, never dropped
+    assert report.n_rows == len(codes)
+    assert report.matched == len(known) and report.matched + len(report.unmatched) == len(codes)
+    assert sorted(report.unmatched["value"].astype(str)) == sorted(c for c in codes if c not in set(DISTRICT_CODES))
+    # every boundary row is kept (left) or exactly the matched ones (inner), in the boundaries' order
+    expected = DISTRICT_CODES if how == "left" else [c for c in gdf.code if c in set(known)]
+    assert out.code.tolist() == [c for c in gdf.code if c in set(expected)]
+    values = dict(zip(codes, table.v))
+    got = out.set_index("code").v
+    assert all(got[c] == values[c] for c in known)
+    assert sorted(report.missing_areas) == sorted(set(DISTRICT_CODES) - set(known))

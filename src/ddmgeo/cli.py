@@ -280,7 +280,7 @@ def spatialise(
 
 @app.command()
 def change(
-    ids: List[str] = typer.Argument(..., help="Indicator ids to compare between two years."),
+    ids: List[str] = typer.Argument(..., help="Indicator ids to compare between two years (also development_index, service_index)."),
     start: int = typer.Option(2011, help="Baseline year."),
     end: int = typer.Option(2016, help="Latest year."),
     level: str = typer.Option("district", help="district, municipality or province."),

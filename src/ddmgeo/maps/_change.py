@@ -85,8 +85,8 @@ def _measure(rows: "pd.DataFrame", measure: str) -> tuple[str, "pd.Series", str]
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {MEASURES}, not {measure!r}.")
     unit = str(rows["unit"].iloc[0])
-    if measure == "auto":
-        measure = "change_pp" if unit == "proportion" else "relative_change"
+    if measure == "auto":  # bounded indices change in index points, like shares in percentage points
+        measure = "change_pp" if unit == "proportion" else "change" if unit.startswith("index") else "relative_change"
     if measure not in rows:
         raise KeyError(f"The change table has no {measure!r} column.")
     if measure == "change_pp" and unit != "proportion":
@@ -133,7 +133,20 @@ def _moved_note(rows: "pd.DataFrame", vintage: int) -> str:
     return f"{' and '.join(years)} values: counts moved from 2011 to {vintage} boundaries by area (lineage table)."
 
 
+def _index_scale(unit: str) -> float:
+    """The top of a composite index's scale from its unit ("index (0-1)" -> 1, "index (0-100)" -> 100)."""
+    return 100.0 if unit.endswith("0-100)") else 1.0
+
+
+def _change_title(unit: str) -> str:
+    if unit.startswith("index"):
+        return f"Change, index points (scale {unit[len('index ('):-1]})"
+    return f"Change ({unit})"
+
+
 def _fmt(v: float, unit: str) -> str:
+    if unit.startswith("index"):
+        return f"{v:.3f}" if _index_scale(unit) == 1 else f"{v:.1f}"
     if unit == "points":
         return f"{v:.1f}"
     if unit == "relative":
@@ -205,7 +218,7 @@ def change_map(
 
         tol = TOLERANCE
     # the "unchanged" class is the tolerance band where the measure is the one direction() uses
-    zero = 100 * tol if column == "change_pp" else tol if (column == "relative_change") else 0.0
+    zero = 100 * tol if column == "change_pp" else tol if (column == "relative_change") else tol * _index_scale(unit) if unit.startswith("index") else 0.0
     level, vintage = meta["level"], meta["vintage"]
     base = projected(level, vintage, None)[["code", "geometry"]]
     frame = base.merge(rows[["code"]].assign(_v=values.to_numpy()), on="code", how="left")
@@ -250,7 +263,7 @@ def change_map(
     handles = [Patch(facecolor=c, edgecolor="#777777", linewidth=0.4, label=f"{lab}  ({cnt})") for lab, cnt, c in entries]
     if n_missing:
         handles.append(Patch(label=f"{NO_DATA_LABEL}  ({n_missing})", **NO_DATA))
-    what = {"change_pp": "Change, percentage points", "relative_change": "Change, per cent of the start value", "change": f"Change ({rows['unit'].iloc[0]})"}[column]
+    what = {"change_pp": "Change, percentage points", "relative_change": "Change, per cent of the start value", "change": _change_title(str(rows["unit"].iloc[0]))}[column]
     if higher == "neutral":
         key = "green = increase, brown = decrease"
     else:
@@ -276,7 +289,11 @@ def change_map(
 def _wrap(text: str, width: int) -> str:
     import textwrap
 
-    return "\n".join(textwrap.wrap(text, width)[:2])
+    lines = textwrap.wrap(text, width)
+    if len(lines) > 2:  # never cut a caveat silently: say where the rest is
+        more = " … (full text in the table's caveat column)"
+        lines = lines[:1] + [textwrap.shorten(lines[1], width - len(more), placeholder="") + more]
+    return "\n".join(lines)
 
 
 def dumbbell(

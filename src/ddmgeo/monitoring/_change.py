@@ -26,13 +26,100 @@ COLUMNS = (
 )  # fmt: skip
 
 
+#: composite indices computed from several catalogue indicators: id -> (label, unit, scale of the values)
+COMPOSITES = {
+    "development_index": ("Development index", "index (0-1)", 1.0),
+    "service_index": ("Service-delivery index", "index (0-100)", 100.0),
+}
+#: years each composite is defined for (its components exist on 2016 boundaries)
+COMPOSITE_YEARS = (2011, 2016)
+
+
 def _ids(ids: str | Iterable[str]) -> list[str]:
     out = [ids] if isinstance(ids, str) else list(dict.fromkeys(ids))
     if not out:
         raise ValueError("Give at least one indicator id (ddmgeo.indicators.catalogue() lists them).")
     for i in out:
-        _catalogue.lookup(i)  # UnknownIndicatorError with close ids
+        if i not in COMPOSITES:
+            _catalogue.lookup(i)  # UnknownIndicatorError with close ids
     return out
+
+
+def _composite(i: str, year: int, level: str, vintage: int) -> tuple["pd.DataFrame", str, list[str], bool]:
+    """(code, name, value) of a composite for one year, its source text, its caveats and whether counts were moved."""
+    from .. import indicators
+
+    if i == "development_index":
+        t = indicators.development_index(level=level, year=year, vintage=vintage)
+        m = t.attrs["ddmgeo"]["development_index"]
+        comps = m["components"]
+        caveats = list(m["caveats"])
+    else:
+        t = indicators.service_index(level=level, year=year, vintage=vintage)
+        comps = {c: t.attrs["ddmgeo"]["indicators"][c] for c in indicators.SERVICE_COMPONENTS[year]}
+        caveats = []
+    sources = sorted({s for c in comps.values() for s in str(c["source"]).split(";") if s})
+    moved = any(_MOVED in str(c.get("notes", "")) for c in comps.values())
+    values = t[["code", "name", i]].rename(columns={i: "value"})
+    return values, ";".join(sources), caveats, moved
+
+
+def _composite_change(i: str, start: int, end: int, level: str, vintage: int, tolerance: float) -> tuple["pd.DataFrame", dict]:
+    """The change table of one composite index (see :func:`change`)."""
+    import pandas as pd
+
+    from .. import indicators
+    from ..errors import NotComparableError
+
+    lacking = [y for y in (start, end) if y not in COMPOSITE_YEARS]
+    if lacking:
+        reason = f"{i} is defined for {COMPOSITE_YEARS[0]} and {COMPOSITE_YEARS[1]} only (the years with its living-conditions components), not {lacking}"
+        raise NotComparableError(
+            f"Not comparable between the years asked:\n  {i} ({start} to {end}): {reason}.\nAsk for start=2011, end=2016.",
+            indicator=i, start=start, end=end, reason=reason,
+        )  # fmt: skip
+    label, unit, scale = COMPOSITES[i]
+    x, src_a, cav_a, moved_a = _composite(i, start, level, vintage)
+    y, src_b, cav_b, moved_b = _composite(i, end, level, vintage)
+    y = y.set_index("code")["value"].reindex(x["code"])
+    comps_a, comps_b = indicators.SERVICE_COMPONENTS[start], indicators.SERVICE_COMPONENTS[end]
+    caveat = [c for c in dict.fromkeys(cav_a + cav_b)]
+    if comps_a != comps_b:
+        differ = [f"{a} ({start}) / {b} ({end})" for a, b in zip(comps_a, comps_b) if a != b]
+        caveat.insert(0, "The living-conditions components differ between the years: " + ", ".join(differ) + ".")
+    f = pd.DataFrame({"code": x["code"].values, "name": x["name"].values})
+    f["level"] = level
+    f["indicator"] = i
+    f["start_year"] = start
+    f["end_year"] = end
+    f["start_value"] = x["value"].to_numpy(dtype=float)
+    f["end_value"] = y.to_numpy(dtype=float)
+    f["change"] = f["end_value"] - f["start_value"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f["relative_change"] = (f["change"] / f["start_value"].abs()).where(f["start_value"] != 0)
+    f["change_pp"] = np.nan
+    # the index is bounded, so "unchanged" is an absolute band: tolerance x its scale (0.005 index points on 0-1)
+    f["direction"] = direction(f["change"] / scale, f["start_value"] / scale, higher_is="better", unit="proportion", tolerance=tolerance)
+    f["rank_start"] = rank_of(f["start_value"], "better")
+    f["rank_end"] = rank_of(f["end_value"], "better")
+    f["rank_movement"] = (f["rank_start"] - f["rank_end"]).astype("Int64")
+    f["unit"] = unit
+    f["kind"] = "index"
+    f["higher_is"] = "better"
+    f["comparable"] = "caveat" if caveat else "yes"
+    f["caveat"] = " ".join(caveat)
+    f["vintage"] = int(vintage)
+    f["start_source"] = src_a
+    f["end_source"] = src_b
+    f["start_moved"] = moved_a
+    f["end_moved"] = moved_b
+    f["notes"] = "; ".join(f"{yr}: {_MOVED} (some components)" for yr, m in ((start, moved_a), (end, moved_b)) if m)
+    info = {
+        "label": label, "unit": unit, "kind": "index", "higher_is": "better", "start_year": start, "end_year": end,
+        "start_source": src_a, "end_source": src_b, "start_notes": "", "end_notes": "",
+        "comparable": f["comparable"].iat[0], "reason": f["caveat"].iat[0], "tolerance": tolerance,
+    }  # fmt: skip
+    return f, info
 
 
 def _tolerance_of(indicator: str, tolerance: float | Mapping[str, float]) -> float:
@@ -91,7 +178,10 @@ def change(
     Parameters
     ----------
     ids : str or list of str
-        Catalogue ids.
+        Catalogue ids, or the composite indices ``"development_index"`` and
+        ``"service_index"`` (2011 and 2016 only; see
+        :func:`ddmgeo.indicators.development_index`): their change carries the caveats of
+        the index (components that differ between the years, Census 2011 figures in both).
     start, end : int
         The two years (e.g. 2011 and 2016).
     level : str, default "district"
@@ -139,6 +229,13 @@ def change(
     if start >= end:
         raise ValueError(f"start must be the earlier year: start={start}, end={end}.")
     tolerances = {i: _tolerance_of(i, tolerance) for i in ids}
+    composite = {i: _composite_change(i, start, end, level, vintage, tolerances[i]) for i in ids if i in COMPOSITES}
+    listed_ids = ids
+    ids = [i for i in ids if i not in COMPOSITES]
+    if not ids:
+        out = pd.concat([composite[i][0] for i in listed_ids], ignore_index=True)[list(COLUMNS)]
+        out.attrs["ddmgeo"] = {"level": level, "vintage": int(vintage), "start": start, "end": end, "indicators": {i: composite[i][1] for i in listed_ids}}
+        return out
 
     gaps = [a for a in (_comparability.year_gap(i, start, end, level) for i in ids) if a is not None]
     gapped = {a.indicator for a in gaps}
@@ -153,7 +250,7 @@ def change(
     }
     _comparability.refuse(list(verdicts.values()))
 
-    frames = []
+    frames = {}
     info = {}
     for i in ids:
         d = _catalogue.first(i)
@@ -187,7 +284,7 @@ def change(
         f["start_moved"] = _MOVED in notes_a
         f["end_moved"] = _MOVED in notes_b
         f["notes"] = "; ".join(f"{yr}: {n}" for yr, n in ((start, notes_a), (end, notes_b)) if n)
-        frames.append(f)
+        frames[i] = f
         info[i] = {
             "label": d.label,
             "unit": d.unit,
@@ -203,6 +300,9 @@ def change(
             "reason": v.reason,
             "tolerance": tolerances[i],
         }
-    out = pd.concat(frames, ignore_index=True)[list(COLUMNS)]
+    for i, (f, meta) in composite.items():
+        frames[i], info[i] = f, meta
+    info = {i: info[i] for i in listed_ids}
+    out = pd.concat([frames[i] for i in listed_ids], ignore_index=True)[list(COLUMNS)]
     out.attrs["ddmgeo"] = {"level": level, "vintage": int(a.attrs["ddmgeo"]["vintage"]), "start": start, "end": end, "indicators": info}
     return out
