@@ -45,8 +45,8 @@ def _ids(ids: str | Iterable[str]) -> list[str]:
     return out
 
 
-def _composite(i: str, year: int, level: str, vintage: int) -> tuple["pd.DataFrame", str, list[str], bool]:
-    """(code, name, value) of a composite for one year, its source text, its caveats and whether counts were moved."""
+def _composite(i: str, year: int, level: str, vintage: int) -> tuple["pd.DataFrame", str, list[str], bool, int]:
+    """(code, name, value) of a composite for one year, its source text, its caveats, whether counts were moved, its vintage."""
     from .. import indicators
 
     if i == "development_index":
@@ -61,7 +61,7 @@ def _composite(i: str, year: int, level: str, vintage: int) -> tuple["pd.DataFra
     sources = sorted({s for c in comps.values() for s in str(c["source"]).split(";") if s})
     moved = any(_MOVED in str(c.get("notes", "")) for c in comps.values())
     values = t[["code", "name", i]].rename(columns={i: "value"})
-    return values, ";".join(sources), caveats, moved
+    return values, ";".join(sources), caveats, moved, int(t.attrs["ddmgeo"]["vintage"])
 
 
 def _composite_change(i: str, start: int, end: int, level: str, vintage: int, tolerance: float) -> tuple["pd.DataFrame", dict]:
@@ -79,8 +79,8 @@ def _composite_change(i: str, start: int, end: int, level: str, vintage: int, to
             indicator=i, start=start, end=end, reason=reason,
         )  # fmt: skip
     label, unit, scale = COMPOSITES[i]
-    x, src_a, cav_a, moved_a = _composite(i, start, level, vintage)
-    y, src_b, cav_b, moved_b = _composite(i, end, level, vintage)
+    x, src_a, cav_a, moved_a, used_vintage = _composite(i, start, level, vintage)
+    y, src_b, cav_b, moved_b, _ = _composite(i, end, level, vintage)
     y = y.set_index("code")["value"].reindex(x["code"])
     comps_a, comps_b = indicators.SERVICE_COMPONENTS[start], indicators.SERVICE_COMPONENTS[end]
     caveat = [c for c in dict.fromkeys(cav_a + cav_b)]
@@ -108,7 +108,7 @@ def _composite_change(i: str, start: int, end: int, level: str, vintage: int, to
     f["higher_is"] = "better"
     f["comparable"] = "caveat" if caveat else "yes"
     f["caveat"] = " ".join(caveat)
-    f["vintage"] = int(vintage)
+    f["vintage"] = used_vintage
     f["start_source"] = src_a
     f["end_source"] = src_b
     f["start_moved"] = moved_a
@@ -234,7 +234,7 @@ def change(
     ids = [i for i in ids if i not in COMPOSITES]
     if not ids:
         out = pd.concat([composite[i][0] for i in listed_ids], ignore_index=True)[list(COLUMNS)]
-        out.attrs["ddmgeo"] = {"level": level, "vintage": int(vintage), "start": start, "end": end, "indicators": {i: composite[i][1] for i in listed_ids}}
+        out.attrs["ddmgeo"] = {"level": level, "vintage": int(out["vintage"].iat[0]), "start": start, "end": end, "indicators": {i: composite[i][1] for i in listed_ids}}
         return out
 
     gaps = [a for a in (_comparability.year_gap(i, start, end, level) for i in ids) if a is not None]
