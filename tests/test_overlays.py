@@ -557,3 +557,45 @@ def test_dask_engine_equals_in_memory(shared_data, tmp_path, level):
     assert (from_pq.n.to_numpy() == mem.n.to_numpy()).all()
     with pytest.raises(ddmgeo.errors.TableError, match="by= is not available"):
         ov.count_points(path, level=level, by="Sector", engine="dask")
+
+
+def test_zonal_dask_engine_equals_in_memory(shared_data, tmp_path):
+    """engine='dask' reduces tiles of rows as dask tasks and adds up to the in-memory result."""
+    dask = pytest.importorskip("dask")
+    import rasterio
+
+    import ddmgeo
+
+    path = ddmgeo.datasets.fetch("worldpop_density_2020")
+    mem = overlays.zonal_stats(path, level="municipality", weights="area")
+    rows = 5  # the "memory cap": one task holds at most 5 rows of the raster, a tenth or less of what is read
+    for scheduler in ("threads", "processes"):
+        with dask.config.set(scheduler=scheduler):
+            big = overlays.zonal_stats(str(path), level="municipality", weights="area", engine="dask", tile_rows=rows)
+        meta = big.attrs["ddmgeo"]
+        assert meta["engine"] == "dask" and meta["tiles"] >= 10
+        assert list(big.code) == list(mem.code)
+        for stat in ("sum", "mean", "count"):
+            np.testing.assert_allclose(big[stat], mem[stat], rtol=1e-12, atol=0)
+        for stat in ("min", "max"):
+            np.testing.assert_array_equal(big[stat], mem[stat])
+    # the in-memory engine and the default dask tiles agree exactly on the same windows
+    same = overlays.zonal_stats(path, level="district", weights="area", stats=["sum"], engine="dask")
+    np.testing.assert_array_equal(same["sum"], overlays.zonal_stats(path, level="district", weights="area", stats=["sum"])["sum"])
+    with rasterio.open(path) as ds, pytest.raises(ValueError, match="by file path"):  # an open dataset cannot be shared
+        overlays.zonal_stats(ds, level="district", weights="area", engine="dask")
+    with pytest.raises(ValueError, match="engine must be"):
+        overlays.zonal_stats(path, level="district", engine="spark")
+    with pytest.raises(ValueError, match="tile_rows"):
+        overlays.zonal_stats(path, level="district", weights="area", engine="dask", tile_rows=0)
+    from typer.testing import CliRunner
+
+    from ddmgeo.cli import app
+
+    out = tmp_path / "z.csv"
+    res = CliRunner().invoke(app, ["zonal", str(path), "--out", str(out), "--area-weighted", "--engine", "dask", "--tile-rows", "10"])
+    assert res.exit_code == 0, res.output
+    z = pd.read_csv(out)
+    districts = overlays.zonal_stats(path, level="district", weights="area")
+    assert list(z.code) == list(districts.code)
+    np.testing.assert_allclose(z["sum"], districts["sum"], rtol=1e-12)

@@ -415,6 +415,8 @@ def zonal(
     coverage: str = typer.Option("fractional", help="fractional (exact cell fractions; totals conserved) or centre."),
     band: int = typer.Option(1, help="Raster band."),
     area_weighted: bool = typer.Option(False, "--area-weighted", help="Multiply each cell by its area in km² (densities: sum becomes a count)."),
+    engine: str = typer.Option("memory", help="memory, or dask (tiles of rows as dask tasks; needs the dask extra)."),
+    tile_rows: Optional[int] = typer.Option(None, help="Rows per dask tile (engine dask)."),
 ) -> None:
     """Statistics of a raster per area (exact fractional coverage), written as a table keyed by code."""
     from . import overlays
@@ -428,6 +430,8 @@ def zonal(
             coverage=coverage,
             band=band,
             weights="area" if area_weighted else None,
+            engine=engine,
+            tile_rows=tile_rows,
         )
     except (DDMGeoError, ValueError, KeyError, OSError, ImportError) as exc:
         _fail(exc)

@@ -388,13 +388,61 @@ def _reduce(ds, path: str | None, band: int, cov: Coverage, want: set, row_area)
     parts = [blocks[:half], blocks[half:]] if half else [blocks[i::workers] for i in range(workers)]
     with ThreadPoolExecutor(workers) as pool:
         results = list(pool.map(work, parts))
-    acc = _empty_acc(cov.n_areas)
+    return _add(results, cov.n_areas)
+
+
+def _add(results, n: int) -> dict:
+    """The per-area accumulators of several parts of a raster, added up."""
+    import numpy as np
+
+    acc = _empty_acc(n)
     for r in results:
         for k in ("sum", "wsum", "count"):
             acc[k] += r[k]
         acc["min"] = np.minimum(acc["min"], r["min"])
         acc["max"] = np.maximum(acc["max"], r["max"])
     return acc
+
+
+def _tiles(blocks: list[tuple[int, int]], tile_rows: int | None) -> list[list[tuple[int, int]]]:
+    """Row windows grouped into tiles of at most ``tile_rows`` rows (None: one window per tile)."""
+    if tile_rows is None:
+        return [[b] for b in blocks]
+    cut = [(r, min(r + tile_rows, r1)) for r0, r1 in blocks for r in range(r0, r1, tile_rows)]
+    return [[b] for b in cut]
+
+
+def _reduce_tile(path: str, band: int, cov: Coverage, want: set, row_area, tile, c_lo: int, c_hi: int) -> dict:
+    """One dask task: open the raster file and reduce one tile of row windows."""
+    import rasterio
+
+    with rasterio.open(path) as ds:
+        return _reduce_blocks(ds, band, cov, want, row_area, tile, c_lo, c_hi)
+
+
+def _reduce_dask(ds, path: str | None, band: int, cov: Coverage, want: set, row_area, tile_rows: int | None) -> tuple[dict, int]:
+    """:func:`_reduce_blocks` tile by tile as dask tasks (the active scheduler: threads, processes or a cluster).
+
+    Each task opens the file itself and holds one tile, so the memory used is a tile per
+    worker whatever the raster's size; the partial sums are added as in the threaded path.
+    """
+    try:
+        import dask
+    except ImportError as exc:  # pragma: no cover - optional extra
+        raise ImportError("engine='dask' needs dask: pip install 'ddmgeo[dask]'.") from exc
+    if path is None:
+        raise ValueError(
+            "engine='dask' reads the raster by file path (every task opens its own handle): pass the path or "
+            "registry name rather than an open dataset, or use engine='memory'."
+        )
+    block_h = ds.block_shapes[band - 1][0] if ds.block_shapes else 1
+    blocks, c_lo, c_hi = _blocks(cov, block_h)
+    tiles = _tiles(blocks, None if tile_rows is None else int(tile_rows))
+    # the coverage structure and cell areas enter the graph once, not once per task
+    shared_cov = dask.delayed(cov, traverse=False)
+    shared_area = dask.delayed(row_area, traverse=False)
+    tasks = [dask.delayed(_reduce_tile)(path, band, shared_cov, want, shared_area, t, c_lo, c_hi) for t in tiles]
+    return _add(dask.compute(*tasks), cov.n_areas), len(tiles)
 
 
 def zonal_stats(
@@ -407,6 +455,8 @@ def zonal_stats(
     band: int = 1,
     weights: Literal["area"] | None = None,
     areas: Any = None,
+    engine: Literal["memory", "dask"] = "memory",
+    tile_rows: int | None = None,
 ) -> "pd.DataFrame":
     """Statistics of a raster's cells in every area of a level.
 
@@ -434,6 +484,15 @@ def zonal_stats(
         geographic raster): use it for **densities** (persons/km²), so ``sum`` is a
         count and ``mean`` the area-weighted mean density. Summing a registered density
         raster without it warns.
+    engine : {"memory", "dask"}, default "memory"
+        ``"memory"`` reduces the row windows on two threads. ``"dask"`` (optional extra
+        ``dask``) makes every tile of rows a dask task run by the active scheduler
+        (threads, processes or a ``dask.distributed`` cluster); each task opens the
+        file and holds one tile, and the per-area results equal the in-memory engine's
+        (sums to floating-point rounding). Needs a file path or registry name.
+    tile_rows : int, optional
+        Rows per dask tile (default: the in-memory engine's windows of about
+        :data:`WINDOW_CELLS` cells); smaller tiles bound each task's memory further.
 
     Returns
     -------
@@ -460,6 +519,10 @@ def zonal_stats(
         raise ValueError(f"coverage={coverage!r}: use 'fractional' (exact cell fractions) or 'centre' (cell centres).")
     if weights not in (None, "area"):
         raise ValueError(f"weights={weights!r}: use None or 'area' (multiply each cell by its area in km², for densities).")
+    if engine not in ("memory", "dask"):
+        raise ValueError(f"engine must be 'memory' or 'dask', not {engine!r}.")
+    if tile_rows is not None and (isinstance(tile_rows, bool) or not isinstance(tile_rows, (int, np.integer)) or tile_rows < 1):
+        raise ValueError(f"tile_rows must be a whole number of raster rows >= 1, not {tile_rows!r}.")
     A = resolve_areas(level, vintage, areas)
     with _open(raster) as (ds, described, name):
         if not 1 <= band <= ds.count:
@@ -477,7 +540,11 @@ def zonal_stats(
         cov = structure(A, grid, ds.crs, coverage)
         row_area = cell_areas_km2(ds.transform, ds.height, ds.crs) if weights == "area" else None
         path = described if (isinstance(raster, (str, os.PathLike)) and os.path.isfile(described)) else None
-        acc = _reduce(ds, path, band, cov, set(stats), row_area)
+        tiles = None
+        if engine == "dask":
+            acc, tiles = _reduce_dask(ds, path, band, cov, set(stats), row_area, tile_rows)
+        else:
+            acc = _reduce(ds, path, band, cov, set(stats), row_area)
         crs_text = ds.crs.to_string()
     out = A.frame()
     count = acc["count"]
@@ -508,6 +575,8 @@ def zonal_stats(
         "level": A.level,
         "vintage": A.vintage,
         "no_cells": [str(c) for c in A.codes[empty]],
+        "engine": engine,
+        "tiles": tiles,
         "indicators": {
             s: {"label": f"{s} of {label}" + (" × cell area (km²)" if weights == "area" and s == "sum" else ""), "unit": "", "higher_is": "neutral", "source": label}
             for s in stats
