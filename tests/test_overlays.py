@@ -588,6 +588,8 @@ def test_zonal_dask_engine_equals_in_memory(shared_data, tmp_path):
         overlays.zonal_stats(path, level="district", engine="spark")
     with pytest.raises(ValueError, match="tile_rows"):
         overlays.zonal_stats(path, level="district", weights="area", engine="dask", tile_rows=0)
+    with pytest.raises(ValueError, match="pass engine='dask'"):
+        overlays.zonal_stats(path, level="district", weights="area", tile_rows=10)
     from typer.testing import CliRunner
 
     from ddmgeo.cli import app

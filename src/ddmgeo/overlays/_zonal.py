@@ -405,7 +405,7 @@ def _add(results, n: int) -> dict:
 
 
 def _tiles(blocks: list[tuple[int, int]], tile_rows: int | None) -> list[list[tuple[int, int]]]:
-    """Row windows grouped into tiles of at most ``tile_rows`` rows (None: one window per tile)."""
+    """The row windows as dask tiles, each cut to at most ``tile_rows`` rows (None: one window per tile)."""
     if tile_rows is None:
         return [[b] for b in blocks]
     cut = [(r, min(r + tile_rows, r1)) for r0, r1 in blocks for r in range(r0, r1, tile_rows)]
@@ -523,6 +523,8 @@ def zonal_stats(
         raise ValueError(f"engine must be 'memory' or 'dask', not {engine!r}.")
     if tile_rows is not None and (isinstance(tile_rows, bool) or not isinstance(tile_rows, (int, np.integer)) or tile_rows < 1):
         raise ValueError(f"tile_rows must be a whole number of raster rows >= 1, not {tile_rows!r}.")
+    if tile_rows is not None and engine != "dask":
+        raise ValueError("tile_rows sets the rows of a dask tile: pass engine='dask' with it, or leave it out.")
     A = resolve_areas(level, vintage, areas)
     with _open(raster) as (ds, described, name):
         if not 1 <= band <= ds.count:
