@@ -601,3 +601,30 @@ def test_zonal_dask_engine_equals_in_memory(shared_data, tmp_path):
     districts = overlays.zonal_stats(path, level="district", weights="area")
     assert list(z.code) == list(districts.code)
     np.testing.assert_allclose(z["sum"], districts["sum"], rtol=1e-12)
+
+
+def test_dask_engine_reads_geoparquet_and_dask_geopandas(shared_data, tmp_path):
+    """Point geometries (GeoParquet, dask-geopandas, any CRS) count like lon/lat columns."""
+    dask_geopandas = pytest.importorskip("dask_geopandas")
+    import geopandas as gpd
+
+    import ddmgeo
+
+    path = ddmgeo.datasets.fetch("dbe_schools_2017q1")
+    mem = overlays.count_points(path, level="district", weights="learners_2017")
+    table = pd.read_csv(path, usecols=["lon", "lat", "learners_2017"])
+    x, y = pd.to_numeric(table.lon, errors="coerce"), pd.to_numeric(table.lat, errors="coerce")
+    usable = x.notna() & y.notna()
+    pts = gpd.GeoDataFrame(table[usable], geometry=gpd.points_from_xy(x[usable], y[usable]), crs=4326)
+    geo = tmp_path / "schools.geoparquet"
+    pts.to_crs(3857).to_parquet(geo, row_group_size=2500)  # projected, in several row groups
+    for source in (str(geo), dask_geopandas.from_geopandas(pts, npartitions=7)):
+        got = overlays.count_points(source, level="district", weights="learners_2017", engine="dask")
+        assert got.attrs["ddmgeo"]["partitions"] >= 4
+        assert (got.n.to_numpy() == mem.n.to_numpy()).all()
+        np.testing.assert_allclose(got.learners_2017, mem.learners_2017, rtol=0, atol=1e-6)
+    lines = gpd.GeoDataFrame({"v": [1]}, geometry=[shapely.LineString([(28, -26), (29, -25)])], crs=4326)
+    with pytest.raises(TableError, match="point geometries; 1 row"):
+        overlays.count_points(dask_geopandas.from_geopandas(lines, npartitions=1), level="district", engine="dask")
+    with pytest.raises(TableError, match="no CRS"):
+        overlays.count_points(dask_geopandas.from_geopandas(pts.set_crs(None, allow_override=True), npartitions=2), level="district", engine="dask")

@@ -223,7 +223,8 @@ def count_points(
     lon, lat, crs : optional
         Passed to :func:`read_points` for tables.
     engine : {"memory", "dask"}, default "memory"
-        ``"dask"`` reads a CSV or Parquet point file (or a dask DataFrame) partition by partition
+        ``"dask"`` reads a CSV, Parquet or GeoParquet point file (or a dask / dask-geopandas
+        DataFrame) partition by partition
         (``blocksize`` bytes of CSV each, default 64 MB), so a file larger than memory works; the
         counts and weight sums equal the in-memory engine's, and the report gives numbers of points
         outside and without coordinates instead of listing them. ``by=`` is in-memory only.

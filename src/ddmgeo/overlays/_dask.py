@@ -1,6 +1,8 @@
 """The ``engine="dask"`` path of :func:`count_points`: point files larger than memory, partition by partition.
 
-Each partition (a block of a CSV or a Parquet row group, read by :mod:`dask.dataframe`) is placed with the
+Each partition (a block of a CSV or a Parquet row group, read by :mod:`dask.dataframe`; GeoParquet point
+geometries and dask-geopandas GeoDataFrames through :mod:`dask_geopandas`, reprojected to lon/lat per
+partition) is placed with the
 same cached label grid as the in-memory engine (:func:`ddmgeo.overlays.assign_points`' locator and boundary
 rule), reduced to per-area counts and weight sums, and the partial results are added. Only one partition is
 in memory at a time, so the result equals the in-memory engine's on the same data whatever the file's size.
@@ -29,11 +31,54 @@ def _read(points: Any, blocksize: str | int | None):
         from .. import datasets
 
         path = str(datasets.fetch(path))
-    if path.lower().endswith((".parquet", ".pq")) or os.path.isdir(path):
+    if path.lower().endswith((".parquet", ".pq", ".geoparquet")) or os.path.isdir(path):
+        if _is_geoparquet(path):  # point geometries: read by dask-geopandas, partition by partition
+            try:
+                import dask_geopandas
+            except ImportError as exc:  # pragma: no cover - optional extra
+                raise ImportError("GeoParquet with engine='dask' needs dask-geopandas: pip install 'ddmgeo[dask]'.") from exc
+            return dask_geopandas.read_parquet(path, split_row_groups=True)  # one partition per row group
         return dd.read_parquet(path)
     if path.lower().endswith((".csv", ".txt", ".tsv")):
         return dd.read_csv(path, blocksize=blocksize or "64MB", sep="\t" if path.lower().endswith(".tsv") else ",", assume_missing=True, dtype="object")
-    raise TableError(f"engine='dask' reads CSV and Parquet point files (or a dask DataFrame); {os.path.basename(path)} is neither.")
+    raise TableError(f"engine='dask' reads CSV, Parquet and GeoParquet point files (or a dask DataFrame); {os.path.basename(path)} is none of them.")
+
+
+def _is_geoparquet(path: str) -> bool:
+    """Whether a Parquet file or dataset folder carries GeoParquet ``geo`` metadata."""
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.ParquetDataset(path).schema if os.path.isdir(path) else pq.read_schema(path)
+    except (OSError, ValueError):
+        return False
+    return b"geo" in (schema.metadata or {})
+
+
+def _is_geo(ddf) -> bool:
+    """A dask-geopandas GeoDataFrame (its partitions are GeoDataFrames with a CRS)."""
+    return hasattr(ddf, "crs") and hasattr(ddf, "geometry")
+
+
+def _point_xy(part, crs) -> tuple["np.ndarray", "np.ndarray"]:
+    """lon/lat of a partition's point geometries (missing or empty: NaN); other geometry types are refused."""
+    import numpy as np
+    import shapely
+
+    g = part.geometry
+    if crs is not None and not crs.equals(settings.STORAGE_CRS):
+        g = g.to_crs(settings.STORAGE_CRS)
+    arr = np.asarray(g.values, dtype=object)
+    kind = shapely.get_type_id(arr)
+    bad = (kind != 0) & (kind != -1)  # -1: missing geometry
+    if bad.any():
+        first = part.index[np.flatnonzero(bad)[0]]
+        raise TableError(
+            f"count_points needs point geometries; {int(bad.sum())} row(s) of a partition are "
+            f"{arr[bad][0].geom_type} (first at index {first!r}). "
+            "Take their centroids or representative points first (GeoSeries.representative_point())."
+        )
+    return shapely.get_x(arr), shapely.get_y(arr)
 
 
 def _column(columns, wanted: str | None, names: tuple[str, ...], what: str) -> str:
@@ -69,8 +114,17 @@ def count_points_dask(
     if A.crs is not None and not A.crs.equals(settings.STORAGE_CRS):
         raise TableError("engine='dask' places lon/lat points in areas stored in EPSG:4326; pass areas in that CRS.")
     ddf = _read(points, blocksize)
-    lon_c = _column(ddf.columns, lon, ("lon", "long", "longitude", "lng", "x", "gis_longitude"), "longitude")
-    lat_c = _column(ddf.columns, lat, ("lat", "latitude", "y", "gis_latitude"), "latitude")
+    geo = _is_geo(ddf)
+    if geo:
+        if lon is not None or lat is not None:
+            raise TableError("The points have geometries: leave out lon= and lat= (they name coordinate columns of a plain table).")
+        if ddf.crs is None:
+            raise TableError("The point geometries have no CRS: set it (dask_geopandas GeoDataFrame.set_crs) before counting.")
+        lon_c = lat_c = None
+    else:
+        lon_c = _column(ddf.columns, lon, ("lon", "long", "longitude", "lng", "x", "gis_longitude"), "longitude")
+        lat_c = _column(ddf.columns, lat, ("lat", "latitude", "y", "gis_latitude"), "latitude")
+    points_crs = ddf.crs if geo else None
     wcols = [weights] if isinstance(weights, str) else list(weights or [])
     for c in wcols:
         if c not in ddf.columns:
@@ -85,7 +139,7 @@ def count_points_dask(
                 v = v.astype(str).str.strip().str.replace(",", ".", regex=False)
             return pd.to_numeric(v, errors="coerce").to_numpy(float)
 
-        x, y = number(lon_c), number(lat_c)
+        x, y = _point_xy(part, points_crs) if geo else (number(lon_c), number(lat_c))
         ok = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90)
         idx = np.full(len(part), -1, dtype=np.int64)
         if ok.any():
@@ -98,7 +152,7 @@ def count_points_dask(
             w = pd.to_numeric(part[c], errors="coerce").to_numpy(float)
             good = hit & np.isfinite(w)
             row[c] = np.bincount(idx[good], weights=w[good], minlength=m + 2)
-        return pd.DataFrame(row)
+        return pd.DataFrame(row)  # a plain frame, also for GeoDataFrame partitions
 
     meta = pd.DataFrame({"n": pd.Series(dtype=float), **{c: pd.Series(dtype=float) for c in wcols}})
     parts = ddf.map_partitions(partial, meta=meta)
