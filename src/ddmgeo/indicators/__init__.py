@@ -194,7 +194,7 @@ def get(
     """
     import pandas as pd
 
-    from ._engine import compute
+    from ._engine import compute, metadata
 
     if by is not None:
         from ._disaggregate import table_by
@@ -204,19 +204,7 @@ def get(
 
     results = [compute(i, level, year, vintage) for i in _ids(ids)]
     v = results[0].vintage
-    meta = {
-        r.definition.id: {
-            "label": r.definition.label,
-            "kind": r.definition.kind,
-            "unit": r.definition.unit,
-            "higher_is": r.definition.higher_is,
-            "year": r.year,
-            "source": ";".join(r.sources),
-            "vintage": r.vintage,
-            "notes": "; ".join(r.notes),
-        }
-        for r in results
-    }
+    meta = {r.definition.id: metadata(r) for r in results}
     index = results[0].frame.index
     names = _names(level, vintage, index)
     if output == "tidy":

@@ -436,21 +436,9 @@ def table_by(ids: list[str], *, by: str, level: str, year: int | None, vintage: 
         else:
             results.append(compute_by(i, by, level, year, vintage))
     v = results[0].vintage
-    meta = {
-        r.definition.id: {
-            "label": r.definition.label,
-            "kind": r.definition.kind,
-            "unit": r.definition.unit,
-            "higher_is": r.definition.higher_is,
-            "year": r.year,
-            "source": ";".join(r.sources),
-            "vintage": r.vintage,
-            "by": by,
-            "groups": list(r.labels),
-            "notes": "; ".join(r.notes),
-        }
-        for r in results
-    }
+    from ._engine import metadata
+
+    meta = {r.definition.id: metadata(r, by=by, groups=list(r.labels)) for r in results}
     sources = {r.definition.id: r.source for r in results}
     if len(set(sources.values())) > 1:
         for i, m in meta.items():

@@ -39,6 +39,15 @@ class Result:
     notes: list[str] = field(default_factory=list)
 
 
+def metadata(r, **extra) -> dict:
+    """The ``attrs["ddmgeo"]["indicators"][id]`` entry of one result (``extra`` keys go before ``notes``)."""
+    d = r.definition
+    meta = {"label": d.label, "kind": d.kind, "unit": d.unit, "higher_is": d.higher_is, "year": r.year, "source": ";".join(r.sources), "vintage": r.vintage}
+    meta.update(extra)
+    meta["notes"] = "; ".join(r.notes)
+    return meta
+
+
 # ----------------------------------------------------------------------------- hierarchy
 
 
