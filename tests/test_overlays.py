@@ -628,3 +628,16 @@ def test_dask_engine_reads_geoparquet_and_dask_geopandas(shared_data, tmp_path):
         overlays.count_points(dask_geopandas.from_geopandas(lines, npartitions=1), level="district", engine="dask")
     with pytest.raises(TableError, match="no CRS"):
         overlays.count_points(dask_geopandas.from_geopandas(pts.set_crs(None, allow_override=True), npartitions=2), level="district", engine="dask")
+
+
+def test_dask_engine_finds_coordinate_columns_like_read_points(tmp_path):
+    """Both engines use read_points' column rule: names, a ...longitude suffix, and a refusal when ambiguous."""
+    pytest.importorskip("dask.dataframe")
+    path = tmp_path / "p.csv"
+    pd.DataFrame({"GIS_Longitude": [28.0, 18.9], "GIS_Latitude": [-26.2, -33.9]}).to_csv(path, index=False)
+    mem, big = overlays.count_points(path), overlays.count_points(path, engine="dask")
+    assert (big.n.to_numpy() == mem.n.to_numpy()).all() and big.n.sum() == 2
+    pd.DataFrame({"gps_longitude": [28.0], "GIS_Longitude": [28.0], "lat": [-26.2]}).to_csv(path, index=False)
+    for engine in ("memory", "dask"):
+        with pytest.raises(TableError, match=r"Several columns could hold the longitude: \['gps_longitude', 'GIS_Longitude'\]"):
+            overlays.count_points(path, engine=engine)

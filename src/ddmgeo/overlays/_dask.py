@@ -109,6 +109,7 @@ def count_points_dask(
 
     from ._areas import resolve_areas
     from ._locator import locator
+    from ._points import _LAT_NAMES, _LON_NAMES, _find_column
 
     A = resolve_areas(level, vintage, areas)
     if A.crs is not None and not A.crs.equals(settings.STORAGE_CRS):
@@ -122,8 +123,10 @@ def count_points_dask(
             raise TableError("The point geometries have no CRS: set it (dask_geopandas GeoDataFrame.set_crs) before counting.")
         lon_c = lat_c = None
     else:
-        lon_c = _column(ddf.columns, lon, ("lon", "long", "longitude", "lng", "x", "gis_longitude"), "longitude")
-        lat_c = _column(ddf.columns, lat, ("lat", "latitude", "y", "gis_latitude"), "latitude")
+        # the same column rule as read_points (the in-memory engine): names, then a ...longitude suffix
+        cols = list(ddf.columns)
+        lon_c = _column(cols, lon, (), "longitude") if lon is not None else _find_column(cols, _LON_NAMES, "longitude", "longitude", "lon")
+        lat_c = _column(cols, lat, (), "latitude") if lat is not None else _find_column(cols, _LAT_NAMES, "latitude", "latitude", "lat")
     points_crs = ddf.crs if geo else None
     wcols = [weights] if isinstance(weights, str) else list(weights or [])
     for c in wcols:
