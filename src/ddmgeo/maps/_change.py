@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import settings
 from .._format import NO_DATA_LABEL, format_value
+from ..monitoring._change import index_scale
 from ._static import (
     NO_DATA,
     _figure,
@@ -133,11 +134,6 @@ def _moved_note(rows: "pd.DataFrame", vintage: int) -> str:
     return f"{' and '.join(years)} values: counts moved from 2011 to {vintage} boundaries by area (lineage table)."
 
 
-def _index_scale(unit: str) -> float:
-    """The top of a composite index's scale from its unit ("index (0-1)" -> 1, "index (0-100)" -> 100)."""
-    return 100.0 if unit.endswith("0-100)") else 1.0
-
-
 def _change_title(unit: str) -> str:
     if unit.startswith("index"):
         return f"Change, index points (scale {unit[len('index ('):-1]})"
@@ -146,7 +142,7 @@ def _change_title(unit: str) -> str:
 
 def _fmt(v: float, unit: str) -> str:
     if unit.startswith("index"):
-        return f"{v:.3f}" if _index_scale(unit) == 1 else f"{v:.1f}"
+        return f"{v:.3f}" if index_scale(unit) == 1 else f"{v:.1f}"
     if unit == "points":
         return f"{v:.1f}"
     if unit == "relative":
@@ -218,7 +214,7 @@ def change_map(
 
         tol = TOLERANCE
     # the "unchanged" class is the tolerance band where the measure is the one direction() uses
-    zero = 100 * tol if column == "change_pp" else tol if (column == "relative_change") else tol * _index_scale(unit) if unit.startswith("index") else 0.0
+    zero = 100 * tol if column == "change_pp" else tol if (column == "relative_change") else tol * index_scale(unit) if unit.startswith("index") else 0.0
     level, vintage = meta["level"], meta["vintage"]
     base = projected(level, vintage, None)[["code", "geometry"]]
     frame = base.merge(rows[["code"]].assign(_v=values.to_numpy()), on="code", how="left")

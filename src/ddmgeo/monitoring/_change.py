@@ -26,11 +26,16 @@ COLUMNS = (
 )  # fmt: skip
 
 
-#: composite indices computed from several catalogue indicators: id -> (label, unit, scale of the values)
+#: composite indices computed from several catalogue indicators: id -> (label, unit)
 COMPOSITES = {
-    "development_index": ("Development index", "index (0-1)", 1.0),
-    "service_index": ("Service-delivery index", "index (0-100)", 100.0),
+    "development_index": ("Development index", "index (0-1)"),
+    "service_index": ("Service-delivery index", "index (0-100)"),
 }
+
+
+def index_scale(unit: str) -> float:
+    """The top of a composite index's scale from its unit ("index (0-1)" -> 1, "index (0-100)" -> 100)."""
+    return 100.0 if unit.endswith("0-100)") else 1.0
 #: years each composite is defined for (its components exist on 2016 boundaries)
 COMPOSITE_YEARS = (2011, 2016)
 
@@ -78,7 +83,7 @@ def _composite_change(i: str, start: int, end: int, level: str, vintage: int, to
             f"Not comparable between the years asked:\n  {i} ({start} to {end}): {reason}.\nAsk for start=2011, end=2016.",
             indicator=i, start=start, end=end, reason=reason,
         )  # fmt: skip
-    label, unit, scale = COMPOSITES[i]
+    label, unit = COMPOSITES[i]
     x, src_a, cav_a, moved_a, used_vintage = _composite(i, start, level, vintage)
     y, src_b, cav_b, moved_b, _ = _composite(i, end, level, vintage)
     y = y.set_index("code")["value"].reindex(x["code"])
@@ -94,15 +99,7 @@ def _composite_change(i: str, start: int, end: int, level: str, vintage: int, to
     f["end_year"] = end
     f["start_value"] = x["value"].to_numpy(dtype=float)
     f["end_value"] = y.to_numpy(dtype=float)
-    f["change"] = f["end_value"] - f["start_value"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f["relative_change"] = (f["change"] / f["start_value"].abs()).where(f["start_value"] != 0)
-    f["change_pp"] = np.nan
-    # the index is bounded, so "unchanged" is an absolute band: tolerance x its scale (0.005 index points on 0-1)
-    f["direction"] = direction(f["change"] / scale, f["start_value"] / scale, higher_is="better", unit="proportion", tolerance=tolerance)
-    f["rank_start"] = rank_of(f["start_value"], "better")
-    f["rank_end"] = rank_of(f["end_value"], "better")
-    f["rank_movement"] = (f["rank_start"] - f["rank_end"]).astype("Int64")
+    _derive(f, higher_is="better", unit=unit, tolerance=tolerance)
     f["unit"] = unit
     f["kind"] = "index"
     f["higher_is"] = "better"
@@ -134,11 +131,18 @@ def direction(change: "pd.Series", start: "pd.Series", *, higher_is: str, unit: 
     """improved / worsened / unchanged (``changed`` / ``unchanged`` for neutral indicators); None where a value is missing.
 
     A change is *unchanged* when it is within ``tolerance``: in proportion points for
-    indicators in proportions (0.005 = 0.5 percentage points), else relative to the start value.
+    indicators in proportions (0.005 = 0.5 percentage points), in points of the scale for
+    bounded composite indices (0.005 of its top: 0.005 on 0-1, 0.5 on 0-100), else relative
+    to the start value.
     """
     import pandas as pd
 
-    size = change.abs() if unit == "proportion" else (change / start.abs()).abs()
+    if unit == "proportion":
+        size = change.abs()
+    elif unit.startswith("index"):
+        size = change.abs() / index_scale(unit)
+    else:
+        size = (change / start.abs()).abs()
     size = size.where(~((start == 0) & (change == 0)), 0.0)  # 0 -> 0 is no change
     size = size.where(~((start == 0) & (change != 0)), np.inf)  # from 0 to something is a change
     small = size <= tolerance + 1e-12
@@ -150,6 +154,18 @@ def direction(change: "pd.Series", start: "pd.Series", *, higher_is: str, unit: 
         out = np.where(small, "unchanged", np.where(good, "improved", "worsened"))
     out = pd.Series(out, index=change.index, dtype=object)
     return out.where(change.notna(), None)
+
+
+def _derive(f: "pd.DataFrame", *, higher_is: str, unit: str, tolerance: float) -> None:
+    """Fill a change frame's change, relative change, points, direction and ranks from its start and end values."""
+    f["change"] = f["end_value"] - f["start_value"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f["relative_change"] = (f["change"] / f["start_value"].abs()).where(f["start_value"] != 0)
+    f["change_pp"] = 100 * f["change"] if unit == "proportion" else np.nan
+    f["direction"] = direction(f["change"], f["start_value"], higher_is=higher_is, unit=unit, tolerance=tolerance)
+    f["rank_start"] = rank_of(f["start_value"], higher_is)
+    f["rank_end"] = rank_of(f["end_value"], higher_is)
+    f["rank_movement"] = (f["rank_start"] - f["rank_end"]).astype("Int64")
 
 
 def rank_of(values: "pd.Series", higher_is: str) -> "pd.Series":
@@ -263,14 +279,7 @@ def change(
         f["end_year"] = int(meta_b[i]["year"])
         f["start_value"] = x["value"].to_numpy(dtype=float)
         f["end_value"] = y["value"].to_numpy(dtype=float)
-        f["change"] = f["end_value"] - f["start_value"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            f["relative_change"] = (f["change"] / f["start_value"].abs()).where(f["start_value"] != 0)
-        f["change_pp"] = 100 * f["change"] if d.unit == "proportion" else np.nan
-        f["direction"] = direction(f["change"], f["start_value"], higher_is=d.higher_is, unit=d.unit, tolerance=tolerances[i])
-        f["rank_start"] = rank_of(f["start_value"], d.higher_is)
-        f["rank_end"] = rank_of(f["end_value"], d.higher_is)
-        f["rank_movement"] = (f["rank_start"] - f["rank_end"]).astype("Int64")
+        _derive(f, higher_is=d.higher_is, unit=d.unit, tolerance=tolerances[i])
         f["unit"] = d.unit
         f["kind"] = d.kind
         f["higher_is"] = d.higher_is
