@@ -284,3 +284,49 @@ def test_dask_engine_equals_in_memory_on_point_rows(tmp_path):
     big.check()
     assert big.input_cents == mem.input_cents and "partitions" in big.allocations.rule.iloc[0]
     assert big.unallocated_cents == mem.unallocated_cents
+
+
+@pytest.mark.parametrize("level", ["district", "municipality"])
+def test_points_placed_as_sjoin_and_snapped_to_the_nearest_area_as_sjoin_nearest(level):
+    """The fast path (label grid, then cut outline pieces for the few points just outside) against
+    geopandas: inside points as sjoin(within), snapped points at sjoin_nearest's distance."""
+    import geopandas as gpd
+
+    from ddmgeo import settings as s
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+    t = pd.DataFrame({"lon": rng.uniform(16.3, 33.0, n), "lat": rng.uniform(-35.0, -22.0, n), "amount": rng.integers(1, 10**6, n)})
+    r = budget.spatialise(t, amount="amount", level=level, snap_km=5)
+    r.check()
+    got = r.allocations.set_index("row")
+    polys = ddmgeo.boundaries(level)[["code", "geometry"]]
+    pts = gpd.GeoDataFrame(t, geometry=gpd.points_from_xy(t.lon, t.lat), crs=4326)
+    inside = gpd.sjoin(pts, polys, predicate="within", how="inner")
+    assert (got.rule == "point").sum() == len(inside)
+    assert (got.loc[inside.index, "code"].astype(str) == inside.code).all()
+    rest = pts.drop(index=inside.index).to_crs(s.DISTANCE_CRS)
+    near = gpd.sjoin_nearest(rest, polys.to_crs(s.DISTANCE_CRS), max_distance=5000, distance_col="d", how="inner")
+    snapped = got[got.rule == "point (snapped to the nearest area)"]
+    assert set(snapped.index) == set(near.index) and len(snapped) > 50
+    best = near.groupby(level=0).d.min()
+    chosen = near.set_index("code", append=True).d  # the distance to the area we chose is the least distance
+    assert np.allclose([chosen[(i, c)] for i, c in zip(snapped.index, snapped.code.astype(str))], best[snapped.index], rtol=0, atol=1e-6)
+    ties = near.groupby(level=0).code.agg(list)
+    order = {c: k for k, c in enumerate(r.by_area.code)}
+    for i, c in zip(snapped.index, snapped.code.astype(str)):  # equidistant areas: the first in code order
+        tied = [x for x, d in zip(near.loc[[i]].code, near.loc[[i]].d) if abs(d - best[i]) < 1e-6]
+        assert c == min(tied, key=order.get), (i, ties[i])
+    assert set(r.unallocated.row) == set(range(n)) - set(got.index)
+
+
+def test_allocations_are_categorical_and_write_plain_codes(tmp_path):
+    t = pd.DataFrame({"where": ["Waterberg", "Limpopo", "DC36"], "rand": [100, 50, 1]})
+    r = budget.spatialise(t, amount="rand", location="where")
+    a = r.allocations
+    assert isinstance(a.code.dtype, pd.CategoricalDtype) and list(a.code.cat.categories) == list(r.by_area.code)
+    assert isinstance(a.rule.dtype, pd.CategoricalDtype)
+    assert a.row.tolist() == [0, 1, 1, 1, 1, 1, 2] and a.code.iloc[0] == "DC36" and (a.code == "DC36").sum() == 3
+    a.to_csv(tmp_path / "a.csv", index=False)
+    back = pd.read_csv(tmp_path / "a.csv")
+    assert back.code.tolist() == a.code.astype(str).tolist() and back.amount_cents.sum() == 15_100

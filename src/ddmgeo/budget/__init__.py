@@ -56,7 +56,10 @@ class SpatialisedBudget:
         (rand), ``n_projects``, ``population``, ``per_capita`` (rand per person), ``share``, and one
         ``<by>=<value>`` column per category when ``by`` was given.
     allocations : DataFrame
-        The audit trail: one row per (input row, area) with ``row, id, code, amount_cents, rule``.
+        The audit trail: one row per (input row, area) with ``row, id, code, amount_cents, rule``, in input
+        row order. ``code`` and ``rule`` are categoricals (one copy of each text however many rows; they
+        compare, group and write to CSV like text, ``.astype(str)`` gives plain strings). ``id`` is the
+        ``id=`` column's value, else the row number.
     unallocated : DataFrame
         Every row that could not be placed: ``row, id, amount_cents, reason, value, suggestions`` and, for
         rows with coordinates, ``lon, lat``.
@@ -212,28 +215,90 @@ def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, p
 
 
 def _codes_at(lon: np.ndarray, lat: np.ndarray, level: str, vintage: int) -> np.ndarray:
-    """Area code at each lon/lat (EPSG:4326), None outside: ddmgeo.overlays.assign_points' locator and
-    boundary rule, fed coordinates directly (no point geometries are built for a million rows)."""
+    """Area code at each lon/lat (EPSG:4326), None outside (see :func:`_area_index_at`)."""
+    from ._locate import all_of_level
+
+    idx = _area_index_at(lon, lat, level, vintage)
+    out = np.full(len(idx), None, dtype=object)
+    hit = idx >= 0
+    out[hit] = np.asarray(all_of_level(level, vintage), dtype=object)[idx[hit]]
+    return out
+
+
+def _area_index_at(lon: np.ndarray, lat: np.ndarray, level: str, vintage: int) -> np.ndarray:
+    """Position in ``all_of_level(level, vintage)`` of the area at each lon/lat (EPSG:4326), -1 outside:
+    ddmgeo.overlays.assign_points' locator and boundary rule, fed coordinates directly (no point
+    geometries are built for a million rows)."""
     from ..overlays._areas import resolve_areas
     from ..overlays._locator import locator
 
     areas = resolve_areas(level, vintage)
     idx, _ = locator(areas).locate(lon, lat)
-    out = np.full(len(idx), None, dtype=object)
-    hit = idx >= 0
-    out[hit] = areas.codes[idx[hit]]
-    return out
+    return np.where(idx >= 0, _locator_to_level(level, vintage)[idx], -1)
+
+
+@lru_cache(maxsize=8)
+def _locator_to_level(level: str, vintage: int) -> np.ndarray:
+    """Map the locator's area order to ``all_of_level`` order."""
+    from ..overlays._areas import resolve_areas
+    from ._locate import all_of_level
+
+    pos = {c: k for k, c in enumerate(all_of_level(level, vintage))}
+    return np.asarray([pos[c] for c in resolve_areas(level, vintage).codes], dtype=np.int64)
+
+
+@lru_cache(maxsize=8)
+def _edges(level: str, vintage: int):
+    """The areas' rings (exterior and holes) cut into short pieces in an STRtree, with each piece's area
+    (position in ``all_of_level``), in the distance CRS: the nearest area to a point outside every area is
+    the owner of the nearest piece, found without measuring whole district outlines."""
+    import shapely
+
+    from ..areas import boundaries
+    from ._locate import all_of_level
+
+    polys = boundaries(level, vintage=vintage).to_crs(settings.DISTANCE_CRS)
+    pos = {c: k for k, c in enumerate(all_of_level(level, vintage))}
+    pieces, owner = [], []
+    step = 32  # segments per piece
+    for code, geom in zip(polys["code"], polys.geometry.values):
+        for ring in shapely.get_rings(shapely.get_parts(geom)):
+            xy = shapely.get_coordinates(ring)
+            for s in range(0, len(xy) - 1, step):
+                pieces.append(shapely.linestrings(xy[s : s + step + 1]))
+                owner.append(pos[code])
+    return shapely.STRtree(pieces), np.asarray(owner, dtype=np.int64)
+
+
+def _nearest_area(level: str, vintage: int, x: np.ndarray, y: np.ndarray, max_distance: float) -> tuple[np.ndarray, np.ndarray]:
+    """For points (distance CRS) outside every area: the nearest area within *max_distance* metres
+    (-1 if none) and the distance. Equidistant areas go to the first in ``all_of_level`` order."""
+    import shapely
+
+    tree, owner = _edges(level, vintage)
+    (i, j), d = tree.query_nearest(shapely.points(x, y), max_distance=max_distance, return_distance=True, all_matches=True)
+    near = np.full(len(x), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(near, i, owner[j])
+    dist = np.full(len(x), np.nan)
+    dist[i] = d
+    near[near == np.iinfo(np.int64).max] = -1
+    return near, dist
 
 
 @lru_cache(maxsize=8)
 def _snap_zone(level: str, vintage: int, snap_km: float):
-    """The union of the areas grown by *snap_km* (prepared), in the distance CRS: where snapping may apply."""
+    """The union of the areas grown by *snap_km* (prepared), in the distance CRS: where snapping may apply.
+
+    A buffer draws its round corners as chords, which cut up to r(1 - cos(pi / 4q)) inside the true
+    distance (q segments per quarter circle); the radius is grown by that factor (and a metre) so the zone
+    holds every point within *snap_km*, and the exact distance test in :func:`_nearest_area` decides."""
     import shapely
 
     from ..areas import boundaries
 
     polys = boundaries(level, vintage=vintage).to_crs(settings.DISTANCE_CRS)
-    zone = shapely.buffer(shapely.union_all(np.asarray(polys.geometry.values)), snap_km * 1000)
+    q = 8
+    zone = shapely.buffer(shapely.union_all(np.asarray(polys.geometry.values)), snap_km * 1000 / np.cos(np.pi / (4 * q)) + 1, quad_segs=q)
     shapely.prepare(zone)
     return zone
 
@@ -388,7 +453,8 @@ def spatialise(
     snap_km : float, default 5
         A point just outside the (generalised) boundaries, such as a coastal clinic, is placed in the
         nearest area when it lies within this distance (km) of it; the allocation rule and ``issues`` say so.
-        0 turns snapping off.
+        A point equally near two areas (off a shared corner) goes to the first in code order. 0 turns
+        snapping off.
     population_year : int, optional
         Year of the population used for per-capita figures and population splits.
     engine : {"memory", "dask"}, default "memory"
@@ -477,13 +543,18 @@ def spatialise(
                 "Use a point per project (e.g. gdf.geometry = gdf.representative_point()), or give a location column."
             )
 
+    from ._locate import all_of_level
+
+    areas = list(all_of_level(level, v))  # area indices below are positions in this list
+    area_pos = {c: k for k, c in enumerate(areas)}
     n = len(table)
     xs_all = np.full(n, np.nan)
     ys_all = np.full(n, np.nan)
-    # plain numpy object arrays: per-row pandas scalar access would dominate the run time
-    codes_by_point = np.full(n, None, dtype=object)
-    snapped = np.full(n, "", dtype=object)
-    swapped_hit = np.full(n, None, dtype=object)
+    # integer area indices (-1: none) and plain numpy arrays: per-row Python objects would dominate the run time
+    point_ix = np.full(n, -1, dtype=np.int64)
+    swapped_ix = np.full(n, -1, dtype=np.int64)
+    snapped = np.zeros(n, dtype=bool)
+    snap_note: dict[int, str] = {}
     coord_note = np.full(n, "", dtype=object)
     if use_geometry or (lon is not None and lat is not None):
         if use_geometry:
@@ -512,72 +583,73 @@ def spatialise(
         have = ~np.isnan(xs) & ~np.isnan(ys)
         if have.any():
             idx = np.flatnonzero(have)
-            codes_by_point[idx] = _codes_at(xs[idx], ys[idx], level, v)
-            outside = have & pd.isna(codes_by_point)
+            point_ix[idx] = _area_index_at(xs[idx], ys[idx], level, v)
+            outside = have & (point_ix < 0)
             if outside.any() and snap_km > 0:
                 # the boundaries are generalised: coastal and border points can fall just outside them
                 import shapely
-
-                from ..areas import boundaries
-
-                polys = boundaries(level, vintage=v)[["code", "geometry"]].to_crs(settings.DISTANCE_CRS)
                 from pyproj import Transformer
 
                 oidx = np.flatnonzero(outside)
                 px, py = Transformer.from_crs(settings.STORAGE_CRS, settings.DISTANCE_CRS, always_xy=True).transform(xs[oidx], ys[oidx])
-                zone = _snap_zone(level, v, snap_km)
-                close = shapely.contains_xy(zone, px, py)  # one prepared polygon test, then the few near
+                close = shapely.contains_xy(_snap_zone(level, v, snap_km), px, py)  # one prepared polygon test, then the few near
                 if close.any():
-                    cand = gpd.GeoDataFrame(geometry=shapely.points(px[close], py[close]), crs=settings.DISTANCE_CRS, index=oidx[close])
-                    hit = gpd.sjoin_nearest(cand, polys, max_distance=snap_km * 1000, distance_col="_d", how="inner")
-                    hit = hit[~hit.index.duplicated(keep="first")]
-                    for i, code, d in zip(hit.index, hit["code"], hit["_d"]):
-                        codes_by_point[i] = code
-                        snapped[i] = f"point ({xs[i]:.5f}, {ys[i]:.5f}) lies {d / 1000:.1f} km outside the generalised boundaries; placed in the nearest area"
-                outside = have & pd.isna(codes_by_point)
+                    near, dist = _nearest_area(level, v, px[close], py[close], snap_km * 1000)
+                    got = near >= 0
+                    for i, k, d in zip(oidx[close][got].tolist(), near[got].tolist(), dist[got].tolist()):
+                        point_ix[i] = k
+                        snapped[i] = True
+                        snap_note[i] = f"point ({xs[i]:.5f}, {ys[i]:.5f}) lies {d / 1000:.1f} km outside the generalised boundaries; placed in the nearest area"
+                outside = have & (point_ix < 0)
             if outside.any():
                 oidx = np.flatnonzero(outside)
-                swapped_hit[oidx] = _codes_at(ys[oidx], xs[oidx], level, v)
+                swapped_ix[oidx] = _area_index_at(ys[oidx], xs[oidx], level, v)
                 # one shared text (the row's lon and lat are in the unallocated table), a specific one for swaps
                 notes = np.full(len(oidx), "point (see lon, lat) lies outside South Africa", dtype=object)
-                hits = pd.notna(swapped_hit[oidx])
+                hits = swapped_ix[oidx] >= 0
                 notes[hits] = [
-                    f"point ({xs[i]:.5f}, {ys[i]:.5f}) lies outside South Africa; with lon/lat swapped it falls in {c} (pass fix_swapped=True to use it)"
-                    for i, c in zip(oidx[hits], swapped_hit[oidx][hits])
+                    f"point ({xs[i]:.5f}, {ys[i]:.5f}) lies outside South Africa; with lon/lat swapped it falls in {areas[k]} (pass fix_swapped=True to use it)"
+                    for i, k in zip(oidx[hits], swapped_ix[oidx][hits])
                 ]
                 coord_note[oidx] = notes
 
-    # --- place every row (vectorised: unique location texts are resolved once; only odd rows loop)
-    alloc_rows: list[tuple] = []
-    unalloc_rows: list[tuple] = []
-    issue_rows: list[tuple] = []
-    ids = (table[id] if id else pd.Series(range(n))).to_numpy(dtype=object)
+    # --- place every row (vectorised: each distinct location text is read once; only odd rows loop)
+    ids = table[id].to_numpy(dtype=object) if id else np.arange(n)
 
-    def cell_text(col) -> list:
-        col_values = table[col]
-        out = np.full(n, None, dtype=object)
-        filled = col_values.notna().to_numpy()
-        if filled.any():
-            stripped = col_values[filled].astype(str).str.strip().to_numpy(dtype=object)
-            stripped[stripped == ""] = None
-            out[filled] = stripped
-        return out.tolist()
+    def text_ids(col, vocab: dict) -> np.ndarray:
+        """Per row, the position in *vocab* of the cell's stripped text (-1: missing or blank); distinct cells are stripped once."""
+        cell, distinct = pd.factorize(table[col])  # missing cells -> -1
+        pos = [vocab.setdefault(s, len(vocab)) if (s := str(u).strip()) else -1 for u in distinct]
+        return np.asarray(pos + [-1], dtype=np.int64)[cell]  # the trailing -1 serves the missing cells
 
-    text_list: list = [None] * n
+    texts: dict[str, int] = {}
+    text_id = np.full(n, -1, dtype=np.int64)
     for c in text_cols:
-        vals = cell_text(c)
-        text_list = [t if t is not None else vv for t, vv in zip(text_list, vals)]
-    prov_text = cell_text(province_col) if province_col is not None else [None] * n
-    prov_code: dict = {}
-    for val in {x for x in prov_text if x is not None}:
+        t = text_ids(c, texts)
+        fill = text_id < 0
+        text_id[fill] = t[fill]
+    provinces: list = []  # resolved province codes; prov_id indexes it
+    prov_id = np.full(n, -1, dtype=np.int64)
+    if province_col is not None:
         from ..names import resolve
 
-        try:
-            prov_code[val] = resolve(val, level="province", vintage=v)
-        except DDMGeoError:
-            prov_code[val] = None
-    prov_list = [prov_code.get(x) if x is not None else None for x in prov_text]
-    text_list = [t if t is not None else p for t, p in zip(text_list, prov_list)]  # a row with only a province is spread over it
+        written: dict[str, int] = {}
+        raw_id = text_ids(province_col, written)
+        to_code = []
+        for val in written:
+            try:
+                code = resolve(val, level="province", vintage=v)
+            except DDMGeoError:
+                to_code.append(-1)
+                continue
+            if code not in provinces:
+                provinces.append(code)
+            to_code.append(provinces.index(code))
+        prov_id = np.asarray(to_code + [-1], dtype=np.int64)[raw_id]
+        # a row with only a province is spread over it
+        only = (text_id < 0) & (prov_id >= 0)
+        text_id[only] = np.asarray([texts.setdefault(p, len(texts)) for p in provinces], dtype=np.int64)[prov_id[only]]
+    text_of = list(texts)
 
     amount_bad = np.zeros(n, dtype=bool)
     if amount_problems:
@@ -587,22 +659,15 @@ def spatialise(
     valid = ~amount_bad & ~blank
     cents_int = np.zeros(n, dtype="int64")
     cents_int[valid] = cents[valid].astype("int64").to_numpy()
-    point_code = codes_by_point.copy()
     use_swap = np.zeros(n, dtype=bool)
     if fix_swapped:
-        use_swap = pd.isna(point_code) & ~pd.isna(swapped_hit)
-        point_code[use_swap] = swapped_hit[use_swap]
-    by_point = valid & ~pd.isna(point_code)
+        use_swap = (point_ix < 0) & (swapped_ix >= 0)
+        point_ix = np.where(use_swap, swapped_ix, point_ix)
+    by_point = valid & (point_ix >= 0)
     text_rows = np.flatnonzero(valid & ~by_point)
-    keys = {i: (text_list[i], prov_list[i]) for i in text_rows} if len(text_rows) < 1000 else None
-    key_of = (lambda i: keys[i]) if keys is not None else (lambda i: (text_list[i], prov_list[i]))
-    resolved: dict = {}
-    for key in {(text_list[i], prov_list[i]) for i in text_rows if text_list[i] is not None}:
-        try:
-            resolved[key] = resolve_text(key[0], key[1], level, v)
-        except LocationProblem as exc:
-            resolved[key] = exc
 
+    unalloc_rows: list[tuple] = []
+    issue_rows: list[tuple] = []
     amounts_raw = table[amount]
     for i in np.flatnonzero(amount_bad):
         unalloc_rows.append((i, ids[i], None, amount_problems[i], str(amounts_raw.iat[i]), ()))
@@ -612,16 +677,23 @@ def spatialise(
         issue_rows.append((i, ids[i], "negative amount (kept and placed; check it is a correction)"))
     for i in np.flatnonzero(valid & use_swap):
         issue_rows.append((i, ids[i], coord_note[i].replace(" (pass fix_swapped=True to use it)", "; used swapped")))
+    moved = np.flatnonzero(by_point & snapped)
+    issue_parts = [
+        pd.DataFrame(issue_rows, columns=["row", "id", "issue"]),
+        pd.DataFrame({"row": moved, "id": ids[moved], "issue": [snap_note[i] for i in moved.tolist()]}),
+    ]
+    issue_rows = []
 
-    # single-area rows, by point or by text; rows shared among several areas grouped by target
-    codes = np.full(n, None, dtype=object)
-    rules = np.full(n, "", dtype=object)
-    codes[by_point] = point_code[by_point]
-    rules[by_point] = np.where(use_swap[by_point], "point (lon/lat swapped, fixed)", np.where(snapped[by_point] != "", "point (snapped to the nearest area)", "point"))
-    for i in np.flatnonzero(by_point & (snapped != "")):
-        issue_rows.append((i, ids[i], snapped[i]))
-    shared: dict = {}
-    no_text = np.array([text_list[i] is None for i in text_rows], dtype=bool)
+    # allocation pieces: parallel arrays of input row, area index, cents and rule index
+    rule_names = {"point": 0, "point (lon/lat swapped, fixed)": 1, "point (snapped to the nearest area)": 2}
+
+    def rule_id(text: str) -> int:
+        return rule_names.setdefault(text, len(rule_names))
+
+    point_rows = np.flatnonzero(by_point)
+    pieces = [(point_rows, point_ix[point_rows], cents_int[point_rows], np.where(use_swap[point_rows], 1, np.where(snapped[point_rows], 2, 0)))]
+
+    no_text = text_id[text_rows] < 0
     lost = text_rows[no_text]
     lost_frame = pd.DataFrame(
         {
@@ -634,58 +706,67 @@ def spatialise(
         }
     )
     named = text_rows[~no_text]
-    found = np.empty(len(named), dtype=object)
-    found[:] = [resolved[key_of(i)] for i in named]
-    is_problem = np.fromiter((isinstance(r, LocationProblem) for r in found), bool, len(found))
-    for i, res in zip(named[is_problem], found[is_problem]):
+    # one key per distinct (text, province) pair, each read once
+    key, keys = pd.factorize(text_id[named] * (len(provinces) + 1) + prov_id[named] + 1)
+    targets: list = []
+    for k in keys.tolist():
+        t, p = divmod(k, len(provinces) + 1)
+        try:
+            targets.append(resolve_text(text_of[t], provinces[p - 1] if p else None, level, v))
+        except LocationProblem as exc:
+            targets.append(exc)
+    key_problem = np.array([isinstance(r, LocationProblem) for r in targets], dtype=bool)
+    key_one = np.array([not isinstance(r, LocationProblem) and len(r.codes) == 1 for r in targets], dtype=bool)
+    key_area = np.array([area_pos[r.codes[0]] if one else -1 for r, one in zip(targets, key_one)], dtype=np.int64)
+    key_rule = np.array([rule_id(r.rule) if one else -1 for r, one in zip(targets, key_one)], dtype=np.int64)
+    for i, k in zip(named[key_problem[key]].tolist(), key[key_problem[key]].tolist()):
+        res = targets[k]
         reason = str(res) + (f"; also {coord_note[i]}" if coord_note[i] else "")
-        unalloc_rows.append((i, ids[i], int(cents_int[i]), reason, text_list[i], res.suggestions))
-    placed, targets = named[~is_problem], found[~is_problem]
-    for i in placed[coord_note[placed] != ""]:
-        issue_rows.append((i, ids[i], coord_note[i] + f"; placed by its location text {text_list[i]!r} instead"))
-    one = np.fromiter((len(r.codes) == 1 for r in targets), bool, len(targets))
-    codes[placed[one]] = [r.codes[0] for r in targets[one]]
-    rules[placed[one]] = [r.rule for r in targets[one]]
-    for i, res in zip(placed[~one], targets[~one]):
-        shared.setdefault(res, []).append(i)
-    single = ~pd.isna(codes)
-    frames = [pd.DataFrame({"row": np.flatnonzero(single), "id": ids[single], "code": codes[single], "amount_cents": cents_int[single], "rule": rules[single]})]
-    for res, rows in shared.items():
-        rows = np.asarray(rows)
+        unalloc_rows.append((i, ids[i], int(cents_int[i]), reason, text_of[text_id[i]], res.suggestions))
+    placed, placed_key = named[~key_problem[key]], key[~key_problem[key]]
+    for i in placed[coord_note[placed] != ""].tolist():
+        issue_rows.append((i, ids[i], coord_note[i] + f"; placed by its location text {text_of[text_id[i]]!r} instead"))
+    one = key_one[placed_key]
+    pieces.append((placed[one], key_area[placed_key[one]], cents_int[placed[one]], key_rule[placed_key[one]]))
+    # rows shared among several areas, grouped by their (text, province) key
+    shared, shared_key = placed[~one], placed_key[~one]
+    order = np.argsort(shared_key, kind="stable")
+    shared, shared_key = shared[order], shared_key[order]
+    starts = np.flatnonzero(np.r_[True, shared_key[1:] != shared_key[:-1]]) if len(shared) else np.array([], dtype=np.int64)
+    for lo, hi in zip(starts.tolist(), np.r_[starts[1:], len(shared)].tolist()):
+        rows, res = shared[lo:hi], targets[int(shared_key[lo])]
+        k = len(res.codes)
+        where_ = np.asarray([area_pos[t] for t in res.codes], dtype=np.int64)
+        rule = rule_id(f"{res.rule}; shared by {split_text}")
         if shares_col is not None:  # per-row shares: each row its own weights
-            for i in rows:
+            for i in rows.tolist():
                 try:
                     w = _row_shares(table[shares_col].iat[i], res.codes, v)
                 except (ValueError, DDMGeoError) as exc:
-                    unalloc_rows.append((i, ids[i], int(cents_int[i]), f"cannot share the amount among {len(res.codes)} areas: {exc}", text_list[i] or "", ()))
+                    unalloc_rows.append((i, ids[i], int(cents_int[i]), f"cannot share the amount among {k} areas: {exc}", text_of[text_id[i]], ()))
                     continue
-                for t, part in zip(res.codes, share_cents(int(cents_int[i]), w)):
-                    alloc_rows.append((i, ids[i], t, part, f"{res.rule}; shared by {split_text}"))
+                pieces.append((np.full(k, i), where_, np.asarray(share_cents(int(cents_int[i]), w), dtype=np.int64), np.full(k, rule)))
             continue
         missing = [t for t in res.codes if t not in weights.index or not np.isfinite(weights.get(t, np.nan))]
         if missing:
-            for i in rows:
-                unalloc_rows.append((i, ids[i], int(cents_int[i]), f"cannot share the amount among {len(res.codes)} areas: no {split_text} weight for {missing}", text_list[i] or "", ()))
+            for i in rows.tolist():
+                unalloc_rows.append((i, ids[i], int(cents_int[i]), f"cannot share the amount among {k} areas: no {split_text} weight for {missing}", text_of[text_id[i]], ()))
             continue
         parts = share_cents_many(cents_int[rows], [float(weights[t]) for t in res.codes])
-        k = len(res.codes)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "row": np.repeat(rows, k),
-                    "id": np.repeat(ids[rows], k),
-                    "code": np.tile(np.asarray(res.codes, dtype=object), len(rows)),
-                    "amount_cents": parts.reshape(-1),
-                    "rule": f"{res.rule}; shared by {split_text}",
-                }
-            )
-        )
-    frame = pd.concat(frames, ignore_index=True)
+        pieces.append((np.repeat(rows, k), np.tile(where_, len(rows)), parts.reshape(-1), np.full(len(rows) * k, rule)))
 
-    allocations = pd.concat([frame, pd.DataFrame(alloc_rows, columns=["row", "id", "code", "amount_cents", "rule"])], ignore_index=True)
-    allocations["amount_cents"] = allocations["amount_cents"].astype("int64")
-    allocations["row"] = allocations["row"].astype("int64")
-    allocations = allocations.sort_values("row", kind="stable").reset_index(drop=True)
+    row_, area_, cents_, rule_ = (np.concatenate([np.asarray(p[j], dtype=np.int64) for p in pieces]) for j in range(4))
+    order = np.argsort(row_, kind="stable")  # by input row; a shared row's areas in the target's order
+    row_, area_, cents_, rule_ = row_[order], area_[order], cents_[order], rule_[order]
+    allocations = pd.DataFrame(
+        {
+            "row": row_,
+            "id": table[id].take(row_).to_numpy() if id else row_,
+            "code": pd.Categorical.from_codes(area_, categories=areas),
+            "amount_cents": cents_,
+            "rule": pd.Categorical.from_codes(rule_, categories=list(rule_names)).remove_unused_categories(),
+        }
+    )
     unallocated = pd.concat([lost_frame, pd.DataFrame(unalloc_rows, columns=["row", "id", "amount_cents", "reason", "value", "suggestions"])], ignore_index=True)
     unallocated = unallocated.sort_values("row", kind="stable").reset_index(drop=True)
     rows_u = unallocated["row"].to_numpy(dtype="int64")
@@ -697,21 +778,19 @@ def spatialise(
         rows_of = dup.groupby(dup).groups
         for i in dup.index:
             issue_rows.append((i, table[id].iat[i], f"project id {table[id].iat[i]!r} appears more than once (rows {sorted(rows_of[dup[i]].tolist())})"))
-    issues = pd.DataFrame(issue_rows, columns=["row", "id", "issue"]).sort_values("row", kind="stable").reset_index(drop=True)
+    issue_parts.append(pd.DataFrame(issue_rows, columns=["row", "id", "issue"]))
+    issues = pd.concat([p for p in issue_parts if len(p)] or issue_parts[:1], ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
 
     # --- totals per area
-    from ._locate import all_of_level
-
-    areas = list(all_of_level(level, v))
-    sums = allocations.groupby("code", observed=True)["amount_cents"].sum()
-    nproj = allocations.groupby("code", observed=True)["row"].size()  # a row lands at most once in an area
+    sums = np.zeros(len(areas), dtype=np.int64)
+    np.add.at(sums, area_, cents_)
     by_area = pd.DataFrame({"code": areas})
     from ..indicators import _names
 
     by_area["name"] = by_area.code.map(_names(level, v, areas))
-    by_area["amount_cents"] = by_area.code.map(sums).fillna(0).astype("int64")
+    by_area["amount_cents"] = sums
     by_area["amount"] = by_area.amount_cents / 100.0
-    by_area["n_projects"] = by_area.code.map(nproj).fillna(0).astype(int)
+    by_area["n_projects"] = np.bincount(area_, minlength=len(areas))  # a row lands at most once in an area
     from .. import indicators
 
     pop = indicators.get("population", level=level, year=population_year, vintage=v)
