@@ -641,3 +641,28 @@ def test_dask_engine_finds_coordinate_columns_like_read_points(tmp_path):
     for engine in ("memory", "dask"):
         with pytest.raises(TableError, match=r"Several columns could hold the longitude: \['gps_longitude', 'GIS_Longitude'\]"):
             overlays.count_points(path, engine=engine)
+
+
+def test_locator_cache_written_in_background_and_reloaded(tmp_path, monkeypatch):
+    """The label grid's cache file is packed in a background thread; a new session (memo cleared) waits for
+    the write, loads the file instead of rebuilding, and places points identically."""
+    from ddmgeo.overlays import _areas, _locator
+
+    monkeypatch.setenv("DDMGEO_CACHE_DIR", str(tmp_path))
+    areas = grid_areas(5)
+    aset = _areas.resolve_areas(None, areas=areas)
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(X0 - 100, X0 + 5100, 5000), rng.uniform(Y0 - 5100, Y0 + 100, 5000)
+    first = _locator.locator(aset)
+    path = _areas.cache_file("locator", f"{aset.key}-{_locator.SMALL_GRID_SIZE}")
+    built, _ = first.locate(x, y)
+    _locator._MEMO.clear()
+    monkeypatch.setattr(_locator, "_build", lambda *a, **k: pytest.fail("rebuilt instead of loading the cache file"))
+    again = _locator.locator(aset)  # joins the pending write, then reads the file
+    assert path.is_file() and not _areas._PENDING
+    loaded, _ = again.locate(x, y)
+    assert again is not first and np.array_equal(built, loaded)
+    expected = gpd.sjoin(utm_points(np.c_[x, y]), areas, predicate="within").groupby(level=0).code.first()
+    expected = expected.sort_index()
+    assert np.array_equal(np.flatnonzero(loaded >= 0), expected.index.to_numpy())
+    assert (aset.codes[loaded[loaded >= 0]] == expected.to_numpy()).all()

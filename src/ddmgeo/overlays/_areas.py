@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,10 +164,20 @@ def cache_file(kind: str, key: str, suffix: str = ".npz") -> Path:
     return settings.cache_dir() / "overlays" / f"{kind}-{key}-v{OVERLAY_CACHE_VERSION}{suffix}"
 
 
+_PENDING: "dict[Path, threading.Thread]" = {}  # cache files being written in the background
+_PENDING_LOCK = threading.Lock()
+
+
 def load_arrays(path: Path) -> "dict[str, np.ndarray] | None":
-    """Arrays saved by :func:`save_arrays`, or None when absent or unreadable (then rebuilt)."""
+    """Arrays saved by :func:`save_arrays`, or None when absent or unreadable (then rebuilt).
+
+    A write of *path* still running in the background is waited for first."""
     import numpy as np
 
+    with _PENDING_LOCK:
+        writing = _PENDING.get(path)
+    if writing is not None:
+        writing.join()
     if not path.is_file():
         return None
     try:
@@ -177,10 +188,25 @@ def load_arrays(path: Path) -> "dict[str, np.ndarray] | None":
         return None
 
 
-def save_arrays(path: Path, arrays: "dict[str, np.ndarray]", *, compress: bool = True) -> None:
-    """Write arrays atomically (``compress=False``: faster to write, larger); a read-only cache only costs speed."""
+def save_arrays(path: Path, arrays: "dict[str, np.ndarray]", *, compress: bool = True, background: bool = False) -> None:
+    """Write arrays atomically (``compress=False``: faster to write, larger); a read-only cache only costs speed.
+
+    ``background=True`` writes from a (non-daemon) thread, so the caller goes on with its answer while zlib,
+    which releases the GIL, packs the file; the interpreter still finishes the write before it exits, and
+    :func:`load_arrays` of the same path waits for it. The arrays must not be changed afterwards."""
+    if not background:
+        _write_arrays(path, arrays, compress)
+        return
+    thread = threading.Thread(target=_write_arrays, args=(path, arrays, compress), name=f"ddmgeo-cache-{path.name}")
+    with _PENDING_LOCK:
+        _PENDING[path] = thread
+    thread.start()
+
+
+def _write_arrays(path: Path, arrays: "dict[str, np.ndarray]", compress: bool) -> None:
     import numpy as np
 
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
@@ -194,3 +220,9 @@ def save_arrays(path: Path, arrays: "dict[str, np.ndarray]", *, compress: bool =
         os.replace(tmp, path)
     except OSError as exc:
         log.info("could not write overlay cache %s: %s", path, exc)
+        if tmp is not None and os.path.exists(tmp):
+            os.remove(tmp)
+    finally:
+        with _PENDING_LOCK:
+            if _PENDING.get(path) is threading.current_thread():
+                del _PENDING[path]

@@ -164,7 +164,7 @@ def _build(areas: AreaSet, size: int) -> Locator:
     width = int(np.ceil((xmax - xmin) / cell)) + 4
     height = int(np.ceil((ymax - ymin) / cell)) + 4
     grid = Grid(float(xmin - 2 * cell), float(ymax + 2 * cell), float(cell), float(-cell), height, width)
-    cov = coverage(geoms, grid, listed=True)
+    cov = coverage(geoms, grid, listed=True, fractions=False)
     H, W = height, width
     flat0 = cov.run_row.astype(np.int64) * (W + 1) + cov.run_c0
     flat1 = cov.run_row.astype(np.int64) * (W + 1) + cov.run_c1
@@ -174,8 +174,7 @@ def _build(areas: AreaSet, size: int) -> Locator:
     np.add.at(lab, flat1, -val)
     lab = np.cumsum(lab.reshape(H, W + 1), axis=1, dtype=np.int32)[:, :W]
     # runs of two areas on the same cells (overlapping polygons): those cells are decided exactly
-    o = np.lexsort((cov.run_c0, cov.run_row))
-    rr, c0, c1 = cov.run_row[o], cov.run_c0[o], cov.run_c1[o]
+    rr, c0, c1 = cov.run_row, cov.run_c0, cov.run_c1  # coverage() returns runs in row-major order
     overlap_rows = []
     if len(rr):
         row_start = np.r_[True, rr[1:] != rr[:-1]]
@@ -195,7 +194,9 @@ def _build(areas: AreaSet, size: int) -> Locator:
     lflat = cov.listed_row.astype(np.int64) * W + cov.listed_col
     keep = labels.ravel()[lflat] != _OVERLAP
     lflat, larea = lflat[keep], cov.listed_area[keep].astype(np.int64)
-    cells = np.unique(lflat)
+    mark = np.zeros(H * W, bool)  # the distinct listed cells, sorted: a bitmap is cheaper than np.unique
+    mark[lflat] = True
+    cells = np.flatnonzero(mark)
     run_lab = labels.ravel()[cells].astype(np.int64)
     has_run = run_lab > 0
     pair_cell = np.concatenate([lflat, cells[has_run]])
@@ -230,7 +231,7 @@ def locator(areas: AreaSet, *, size: int | None = None) -> Locator:
         loc = Locator(grid, a["labels"], a["cells"], a["offsets"], a["cand"], a["cand_full"], areas.geometry)
     else:
         loc = _build(areas, size)
-        save_arrays(path, loc.arrays())
+        save_arrays(path, loc.arrays(), background=True)  # the caller's answer does not wait for zlib
     shapely.prepare(areas.geometry)
     if len(_MEMO) >= 4:
         _MEMO.pop(next(iter(_MEMO)))
