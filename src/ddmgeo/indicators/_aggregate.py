@@ -193,30 +193,46 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
         ok = n_missing.eq(0) | (1 - n_missing.div(n_parts, axis=0)).ge(min_coverage)
     sums = sums.where(ok)
 
-    out = pd.DataFrame(index=pd.Index(targets, name="code"))
+    # rates and shares in one pass: per ratio column, a part counts only when it has both counts (never a
+    # numerator of four parts over a denominator of five); one groupby for all numerators, denominators and gaps
+    ratio_cols = [c for c in columns if kinds_of[c][0] in RATIO_KINDS]
+    if ratio_cols:
+        k = len(ratio_cols)
+        num = full[[kinds_of[c][1] for c in ratio_cols]].to_numpy(dtype=float, na_value=np.nan)
+        den = full[[kinds_of[c][2] for c in ratio_cols]].to_numpy(dtype=float, na_value=np.nan)
+        gaps = np.isnan(num) | np.isnan(den)
+        parts = pd.DataFrame(np.hstack([np.where(gaps, np.nan, num), np.where(gaps, np.nan, den), gaps.astype(float)]), index=full.index)
+        with np.errstate(over="ignore"):
+            summed = parts.groupby(parent).sum(min_count=1).reindex(targets).to_numpy()
+        n_sum, d_sum, n_miss = summed[:, :k], summed[:, k : 2 * k], np.nan_to_num(summed[:, 2 * k :])
+        parts_n = n_parts.to_numpy(dtype=float)[:, None]
+        good = n_miss == 0 if min_coverage is None else (n_miss == 0) | (1 - n_miss / parts_n >= min_coverage)
+        scale = np.array([kinds_of[c][3] for c in ratio_cols], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where((d_sum > 0) & good, scale * n_sum / d_sum, np.nan)
+        ratio_of = {c: ratio[:, j] for j, c in enumerate(ratio_cols)}
+        gaps_of = {c: pd.Series(gaps[:, j], index=full.index) for j, c in enumerate(ratio_cols)}
+
+    index = pd.Index(targets, name="code")
+    values: dict[str, object] = {}
     missing_lists: dict[str, pd.Series] = {}
     reports = {}
     for col in columns:
-        kind, num, den, scale = kinds_of[col]
+        kind = kinds_of[col][0]
         if kind == "count":
-            out[col] = sums[col]
+            values[col] = sums[col]
             miss = full[col].isna()
         elif kind in RATIO_KINDS:
-            # a part counts only when it has both counts: never a numerator of four parts over a denominator of five
-            miss = full[num].isna() | full[den].isna()
-            n_sum = full[num].where(~miss).groupby(parent).sum(min_count=1).reindex(targets)
-            d_sum = full[den].where(~miss).groupby(parent).sum(min_count=1).reindex(targets)
-            n_miss = miss.groupby(parent).sum().reindex(targets).fillna(0)
-            good = n_miss.eq(0) if min_coverage is None else (n_miss.eq(0) | (1 - n_miss / n_parts).ge(min_coverage))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[col] = (scale * n_sum / d_sum).where((d_sum > 0) & good)
+            values[col] = ratio_of[col]
+            miss = gaps_of[col]
         else:
             how = method.get(col) if isinstance(method, dict) else method
             grouped = full[col].groupby(parent)
-            out[col] = grouped.agg(lambda v: _METHODS[how](v.values) if v.notna().any() else np.nan).reindex(targets)
+            values[col] = grouped.agg(lambda v: _METHODS[how](v.values) if v.notna().any() else np.nan).reindex(targets)
             miss = full[col].isna()
             reports[col] = f"descriptive {how} of the parts (not an aggregate)"
         missing_lists[col] = _missing_text(miss, parent, targets)
+    out = pd.DataFrame(values, index=index)  # one frame at the end: inserting 50 columns one by one fragments it
     texts = list(missing_lists.values())
     if texts and all(t.equals(texts[0]) for t in texts):
         out["missing_parts"] = texts[0]
