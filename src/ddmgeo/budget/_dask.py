@@ -30,11 +30,10 @@ def spatialise_dask(projects: Any, *, amount: str, level: str, vintage: int, lon
         raise TableError(f"No amount column {amount!r}; the file has {list(ddf.columns)}. Pass amount=<column name>.")
     lon_c = _column(ddf.columns, lon, LON_NAMES, "longitude")
     lat_c = _column(ddf.columns, lat, LAT_NAMES, "latitude")
-    from . import _codes_at
+    from . import _area_index_at
 
     areas = list(all_of_level(level, vintage))
     m = len(areas)
-    pos = {c: i for i, c in enumerate(areas)}
 
     def partial(part: "pd.DataFrame") -> "pd.DataFrame":
         cents, problems = column_to_cents(part[amount].reset_index(drop=True), allow_suffixes=False)
@@ -45,20 +44,24 @@ def spatialise_dask(projects: Any, *, amount: str, level: str, vintage: int, lon
         x = pd.to_numeric(part[lon_c], errors="coerce").to_numpy(float)
         y = pd.to_numeric(part[lat_c], errors="coerce").to_numpy(float)
         ok = np.isfinite(x) & np.isfinite(y)
-        codes = np.full(len(part), None, dtype=object)
+        idx = np.full(len(part), -1, dtype=np.int64)  # position in `areas`
         use = ok & ~bad & ~blank
         if use.any():
-            codes[use] = _codes_at(x[use], y[use], level, vintage)
-        idx = np.array([pos[k] if k is not None else -1 for k in codes], dtype=np.int64)
+            idx[use] = _area_index_at(x[use], y[use], level, vintage)
         placed = idx >= 0
         cents_v = np.zeros(m + len(REASONS), dtype=object)  # Python ints: exact however large the sums
         rows_v = np.zeros(m + len(REASONS), dtype=np.int64)
-        for i, cc in zip(idx[placed], c[placed]):
-            cents_v[i] += int(cc)
+        if float(np.abs(c).sum(dtype=float)) < 2.0**62:  # no int64 sum of this partition can overflow
+            per = np.zeros(m, dtype=np.int64)
+            np.add.at(per, idx[placed], c[placed])
+            cents_v[:m] = [int(v) for v in per]
+        else:
+            for i, cc in zip(idx[placed].tolist(), c[placed].tolist()):
+                cents_v[i] += cc
         rows_v[:m] = np.bincount(idx[placed], minlength=m)
         groups = (bad, blank, ~ok & ~bad & ~blank, ok & ~placed & ~bad & ~blank)
         for j, g in enumerate(groups):
-            cents_v[m + j] = int(c[g].sum()) if j > 1 else 0
+            cents_v[m + j] = sum(c[g].tolist()) if j > 1 else 0  # Python ints, exact
             rows_v[m + j] = int(g.sum())
         return pd.DataFrame({"cents": cents_v.astype(str), "rows": rows_v})
 

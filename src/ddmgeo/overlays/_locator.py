@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 GRID_SIZE = 4096
 SMALL_GRID_SIZE = 1024
 
+#: Points located per pass, at least (bounds the temporary arrays, about 100 bytes per point, and keeps them
+#: in cache); layers of many areas take 256 points per area per pass, as each pass loops over the areas tested.
+LOCATE_CHUNK = 65_536
+
 #: Distance (in cells) from a cell edge within which a point is tested against every area.
 _EDGE_EPS = 1e-9
 
@@ -81,14 +85,28 @@ class Locator:
     def locate(self, x: "np.ndarray", y: "np.ndarray") -> tuple["np.ndarray", int]:
         """Area index of each coordinate (-1: in no area or NaN) and how many points lay on a shared boundary.
 
-        ``x, y`` are in the areas' CRS.
+        ``x, y`` are in the areas' CRS. Long inputs are taken in passes (see :data:`LOCATE_CHUNK`), which
+        bounds the temporary arrays (a dozen per point) whatever the input's length.
         """
+        import numpy as np
+
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        chunk = max(LOCATE_CHUNK, 256 * len(self.geometry))
+        if len(x) <= chunk:
+            return self._locate(x, y)
+        out = np.empty(len(x), dtype=np.int64)
+        ties = 0
+        for s in range(0, len(x), chunk):
+            out[s : s + chunk], t = self._locate(x[s : s + chunk], y[s : s + chunk])
+            ties += t
+        return out, ties
+
+    def _locate(self, x: "np.ndarray", y: "np.ndarray") -> tuple["np.ndarray", int]:
         import numpy as np
         import shapely
 
         g = self.grid
-        x = np.asarray(x, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
         n = len(x)
         out = np.full(n, -1, dtype=np.int64)
         u = (x - g.x0) / g.dx
