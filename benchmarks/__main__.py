@@ -30,6 +30,7 @@ SUITE = {
     "bench_overlays.py": ([], ["--points", "20000", "--mpx", "1", "--repeat", "1"]),
     "bench_budget.py": ([], ["--rows", "20000"]),
     "bench_profiles.py": ([], ["--areas", "4"]),
+    "bench_scale.py": ([], ["--rows", "200000", "--files", "4"]),
 }
 
 
