@@ -22,6 +22,7 @@ otherwise) and the grid size.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,9 @@ LOCATE_CHUNK = 65_536
 _EDGE_EPS = 1e-9
 
 _MEMO: dict[str, "Locator"] = {}
+
+#: Held around the GEOS calls on the shared, prepared geometries (see :meth:`Locator.locate`).
+_GEOS_LOCK = threading.Lock()
 
 _OUTSIDE, _LISTED, _OVERLAP = 0, -1, -2
 
@@ -86,7 +90,9 @@ class Locator:
         """Area index of each coordinate (-1: in no area or NaN) and how many points lay on a shared boundary.
 
         ``x, y`` are in the areas' CRS. Long inputs are taken in passes (see :data:`LOCATE_CHUNK`), which
-        bounds the temporary arrays (a dozen per point) whatever the input's length.
+        bounds the temporary arrays (a dozen per point) whatever the input's length. Callers may use one
+        locator from several threads (dask's threaded scheduler does): the exact GEOS tests run under a
+        lock, as prepared geometries are not thread-safe (libgeos/geos#825); the array work runs in parallel.
         """
         import numpy as np
 
@@ -145,8 +151,9 @@ class Locator:
                 cut = np.flatnonzero(np.diff(ta)) + 1
                 px, py = x[listed][pt[test]], y[listed][pt[test]]
                 hit = np.zeros(len(test), bool)
-                for s, e in zip(np.r_[0, cut], np.r_[cut, len(test)]):
-                    hit[s:e] = shapely.intersects_xy(self.geometry[ta[s]], px[s:e], py[s:e])
+                with _GEOS_LOCK:
+                    for s, e in zip(np.r_[0, cut], np.r_[cut, len(test)]):
+                        hit[s:e] = shapely.intersects_xy(self.geometry[ta[s]], px[s:e], py[s:e])
                 ok[test] = hit
             if ok.any():
                 okp, oka = pt[ok], area[ok]  # already ordered by point, then area
@@ -157,7 +164,8 @@ class Locator:
 
         exact = np.flatnonzero(lab == _OVERLAP)
         if len(exact):
-            pi, ai = self.tree.query(shapely.points(x[exact], y[exact]), predicate="intersects")
+            with _GEOS_LOCK:
+                pi, ai = self.tree.query(shapely.points(x[exact], y[exact]), predicate="intersects")
             if len(pi):
                 order = np.lexsort((ai, pi))
                 pi, ai = pi[order], ai[order]
