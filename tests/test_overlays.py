@@ -666,3 +666,29 @@ def test_locator_cache_written_in_background_and_reloaded(tmp_path, monkeypatch)
     expected = expected.sort_index()
     assert np.array_equal(np.flatnonzero(loaded >= 0), expected.index.to_numpy())
     assert (aset.codes[loaded[loaded >= 0]] == expected.to_numpy()).all()
+
+
+def test_locator_shared_between_threads_gives_the_single_thread_answer(tmp_path, monkeypatch):
+    """dask's threaded scheduler asks one locator for many partitions at once; building, preparing and
+    the exact GEOS tests are serialised (prepared geometries are not thread-safe), the rest runs in parallel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ddmgeo.overlays import _areas, _locator
+
+    monkeypatch.setenv("DDMGEO_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(_locator, "LOCATE_CHUNK", 1000)  # many passes per call
+    rng = np.random.default_rng(8)
+    x, y = rng.uniform(X0 - 100, X0 + 6100, 20_000), rng.uniform(Y0 - 6100, Y0 + 100, 20_000)
+    areas = grid_areas(6)
+    expected, _ = _locator.locator(_areas.resolve_areas(None, areas=areas)).locate(x, y)
+    for trial in range(5):  # fresh geometries each time: preparing them happens inside the threads
+        fresh = areas.copy()
+        fresh["geometry"] = shapely.from_wkb(shapely.to_wkb(areas.geometry.values))
+        fresh["code"] = fresh["code"] + f"-{trial}"  # another identity: no memo or cache hit
+        aset = _areas.resolve_areas(None, areas=fresh)
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda part: _locator.locator(aset).locate(x[part::8], y[part::8])[0], range(8)))
+        got = np.empty(len(x), dtype=np.int64)
+        for part, r in enumerate(results):
+            got[part::8] = r
+        assert np.array_equal(got, expected)

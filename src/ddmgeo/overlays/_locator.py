@@ -46,8 +46,9 @@ _EDGE_EPS = 1e-9
 
 _MEMO: dict[str, "Locator"] = {}
 
-#: Held around the GEOS calls on the shared, prepared geometries (see :meth:`Locator.locate`).
-_GEOS_LOCK = threading.Lock()
+#: Held around the GEOS calls on the shared, prepared geometries (see :meth:`Locator.locate`) and while a
+#: locator is built or loaded and its geometries prepared.
+_GEOS_LOCK = threading.RLock()
 
 _OUTSIDE, _LISTED, _OVERLAP = 0, -1, -2
 
@@ -249,17 +250,21 @@ def locator(areas: AreaSet, *, size: int | None = None) -> Locator:
     hit = _MEMO.get(key)
     if hit is not None:
         return hit
-    path = cache_file("locator", key)
-    a = load_arrays(path)
-    if a is not None:
-        g = a["grid"]
-        grid = Grid(float(g[0]), float(g[1]), float(g[2]), float(g[3]), int(g[4]), int(g[5]))
-        loc = Locator(grid, a["labels"], a["cells"], a["offsets"], a["cand"], a["cand_full"], areas.geometry)
-    else:
-        loc = _build(areas, size)
-        save_arrays(path, loc.arrays(), background=True)  # the caller's answer does not wait for zlib
-    shapely.prepare(areas.geometry)
-    if len(_MEMO) >= 4:
-        _MEMO.pop(next(iter(_MEMO)))
-    _MEMO[key] = loc
+    with _GEOS_LOCK:  # dask threads may ask for the same locator at once: build and prepare it once
+        hit = _MEMO.get(key)
+        if hit is not None:
+            return hit
+        path = cache_file("locator", key)
+        a = load_arrays(path)
+        if a is not None:
+            g = a["grid"]
+            grid = Grid(float(g[0]), float(g[1]), float(g[2]), float(g[3]), int(g[4]), int(g[5]))
+            loc = Locator(grid, a["labels"], a["cells"], a["offsets"], a["cand"], a["cand_full"], areas.geometry)
+        else:
+            loc = _build(areas, size)
+            save_arrays(path, loc.arrays(), background=True)  # the caller's answer does not wait for zlib
+        shapely.prepare(areas.geometry)
+        if len(_MEMO) >= 4:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = loc
     return loc
