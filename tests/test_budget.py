@@ -330,3 +330,34 @@ def test_allocations_are_categorical_and_write_plain_codes(tmp_path):
     a.to_csv(tmp_path / "a.csv", index=False)
     back = pd.read_csv(tmp_path / "a.csv")
     assert back.code.tolist() == a.code.astype(str).tolist() and back.amount_cents.sum() == 15_100
+
+
+@pytest.mark.parametrize(
+    "lon, lat",
+    [("lon", "lat"), ("Longitude", "Latitude"), ("GIS_Longitude", "GIS_Latitude"), ("x", "y"), (" LNG ", "Lat")],
+)
+def test_coordinate_columns_found_as_read_points_finds_them(lon, lat):
+    """Both engines and read_points agree on which columns hold the coordinates."""
+    t = pd.DataFrame({lon: [28.4, 29.5], lat: [-24.0, -23.9], "amount": [100, 50]})  # Waterberg, Capricorn
+    pts = ddmgeo.overlays.read_points(t)
+    assert pts.geometry.x.tolist() == [28.4, 29.5]
+    for kw in ({}, {"location": [lon, lat]}):
+        r = budget.spatialise(t, amount="amount", **kw)
+        assert r.allocations.code.astype(str).tolist() == ["DC36", "DC35"] and set(r.allocations.rule) == {"point"}
+
+
+def test_ambiguous_coordinate_columns_are_refused_with_the_fix(tmp_path):
+    assert budget.BudgetError is ddmgeo.errors.BudgetError and issubclass(budget.BudgetError, ValueError)
+    t = pd.DataFrame({"GIS_Longitude": [28.4], "gps_longitude": [28.4], "lat": [-24.0], "amount": [1]})
+    with pytest.raises(ddmgeo.errors.BudgetError, match=r"Several columns could hold the longitude.*location="):
+        budget.spatialise(t, amount="amount")
+    r = budget.spatialise(t, amount="amount", location=["GIS_Longitude", "lat"])
+    assert r.allocations.code.astype(str).tolist() == ["DC36"]
+    pytest.importorskip("dask.dataframe")
+    path = tmp_path / "p.csv"
+    pd.DataFrame({"GIS Longitude": [28.4, 29.5], "GIS Latitude": [-24.0, -23.9], "amount": [1, 2]}).to_csv(path, index=False)
+    big = budget.spatialise(path, amount="amount", engine="dask")
+    assert big.by_area.set_index("code").amount_cents[["DC36", "DC35"]].tolist() == [100, 200]
+    pd.DataFrame({"where": ["Waterberg"], "amount": [1]}).to_csv(path, index=False)
+    with pytest.raises(ddmgeo.errors.TableError, match="Found no longitude column.*location="):
+        budget.spatialise(path, amount="amount", engine="dask")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __all__ = [
     "AmbiguousAreaError",
+    "BudgetError",
     "CRSError",
     "DDMGeoError",
     "DDMGeoWarning",
@@ -125,6 +126,10 @@ class NotComparableError(DDMGeoError, ValueError):
         self.start = start
         self.end = end
         self.reason = reason
+
+
+class BudgetError(DDMGeoError, ValueError):
+    """A budget table or option that cannot be used as given (also ``ddmgeo.budget.BudgetError``)."""
 
 
 class DDMGeoWarning(UserWarning):

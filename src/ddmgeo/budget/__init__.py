@@ -29,16 +29,12 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 
 from .. import settings
-from ..errors import DDMGeoError
+from ..errors import BudgetError, DDMGeoError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["BudgetError", "Reprioritisation", "SpatialisedBudget", "reprioritise", "spatialise"]
-
-
-class BudgetError(DDMGeoError, ValueError):
-    """A budget table or option that cannot be used as given."""
 
 
 def _rand(cents) -> float:
@@ -430,7 +426,10 @@ def spatialise(
     level : {"district", "municipality", "province"}, default "district"
     location : str or list of str, optional
         The column(s) to read locations from, in order; by default point geometry, then
-        lon/lat columns, then code, name and province columns found by their names.
+        lon/lat columns, then code, name and province columns found by their names. Coordinate
+        columns are recognised as :func:`ddmgeo.overlays.read_points` does (lon/long/longitude/lng
+        or x, lat/latitude or y, or names ending in ...longitude/...latitude such as GIS_Longitude);
+        where several could be, name the two in ``location``.
     split : "population", "equal", "area", a mapping code -> weight, or a column name
         How an amount for several areas (a list, a province, "national") is shared: by
         population (Community Survey 2016 by default), equally, by area, by your weights, or by
@@ -484,7 +483,7 @@ def spatialise(
     import pandas as pd
 
     from ._amounts import column_to_cents, share_cents, share_cents_many
-    from ._locate import CODE_NAMES, LAT_NAMES, LON_NAMES, NAME_NAMES, PROVINCE_NAMES, LocationProblem, find_column, resolve_text
+    from ._locate import CODE_NAMES, NAME_NAMES, PROVINCE_NAMES, LocationProblem, coordinate_column, find_column, resolve_text
 
     if level not in ("district", "municipality", "province"):
         raise BudgetError(f"level must be 'district', 'municipality' or 'province', not {level!r}.")
@@ -517,12 +516,11 @@ def spatialise(
         for c in loc_cols:
             if c not in table.columns:
                 raise BudgetError(f"No location column {c!r}; the table has {cols}.")
-        lon = next((c for c in loc_cols if str(c).strip().lower() in LON_NAMES), None)
-        lat = next((c for c in loc_cols if str(c).strip().lower() in LAT_NAMES), None)
+        lon, lat = coordinate_column(loc_cols, "lon"), coordinate_column(loc_cols, "lat")
         text_cols = [c for c in loc_cols if c not in (lon, lat)]
         province_col = find_column([c for c in cols if c not in loc_cols], PROVINCE_NAMES)
     else:
-        lon, lat = find_column(cols, LON_NAMES), find_column(cols, LAT_NAMES)
+        lon, lat = coordinate_column(cols, "lon"), coordinate_column(cols, "lat")
         code_col, name_col = find_column(cols, CODE_NAMES), find_column(cols, NAME_NAMES)
         province_col = find_column(cols, PROVINCE_NAMES)
         text_cols = [c for c in (code_col, name_col) if c is not None]

@@ -23,13 +23,18 @@ def spatialise_dask(projects: Any, *, amount: str, level: str, vintage: int, lon
 
     from ..overlays._dask import _column, _read
     from ._amounts import column_to_cents
-    from ._locate import LAT_NAMES, LON_NAMES, all_of_level
+    from ._locate import all_of_level, coordinate_column
 
     ddf = _read(projects, blocksize)
     if amount not in ddf.columns:
         raise TableError(f"No amount column {amount!r}; the file has {list(ddf.columns)}. Pass amount=<column name>.")
-    lon_c = _column(ddf.columns, lon, LON_NAMES, "longitude")
-    lat_c = _column(ddf.columns, lat, LAT_NAMES, "latitude")
+    lon_c = _column(ddf.columns, lon, (), "longitude") if lon is not None else coordinate_column(ddf.columns, "lon")
+    lat_c = _column(ddf.columns, lat, (), "latitude") if lat is not None else coordinate_column(ddf.columns, "lat")
+    if lon_c is None or lat_c is None:
+        raise TableError(
+            f"Found no {'longitude' if lon_c is None else 'latitude'} column among {list(ddf.columns)}: engine='dask' places rows "
+            "by their coordinates; name the columns with location=['<longitude column>', '<latitude column>']."
+        )
     from . import _area_index_at
 
     areas = list(all_of_level(level, vintage))

@@ -27,18 +27,22 @@ _VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".parquet", ".
 _TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls")
 
 
-def _find_column(columns: list[str], groups: tuple[tuple[str, ...], ...], suffix: str, what: str, option: str) -> str:
+def _candidates(columns, groups: tuple[tuple[str, ...], ...], suffix: str) -> list:
+    """The columns that could hold a coordinate: the first group of names with a match (ignoring case and
+    surrounding space), else every column whose name ends in *suffix* (e.g. GIS_Longitude, gps latitude)."""
     lowered: dict[str, list] = {}
     for c in columns:
         lowered.setdefault(str(c).strip().lower(), []).append(c)
-    hits: list = []
     for names in groups:
         hits = [c for n in names for c in lowered.get(n, [])]
         if hits:
-            break
+            return hits
+    return [c for c in columns if str(c).strip().lower().endswith(suffix)]
+
+
+def _find_column(columns: list[str], groups: tuple[tuple[str, ...], ...], suffix: str, what: str, option: str) -> str:
+    hits = _candidates(columns, groups, suffix)
     names = tuple(n for g in groups for n in g)
-    if not hits:  # e.g. GIS_Longitude, gps_latitude
-        hits = [c for c in columns if str(c).strip().lower().endswith(suffix)]
     if len(hits) == 1:
         return hits[0]
     if not hits:
