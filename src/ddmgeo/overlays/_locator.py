@@ -193,13 +193,19 @@ def _build(areas: AreaSet, size: int) -> Locator:
     grid = Grid(float(xmin - 2 * cell), float(ymax + 2 * cell), float(cell), float(-cell), height, width)
     cov = coverage(geoms, grid, listed=True, fractions=False)
     H, W = height, width
-    flat0 = cov.run_row.astype(np.int64) * (W + 1) + cov.run_c0
-    flat1 = cov.run_row.astype(np.int64) * (W + 1) + cov.run_c1
-    val = cov.run_area.astype(np.int32) + 1
-    lab = np.zeros(H * (W + 1), np.int32)  # difference arrays along each row
-    np.add.at(lab, flat0, val)
-    np.add.at(lab, flat1, -val)
-    lab = np.cumsum(lab.reshape(H, W + 1), axis=1, dtype=np.int32)[:, :W]
+    # label k + 1 on the cells of every run of area k: difference arrays along each row, summed in place in the
+    # final dtype (one array; in a VM first-touch page faults of a few 50 MB temporaries cost more than the sums).
+    # int16 sums wrap where runs overlap, but modular sums are exact wherever the true label fits, and overlap
+    # cells are marked below.
+    dtype = np.int16 if len(geoms) < 32_000 else np.int32
+    row0 = cov.run_row.astype(np.int64) * W
+    val = (cov.run_area.astype(np.int64) + 1).astype(dtype)
+    lab = np.zeros(H * W, dtype)
+    np.add.at(lab, row0 + cov.run_c0, val)
+    inner = cov.run_c1 < W  # a run to the grid's edge needs no end mark
+    np.add.at(lab, (row0 + cov.run_c1)[inner], -val[inner])
+    labels = lab.reshape(H, W)
+    np.cumsum(labels, axis=1, dtype=dtype, out=labels)
     # runs of two areas on the same cells (overlapping polygons): those cells are decided exactly
     rr, c0, c1 = cov.run_row, cov.run_c0, cov.run_c1  # coverage() returns runs in row-major order
     overlap_rows = []
@@ -213,8 +219,6 @@ def _build(areas: AreaSet, size: int) -> Locator:
         end_max = np.maximum.accumulate(prev + grp * big) - grp * big
         hit = np.flatnonzero(c0 < end_max)
         overlap_rows = [(int(rr[i]), int(c0[i]), int(min(end_max[i], c1[i]))) for i in hit]
-    dtype = np.int16 if len(geoms) < 32_000 else np.int32
-    labels = lab.astype(dtype)
     for r_, a_, b_ in overlap_rows:
         labels[r_, a_:b_] = _OVERLAP
     # candidates of listed cells: the listed areas, plus the area that wholly covers the cell
