@@ -100,6 +100,13 @@ def test_missing_part_is_missing_not_zero(munis):
     assert np.isnan(d.at["DC36", "unemployed"]) and np.isnan(d.at["DC36", "unemployment_rate"])
     assert "LIM361" in d.at["DC36", "unemployed__missing_parts"] and "LIM362" not in d.at["DC36", "unemployed__missing_parts"]
     assert d.at["DC35", "unemployed__missing_parts"] == ""
+    # the one column every aggregate has: parts missing from any column (here the same LIM361)
+    assert d.at["DC36", "missing_parts"] == "LIM361" and d.at["DC35", "missing_parts"] == ""
+    assert (d.drop(index="DC36")["missing_parts"] == "").all()
+    t.loc[t.code == "EC101", "labour_force"] = np.nan  # another column, another district
+    d2 = ind.aggregate(t, to="district").set_index("code")
+    assert d2.at["DC36", "missing_parts"] == "LIM361" and d2.at["DC10", "missing_parts"] == "EC101"
+    assert d2.at["DC10", "unemployed__missing_parts"] == "" and "EC101" in d2.at["DC10", "labour_force__missing_parts"]
 
 
 def test_enormous_but_finite_values_add_exactly(munis):

@@ -273,7 +273,9 @@ def aggregate(
     min_coverage : float, optional
         By default a missing part makes the aggregate missing. With e.g. ``0.9`` an
         aggregate is computed when at least 90 % of its parts are present.
-        Either way ``missing_parts`` lists the parts that were missing.
+        Either way ``missing_parts`` lists, per area, the parts missing from any column
+        (``""`` when none); where the columns differ, ``<column>__missing_parts`` gives each
+        column's own list as well.
     method : str or dict, optional
         ``"mean"``, ``"median"``, ``"min"`` or ``"max"`` of the parts for index/median
         columns (a description of the parts, not an aggregate).

@@ -216,6 +216,7 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
     index = pd.Index(targets, name="code")
     values: dict[str, object] = {}
     missing_lists: dict[str, pd.Series] = {}
+    any_missing = None
     reports = {}
     for col in columns:
         kind = kinds_of[col][0]
@@ -232,11 +233,12 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
             miss = full[col].isna()
             reports[col] = f"descriptive {how} of the parts (not an aggregate)"
         missing_lists[col] = _missing_text(miss, parent, targets)
+        any_missing = miss.to_numpy() if any_missing is None else any_missing | miss.to_numpy()
     out = pd.DataFrame(values, index=index)  # one frame at the end: inserting 50 columns one by one fragments it
+    # one stable column: the parts missing from any column; where columns differ, each column's own list too
+    out["missing_parts"] = _missing_text(pd.Series(any_missing if any_missing is not None else np.zeros(len(full), bool), index=full.index), parent, targets)
     texts = list(missing_lists.values())
-    if texts and all(t.equals(texts[0]) for t in texts):
-        out["missing_parts"] = texts[0]
-    else:
+    if not all(t.equals(texts[0]) for t in texts):
         for col, t in missing_lists.items():
             out[f"{col}__missing_parts"] = t
     out = out.reset_index()
@@ -283,7 +285,7 @@ def aggregate_tidy(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
             res["denominator"] = agg["__den"].values
         if "year" in keys:
             res["year"] = key[1]
-        res["missing_parts"] = agg["missing_parts"] if "missing_parts" in agg else agg[f"{ind}__missing_parts"]
+        res["missing_parts"] = agg[f"{ind}__missing_parts"] if f"{ind}__missing_parts" in agg else agg["missing_parts"]
         frames.append(res)
     out = pd.concat(frames, ignore_index=True)
     out.attrs["ddmgeo"] = {"to": to, "vintage": vintage, "min_coverage": min_coverage}
