@@ -283,6 +283,7 @@ def test_dask_engine_equals_in_memory_on_point_rows(tmp_path):
     assert big.by_area.n_projects.tolist() == mem.by_area.n_projects.tolist()
     big.check()
     assert big.input_cents == mem.input_cents and "partitions" in big.allocations.rule.iloc[0]
+    assert big.allocations.code.dtype == mem.allocations.code.dtype  # the same categories as the in-memory table
     assert big.unallocated_cents == mem.unallocated_cents
 
 

@@ -197,7 +197,16 @@ def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, p
     by_area["per_capita"] = by_area.amount / by_area.population
     total = int(by_area.amount_cents.sum())
     by_area["share"] = by_area.amount_cents / total if total else 0.0
-    allocations = pd.DataFrame({"row": -1, "id": None, "code": areas, "amount_cents": pd.Series(cents, dtype="int64"), "rule": f"points (engine='dask', {nparts} partitions)"})
+    rule = f"points (engine='dask', {nparts} partitions)"
+    allocations = pd.DataFrame(
+        {
+            "row": -1,
+            "id": None,
+            "code": pd.Categorical(areas, categories=areas),  # as the in-memory engine's table
+            "amount_cents": pd.Series(cents, dtype="int64"),
+            "rule": pd.Categorical([rule] * len(areas)),
+        }
+    )
     allocations = allocations[allocations.amount_cents != 0].reset_index(drop=True)
     unallocated = pd.DataFrame(
         [{"row": -1, "id": None, "amount_cents": c if reason != "amount unreadable" else pd.NA, "reason": f"{n} row(s): {reason}", "value": "", "suggestions": ()} for reason, (n, c) in lost.items() if n]
