@@ -219,17 +219,6 @@ def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, p
     return result
 
 
-def _codes_at(lon: np.ndarray, lat: np.ndarray, level: str, vintage: int) -> np.ndarray:
-    """Area code at each lon/lat (EPSG:4326), None outside (see :func:`_area_index_at`)."""
-    from ._locate import all_of_level
-
-    idx = _area_index_at(lon, lat, level, vintage)
-    out = np.full(len(idx), None, dtype=object)
-    hit = idx >= 0
-    out[hit] = np.asarray(all_of_level(level, vintage), dtype=object)[idx[hit]]
-    return out
-
-
 def _area_index_at(lon: np.ndarray, lat: np.ndarray, level: str, vintage: int) -> np.ndarray:
     """Position in ``all_of_level(level, vintage)`` of the area at each lon/lat (EPSG:4326), -1 outside:
     ddmgeo.overlays.assign_points' locator and boundary rule, fed coordinates directly (no point
@@ -259,19 +248,17 @@ def _edges(level: str, vintage: int):
     the owner of the nearest piece, found without measuring whole district outlines."""
     import shapely
 
-    from ..areas import boundaries
-    from ._locate import all_of_level
-
-    polys = boundaries(level, vintage=vintage).to_crs(settings.DISTANCE_CRS)
-    pos = {c: k for k, c in enumerate(all_of_level(level, vintage))}
     pieces, owner = [], []
     step = 32  # segments per piece
-    for code, geom in zip(polys["code"], polys.geometry.values):
+    from ..overlays._areas import resolve_areas
+
+    geometry = resolve_areas(level, vintage).to_crs(settings.DISTANCE_CRS)  # cached on the area set
+    for k, geom in zip(_locator_to_level(level, vintage).tolist(), geometry):
         for ring in shapely.get_rings(shapely.get_parts(geom)):
             xy = shapely.get_coordinates(ring)
             for s in range(0, len(xy) - 1, step):
                 pieces.append(shapely.linestrings(xy[s : s + step + 1]))
-                owner.append(pos[code])
+                owner.append(k)
     return shapely.STRtree(pieces), np.asarray(owner, dtype=np.int64)
 
 
@@ -299,11 +286,10 @@ def _snap_zone(level: str, vintage: int, snap_km: float):
     holds every point within *snap_km*, and the exact distance test in :func:`_nearest_area` decides."""
     import shapely
 
-    from ..areas import boundaries
+    from ..overlays._areas import resolve_areas
 
-    polys = boundaries(level, vintage=vintage).to_crs(settings.DISTANCE_CRS)
     q = 8
-    zone = shapely.buffer(shapely.union_all(np.asarray(polys.geometry.values)), snap_km * 1000 / np.cos(np.pi / (4 * q)) + 1, quad_segs=q)
+    zone = shapely.buffer(shapely.union_all(resolve_areas(level, vintage).to_crs(settings.DISTANCE_CRS)), snap_km * 1000 / np.cos(np.pi / (4 * q)) + 1, quad_segs=q)
     shapely.prepare(zone)
     return zone
 
