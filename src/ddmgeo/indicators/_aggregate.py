@@ -216,7 +216,7 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
     index = pd.Index(targets, name="code")
     values: dict[str, object] = {}
     missing_lists: dict[str, pd.Series] = {}
-    any_missing = None
+    any_missing = np.zeros(len(full), bool)  # parts missing from any column
     reports = {}
     for col in columns:
         kind = kinds_of[col][0]
@@ -233,10 +233,10 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
             miss = full[col].isna()
             reports[col] = f"descriptive {how} of the parts (not an aggregate)"
         missing_lists[col] = _missing_text(miss, parent, targets)
-        any_missing = miss.to_numpy() if any_missing is None else any_missing | miss.to_numpy()
+        any_missing |= miss.to_numpy()
     out = pd.DataFrame(values, index=index)  # one frame at the end: inserting 50 columns one by one fragments it
     # one stable column: the parts missing from any column; where columns differ, each column's own list too
-    out["missing_parts"] = _missing_text(pd.Series(any_missing if any_missing is not None else np.zeros(len(full), bool), index=full.index), parent, targets)
+    out["missing_parts"] = _missing_text(pd.Series(any_missing, index=full.index), parent, targets)
     texts = list(missing_lists.values())
     if not all(t.equals(texts[0]) for t in texts):
         for col, t in missing_lists.items():
