@@ -276,6 +276,16 @@ def read_points(
     return gdf
 
 
+def _first_rows(table: "pd.DataFrame", attr: str, header: str, rest) -> list[str]:
+    """A report listing: *header*, the first 10 rows as ``row, index, rest(row)``, and how many more."""
+    if not len(table):
+        return []
+    lines = [header + ":"] + [f"  {r.row}\t{r.index}\t{rest(r)}" for r in table.head(10).itertuples(index=False)]
+    if len(table) > 10:
+        lines.append(f"  ... and {len(table) - 10:,} more (report.{attr})")
+    return lines
+
+
 @dataclass(eq=False)
 class PointsReport:
     """What happened to every point of :func:`count_points`: nothing is dropped silently.
@@ -318,18 +328,8 @@ class PointsReport:
         for col, n in self.missing_weights.items():
             if n:
                 lines.append(f"{n:,} placed points have no value in {col!r} (left out of its sum).")
-        if len(self.outside):
-            lines.append("Outside every area (row, index, lon, lat):")
-            for r in self.outside.head(10).itertuples(index=False):
-                lines.append(f"  {r.row}\t{r.index}\t{r.lon:.5f}\t{r.lat:.5f}")
-            if len(self.outside) > 10:
-                lines.append(f"  ... and {len(self.outside) - 10:,} more (report.outside)")
-        if len(self.no_coordinates):
-            lines.append("Without coordinates (row, index, reason):")
-            for r in self.no_coordinates.head(10).itertuples(index=False):
-                lines.append(f"  {r.row}\t{r.index}\t{r.reason}")
-            if len(self.no_coordinates) > 10:
-                lines.append(f"  ... and {len(self.no_coordinates) - 10:,} more (report.no_coordinates)")
+        lines += _first_rows(self.outside, "outside", "Outside every area (row, index, lon, lat)", lambda r: f"{r.lon:.5f}\t{r.lat:.5f}")
+        lines += _first_rows(self.no_coordinates, "no_coordinates", "Without coordinates (row, index, reason)", lambda r: r.reason)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
