@@ -116,10 +116,23 @@ def test_corrupt_cache_is_deleted_then_offline_error(isolated_cache, monkeypatch
     assert SMALL in msg and ds.url in msg and "DDMGEO_DATA_DIR" in msg and "DDMGEO_OFFLINE" in msg
 
 
-def test_derived_dataset_cannot_be_downloaded(isolated_cache, monkeypatch):
+def test_derived_dataset_without_network_names_its_build_command(isolated_cache, monkeypatch):
+    """A derived dataset is built from its upstream files; when they cannot be downloaded, the error says how to get it."""
+    import pooch
+    import requests
+
     monkeypatch.delenv("DDMGEO_OFFLINE", raising=False)
-    with pytest.raises(DataNotAvailableError, match="derived"):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+
+    def fake_retrieve(*args, **kwargs):
+        raise requests.exceptions.ConnectionError("Name or service not known")
+
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    with pytest.raises(DataNotAvailableError) as err:
         datasets.fetch("census2011_indicators")
+    text = str(err.value)
+    assert len(text.splitlines()) <= 3
+    assert "14 of its 14 upstream files" in text and "ddm data build census2011_indicators" in text
 
 
 def test_download_verifies_sha256(isolated_cache, monkeypatch):
@@ -168,7 +181,7 @@ def test_network_failure_is_data_not_available(isolated_cache, monkeypatch):
 
     monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
     monkeypatch.setattr("time.sleep", lambda s: None)
-    with pytest.raises(DataNotAvailableError, match="download failed.*ConnectionError"):
+    with pytest.raises(DataNotAvailableError, match="download from .* failed .ConnectionError"):
         datasets.fetch(SMALL)
 
 

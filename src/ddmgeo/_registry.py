@@ -6,6 +6,7 @@ table, a new geometry layer a new ``[[layer]]`` table.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,6 +19,47 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class Input:
+    """One upstream file a derived dataset is built from: a pinned URL and its sha256, or another dataset.
+
+    A URL input's local copy lives at :attr:`path` under ``$DDMGEO_DATA_DIR`` or the cache
+    (``raw/<owner>__<repo>/<commit>/<path in the repository>``, the layout of the shared data's ``raw/``).
+    """
+
+    url: str = ""
+    sha256: str = ""
+    size: int | None = None
+    dataset: str = ""
+
+    @property
+    def key(self) -> str:
+        """The name a recipe knows this input by: the path inside its repository, or the dataset name."""
+        if self.dataset:
+            return self.dataset
+        return _raw_parts(self.url)[3]
+
+    @property
+    def path(self) -> str:
+        """Where the file sits under a data folder or the cache (``raw/...``)."""
+        if self.dataset:
+            raise ValueError("a dataset input has no raw path of its own")
+        owner, repo, commit, inner = _raw_parts(self.url)
+        return f"raw/{owner}__{repo}/{commit}/{inner}"
+
+
+_RAW_URL = re.compile(r"^https://raw\.githubusercontent\.com/(?P<owner>[^/]+)/(?P<repo>[^/]+)/(?P<commit>[0-9a-f]{40})/(?P<path>.+)$")
+
+
+def _raw_parts(url: str) -> tuple[str, str, str, str]:
+    from urllib.parse import unquote
+
+    m = _RAW_URL.match(url)
+    if not m:
+        raise ValueError(f"input URL {url!r} is not a commit-pinned raw.githubusercontent.com URL")
+    return m["owner"], m["repo"], m["commit"], unquote(m["path"])
 
 
 @dataclass(frozen=True)
@@ -38,10 +80,21 @@ class Dataset:
     notes: str = ""
     derived_from: str = ""
     requires: tuple[str, ...] = ()
+    recipe: str = ""
+    inputs: tuple[Input, ...] = ()
+    inputs_table: str = ""
+    noncommercial: bool = False
 
     @property
     def filename(self) -> str:
         return Path(self.path).name
+
+    @property
+    def how(self) -> str:
+        """How the file is obtained: ``download``, ``built`` (from pinned upstream files) or ``none``."""
+        if self.url:
+            return "download"
+        return "built" if self.recipe else "none"
 
 
 @dataclass(frozen=True)
@@ -81,6 +134,7 @@ def _load() -> tuple[dict[str, Dataset], tuple[Layer, ...]]:
                 raise ValueError(f"{file}: dataset {entry.get('name')!r} has unknown fields {sorted(unknown)}")
             entry = dict(entry)
             entry["requires"] = tuple(entry.get("requires", ()))
+            entry["inputs"] = _inputs(file, entry)
             ds = Dataset(**entry)
             if ds.name in datasets:
                 raise ValueError(f"{file}: dataset name {ds.name!r} is registered twice")
@@ -94,10 +148,42 @@ def _load() -> tuple[dict[str, Dataset], tuple[Layer, ...]]:
         if layer.dataset not in datasets:
             raise ValueError(f"registry layer refers to unknown dataset {layer.dataset!r}")
     for ds in datasets.values():
+        for item in ds.inputs:
+            if item.dataset and item.dataset not in datasets:
+                raise ValueError(f"dataset {ds.name!r} is built from unknown dataset {item.dataset!r}")
         for req in ds.requires:
             if req not in datasets:
                 raise ValueError(f"dataset {ds.name!r} requires unknown dataset {req!r}")
     return datasets, tuple(layers)
+
+
+_INPUT_FIELDS = set(Input.__dataclass_fields__)
+
+
+def _inputs(file: Path, entry: dict) -> tuple[Input, ...]:
+    """The entry's ``inputs`` (inline tables) followed by the rows of its ``inputs_table`` (a CSV in ``data/``)."""
+    import csv
+
+    rows = [dict(r) for r in entry.get("inputs", ())]
+    if entry.get("inputs_table"):
+        with open(package_data_dir() / entry["inputs_table"], newline="", encoding="utf-8") as fh:
+            rows += [{k: v for k, v in r.items() if v} for r in csv.DictReader(fh)]
+    out = []
+    for row in rows:
+        unknown = set(row) - _INPUT_FIELDS
+        if unknown:
+            raise ValueError(f"{file}: an input of {entry.get('name')!r} has unknown fields {sorted(unknown)}")
+        if "size" in row:
+            row["size"] = int(row["size"])
+        item = Input(**row)
+        if not item.dataset and not (item.url and item.sha256):
+            raise ValueError(f"{file}: every input of {entry.get('name')!r} needs a url and a sha256, or a dataset")
+        if not item.dataset:
+            item.path  # a URL that does not name a pinned commit is refused here
+        out.append(item)
+    if out and not entry.get("recipe"):
+        raise ValueError(f"{file}: dataset {entry.get('name')!r} lists inputs but no recipe")
+    return tuple(out)
 
 
 def datasets() -> dict[str, Dataset]:

@@ -34,7 +34,7 @@ from .errors import DataIntegrityError, DataNotAvailableError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["fetch", "list_datasets", "locate", "sha256sum", "verify"]
+__all__ = ["build", "fetch", "list_datasets", "locate", "sha256sum", "verify"]
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def _candidates(ds: _registry.Dataset, path: str | os.PathLike | None) -> list[t
 
 
 def locate(name: str, *, path: str | os.PathLike | None = None) -> Path | None:
-    """Where the verified file of dataset *name* is on this machine, without downloading.
+    """Where the verified file of dataset *name* is on this machine, without downloading or building.
 
     Parameters
     ----------
@@ -107,7 +107,10 @@ def locate(name: str, *, path: str | os.PathLike | None = None) -> Path | None:
         None when no copy is present. A copy that fails verification raises
         :class:`~ddmgeo.errors.DataIntegrityError` (in the cache it is deleted instead).
     """
-    ds = _registry.get(name)
+    return _locate(_registry.get(name), path)
+
+
+def _locate(ds: _registry.Dataset, path: str | os.PathLike | None = None) -> Path | None:
     for origin, candidate in _candidates(ds, path):
         if candidate.is_file():
             problem = _check(ds, candidate)
@@ -130,23 +133,34 @@ def locate(name: str, *, path: str | os.PathLike | None = None) -> Path | None:
     return None
 
 
+def not_available_text(ds: _registry.Dataset, reason: str) -> str:
+    """At most three lines: what is missing and why, the one command that fixes it, and a restrictive licence."""
+    if ds.recipe:
+        fix = f"`ddm data build {ds.name}` with internet access (it builds it from its pinned upstream files)"
+    elif ds.url:
+        fix = f"`ddm data fetch {ds.name}` with internet access (it downloads {ds.url})"
+    else:
+        fix = "no download exists"
+    lines = [
+        f"Dataset {ds.name!r} ({ds.title.split(':')[0].split(' (')[0]}) is not on this machine: {reason}.",
+        f"Fix: run {fix}, or `export DDMGEO_DATA_DIR=/path/to/data` (a folder holding {ds.path}).",
+    ]
+    if ds.noncommercial:
+        lines.append(f"Licence: {ds.licence}")
+    return "\n".join(lines)
+
+
 def _not_available(ds: _registry.Dataset, reason: str) -> DataNotAvailableError:
-    where = f"download it from {ds.url}" if ds.url else f"it is derived ({ds.derived_from or ds.source})"
-    return DataNotAvailableError(
-        f"Dataset {ds.name!r} ({ds.title}) is not on this machine and {reason}. "
-        f"Set DDMGEO_DATA_DIR to a folder holding {ds.path} (for example the project's shared data), "
-        f"or {where} into {settings.cache_dir() / ds.path}, "
-        "or run `ddm data fetch " + ds.name + "` with internet access."
-    )
+    return DataNotAvailableError(not_available_text(ds, reason))
 
 
 def _download(ds: _registry.Dataset) -> Path:
     if not ds.url:
-        raise _not_available(ds, "cannot be downloaded as is: it is derived from upstream files")
+        raise _not_available(ds, "it has no download and no recipe")
     if settings.offline():
-        raise _not_available(ds, "DDMGEO_OFFLINE is set, so it is not downloaded")
+        raise _not_available(ds, "DDMGEO_OFFLINE is set, so nothing is downloaded")
     if not (ds.sha256 or ds.git_blob):
-        raise _not_available(ds, "has no pinned checksum, so ddmgeo will not download it")
+        raise _not_available(ds, "it has no pinned checksum, so ddmgeo will not download it")
     import pooch
     import requests
 
@@ -162,7 +176,7 @@ def _download(ds: _registry.Dataset) -> Path:
             "or report the registry entry."
         ) from exc
     except (requests.exceptions.RequestException, OSError) as exc:
-        raise _not_available(ds, f"the download failed ({type(exc).__name__}: {exc})") from exc
+        raise _not_available(ds, f"the download from {ds.url} failed ({type(exc).__name__})") from exc
     problem = _check(ds, got)
     if problem:
         got.unlink(missing_ok=True)
@@ -225,9 +239,17 @@ def fetch(name: str, *, path: str | os.PathLike | None = None, to: str | os.Path
     >>> ddmgeo.datasets.fetch("mdb2020_openup").name   # doctest: +SKIP
     '2021-demarcation.zip'
     """
-    ds = _registry.get(name)
-    found = locate(name, path=path)
-    if found is None:
+    return fetch_file(_registry.get(name), path=path, to=to)
+
+
+def fetch_file(ds: _registry.Dataset, *, path: str | os.PathLike | None = None, to: str | os.PathLike | None = None) -> Path:
+    """:func:`fetch` for a registry record (also the upstream inputs of derived datasets)."""
+    found = _locate(ds, path)
+    if found is None and ds.recipe:
+        from . import _recipes
+
+        found = _recipes.build(ds)
+    elif found is None:
         found = _download(ds)
     if to is not None:
         dest = Path(to).expanduser() / ds.path
@@ -240,6 +262,34 @@ def fetch(name: str, *, path: str | os.PathLike | None = None, to: str | os.Path
         if not beside.exists():
             shutil.copyfile(companion, beside)
     return found
+
+
+def build(name: str, *, to: str | os.PathLike | None = None) -> Path:
+    """Build derived dataset *name* from its pinned upstream files (into the cache, or folder *to*).
+
+    Unlike :func:`fetch`, the recipe runs even when a copy is already present, and the
+    output is checked against the registered sha256.
+
+    Parameters
+    ----------
+    name : str
+        A dataset whose registry entry has a ``recipe`` (``ddm data list`` shows them as "built").
+    to : path-like, optional
+        A folder laid out like ``DDMGEO_DATA_DIR``; default the user cache.
+
+    Examples
+    --------
+    >>> from ddmgeo import datasets
+    >>> datasets.build("wazimap_geographies").name            # doctest: +SKIP
+    'wazimap_geographies.csv'
+    """
+    from . import _recipes
+
+    ds = _registry.get(name)
+    if not ds.recipe:
+        how = f"download it with `ddm data fetch {name}`" if ds.url else "it has no recipe"
+        raise DataNotAvailableError(f"Dataset {name!r} is not built from upstream files: {how}.")
+    return _recipes.build(ds, to=to)
 
 
 def list_datasets(*, group: str | None = None) -> pd.DataFrame:
