@@ -128,8 +128,11 @@ def test_mdb_source_layers_when_not_nested(shared_data):
 
 
 def test_repair_is_reported(shared_data, tmp_path, monkeypatch):
-    """Repair warns when a layer is built; cached loads carry the list in attrs."""
+    """Repair warns when a layer is built from the source; stored loads (cache, core) carry the list in attrs."""
+    from ddmgeo import _core
+
     monkeypatch.setenv("DDMGEO_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(_core, "read", lambda key, geo=False: None)  # build from the source file
     _cache.clear_memo()
     with pytest.warns(GeometryRepairedWarning, match="EC442"):
         gdf = ddmgeo.boundaries("municipality", vintage=2016)

@@ -73,7 +73,7 @@ def test_lineage_command():
 def test_data_list(shared_data):
     res = run("data", "list")
     assert res.exit_code == 0
-    assert "mdb2020_openup" in res.output and "datasets present" in res.output
+    assert "mdb2020_openup" in res.output and " present;" in res.output and "in the embedded core" in res.output
 
 
 def test_data_verify_ok(shared_data):

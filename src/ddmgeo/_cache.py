@@ -1,15 +1,26 @@
-"""GeoParquet cache of normalised layers, keyed by the source file's registered checksum.
+"""The store of normalised products: layers, indicator facts and the indicator cube, as Parquet.
 
-A layer is normalised once (read, repaired, renamed, dissolved) and written to
-``<cache>/normalised/<key>.parquet`` with a JSON sidecar for its ``attrs``; the
-key holds the source's registered sha256, the gazetteer's hash and
-:data:`~ddmgeo.settings.CACHE_FORMAT_VERSION`, so a changed source or format
-never serves a stale layer. A cache file that cannot be read is rebuilt.
-Within one process, loads are memoised and callers receive copies.
+A product is built once (read, repaired, renamed, dissolved, summed) and stored under a
+*key* that holds the registered checksum of every source it was made from, the hashes of
+ddmgeo's own fact tables it used and :data:`~ddmgeo.settings.CACHE_FORMAT_VERSION`, so a
+changed source or format never serves a stale product. It is looked up in this order:
+
+1. this process's memo (callers receive copies);
+2. the embedded core shipped inside the package (:mod:`ddmgeo._core`), for the keys it holds;
+3. the user cache, ``<cache>/normalised/<key>.parquet`` with a JSON sidecar holding its
+   ``attrs`` and the file's sha256;
+4. the *build* function, whose result is written to the cache.
+
+Every stored file is verified on read: a cache file whose sha256 differs from its sidecar
+(one flipped bit is enough) is deleted and rebuilt, never served; a corrupt core member is
+skipped with a warning. A layer read back is the same object as the one built: storage CRS
+``EPSG:4326``, dtypes, column order and ``attrs``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import logging
 import os
@@ -20,41 +31,88 @@ from typing import TYPE_CHECKING, Callable
 from . import settings
 
 if TYPE_CHECKING:
-    import geopandas as gpd
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
-_MEMO: dict[str, "gpd.GeoDataFrame"] = {}
+_MEMO: dict[str, "pd.DataFrame"] = {}
 
 
 def cache_path(key: str) -> Path:
+    """Where the product *key* is stored in the user cache."""
     return settings.cache_dir() / "normalised" / f"{key}.parquet"
 
 
-def _read(path: Path) -> "gpd.GeoDataFrame | None":
-    import geopandas as gpd
+def to_bytes(frame: "pd.DataFrame") -> bytes:
+    """The Parquet bytes of a frame or GeoDataFrame (zstd; deterministic for the same frame)."""
+    buf = io.BytesIO()
+    if hasattr(frame, "geometry") and "geometry" in frame.columns:
+        frame.to_parquet(buf, index=False, compression="zstd", write_covering_bbox=False)
+    else:
+        frame.to_parquet(buf, index=False, compression="zstd")
+    return buf.getvalue()
 
+
+def from_bytes(data: bytes, attrs: dict, *, geo: bool) -> "pd.DataFrame":
+    """A frame (GeoDataFrame when *geo*) from Parquet bytes, with *attrs* and the storage CRS restored."""
+    import pandas as pd
+
+    if geo:
+        import geopandas as gpd
+
+        frame = gpd.read_parquet(io.BytesIO(data))
+        if frame.crs is not None and frame.crs.equals(settings.STORAGE_CRS):
+            # GeoParquet stores PROJJSON: give back the same CRS object a fresh build has
+            frame = frame.set_crs(settings.STORAGE_CRS, allow_override=True)
+    else:
+        frame = pd.read_parquet(io.BytesIO(data))
+    frame.attrs.update(json.loads(json.dumps(attrs, default=str)))
+    return frame
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_cache(key: str, *, geo: bool) -> "pd.DataFrame | None":
+    path = cache_path(key)
     meta = path.with_suffix(".json")
-    if not (path.is_file() and meta.is_file()):  # the sidecar is written first: no sidecar, no valid layer
+    if not (path.is_file() and meta.is_file()):  # the sidecar is written last: no sidecar, no valid product
         return None
     try:
-        gdf = gpd.read_parquet(path)
-        gdf.attrs.update(json.loads(meta.read_text(encoding="utf-8")))
-        return gdf
+        side = json.loads(meta.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        if _sha(data) != side.get("sha256"):
+            log.warning("cached %s does not match its recorded sha256: deleting and rebuilding it", path)
+            _discard(path)
+            return None
+        return from_bytes(data, side.get("attrs", {}), geo=geo)
     except Exception as exc:  # a truncated or foreign file: rebuild it
-        log.warning("unreadable layer cache %s (%s): rebuilding it", path, exc)
+        log.warning("unreadable cache file %s (%s): rebuilding it", path, exc)
+        _discard(path)
         return None
 
 
-def _write(path: Path, gdf: "gpd.GeoDataFrame") -> None:
+def _discard(path: Path) -> None:
+    for p in (path.with_suffix(".json"), path):
+        try:
+            p.unlink()
+        except OSError:
+            pass
+
+
+def _write_cache(key: str, frame: "pd.DataFrame") -> None:
+    path = cache_path(key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # both files are written to temporary names and renamed into place (atomic): a reader, or another
-        # process building the same layer, never sees half a file
-        atomic_write(path.with_suffix(".json"), lambda tmp: Path(tmp).write_text(json.dumps(gdf.attrs, default=str), encoding="utf-8"))
-        atomic_write(path, lambda tmp: gdf.to_parquet(tmp, index=False))
+        data = to_bytes(frame)
+        side = {"sha256": _sha(data), "attrs": frame.attrs}
+        # both files go through temporary names and are renamed into place: a reader, or another
+        # process building the same product, never sees half a file; the sidecar comes last
+        atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+        atomic_write(path.with_suffix(".json"), lambda tmp: Path(tmp).write_text(json.dumps(side, default=str), encoding="utf-8"))
     except OSError as exc:  # read-only cache: work without it
-        log.info("could not write layer cache %s: %s", path, exc)
+        log.info("could not write cache file %s: %s", path, exc)
 
 
 def atomic_write(path: Path, write: Callable[[str], object]) -> None:
@@ -69,21 +127,43 @@ def atomic_write(path: Path, write: Callable[[str], object]) -> None:
             os.unlink(tmp)
 
 
-def cached_layer(key: str, build: Callable[[], "gpd.GeoDataFrame"]) -> "gpd.GeoDataFrame":
-    """The layer stored under *key*, building and storing it on first use."""
-    gdf = _MEMO.get(key)
-    if gdf is None:
-        path = cache_path(key)
-        gdf = _read(path)
-        if gdf is None:
-            gdf = build()
-            _write(path, gdf)
-        _MEMO[key] = gdf
-    out = gdf.copy()
-    out.attrs = json.loads(json.dumps(gdf.attrs, default=str))
+def stored(key: str, build: Callable[[], "pd.DataFrame"], *, geo: bool = False, copy: bool = True) -> "pd.DataFrame":
+    """The product stored under *key*: from the memo, the core or the cache, else built and cached.
+
+    Parameters
+    ----------
+    key : str
+        Names the product and everything it was made from (see the module notes).
+    build : callable
+        Makes the product when no stored copy exists.
+    geo : bool, default False
+        The product is a GeoDataFrame.
+    copy : bool, default True
+        Return a copy (callers may change it); ``False`` for read-only internal use.
+    """
+    from . import _core
+
+    frame = _MEMO.get(key)
+    if frame is None:
+        frame = _core.read(key, geo=geo)
+        if frame is None:
+            frame = _read_cache(key, geo=geo)
+        if frame is None:
+            frame = build()
+            _write_cache(key, frame)
+        _MEMO[key] = frame
+    if not copy:
+        return frame
+    out = frame.copy()
+    out.attrs = json.loads(json.dumps(frame.attrs, default=str))
     return out
 
 
+def cached_layer(key: str, build: Callable[[], "pd.DataFrame"]) -> "pd.DataFrame":
+    """The geometry layer stored under *key* (a copy), building and storing it on first use."""
+    return stored(key, build, geo=True)
+
+
 def clear_memo() -> None:
-    """Forget layers held in memory (the files stay)."""
+    """Forget products held in memory (the files stay)."""
     _MEMO.clear()

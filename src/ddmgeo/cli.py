@@ -9,6 +9,7 @@ Examples
     $ ddm boundaries municipality --out munis.gpkg
     $ ddm data list
     $ ddm data fetch --all --to ./ddm-data
+    $ ddm data build cs2016_indicators
     $ ddm data verify
 """
 
@@ -29,7 +30,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-data_app = typer.Typer(help="List, fetch and verify the registered datasets.", no_args_is_help=True)
+data_app = typer.Typer(help="List, fetch, build and verify the registered datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
 _DEBUG = {"on": False}
@@ -470,41 +471,82 @@ def points(
 
 @data_app.command("list")
 def data_list(group: Optional[str] = typer.Option(None, help="Only one group: boundaries, indicators, points, rasters, layers.")) -> None:
-    """Every registered dataset: vintage, licence and whether it is on this machine."""
+    """Every registered dataset: how it is obtained, whether the core holds it, whether it is on this machine."""
     from . import datasets
 
     try:
         table = datasets.list_datasets(group=group)
     except DDMGeoError as exc:
         _fail(exc)
-    table = table.assign(present=table["present"].map({True: "yes", False: "no"}))
-    _print_table(table, columns=["name", "group", "vintage", "present", "licence"])
-    typer.echo(f"\n{int((table.present == 'yes').sum())} of {len(table)} datasets present.")
+    yes_no = {True: "yes", False: "no"}
+    table = table.assign(present=table["present"].map(yes_no), in_core=table["in_core"].map(yes_no))
+    table["licence"] = table["licence"].map(lambda t: t if len(t) <= 40 else t[:39] + "…")
+    _print_table(table.rename(columns={"in_core": "core"}), columns=["name", "how", "core", "present", "licence"])
+    typer.echo(
+        f"\n{int((table.present == 'yes').sum())} of {len(table)} present; {int((table.in_core == 'yes').sum())} in the embedded core. "
+        "how: download = a pinned URL (`ddm data fetch NAME`), built = from pinned upstream files (`ddm data build NAME`)."
+    )
 
 
 @data_app.command("fetch")
 def data_fetch(
     names: List[str] = typer.Argument(None, help="Dataset names (see `ddm data list`)."),
-    all_: bool = typer.Option(False, "--all", help="Fetch every dataset that can be downloaded."),
+    all_: bool = typer.Option(False, "--all", help="Every registered dataset (downloaded, or built from its upstream files)."),
     to: Optional[Path] = typer.Option(None, "--to", help="Also copy the files here, laid out as a DDMGEO_DATA_DIR."),
 ) -> None:
-    """Download (or find) and verify datasets; with --to, assemble a data folder."""
+    """Download or build, and verify, datasets; with --to, assemble a data folder.
+
+    Example: ddm data fetch --all --to ./ddm-data
+    """
     from . import _registry, datasets
 
     if all_ == bool(names):
         raise typer.BadParameter("name datasets or pass --all (not both)")
     chosen = list(_registry.datasets()) if all_ else names
-    failures = 0
+    failures = []
     for name in chosen:
         try:
             path = datasets.fetch(name, to=to)
             typer.echo(f"ok\t{name}\t{path}")
         except DDMGeoError as exc:
-            failures += 1
-            typer.secho(f"FAILED\t{name}\t{exc}", fg=typer.colors.RED, err=True)
+            failures.append((name, exc))
+    _report_failures(failures, len(chosen), "fetched")
+
+
+def _report_failures(failures: list, n: int, verb: str) -> None:
+    """One line per dataset that could not be had (its reason), then exit 1."""
+    for name, exc in failures:
+        first = str(exc).splitlines()[0]
+        reason = first.split(" is not on this machine: ", 1)[-1]
+        typer.secho(f"FAILED\t{name}\t{reason}", fg=typer.colors.RED, err=True)
     if failures:
-        typer.secho(f"{failures} of {len(chosen)} datasets could not be fetched.", fg=typer.colors.RED, err=True)
+        typer.secho(f"{len(failures)} of {n} datasets could not be {verb}: connect to the internet, or set DDMGEO_DATA_DIR.", fg=typer.colors.RED, err=True)
         raise typer.Exit(code=1)
+
+
+@data_app.command("build")
+def data_build(
+    names: List[str] = typer.Argument(None, help="Derived datasets to build (`ddm data list` marks them 'built')."),
+    all_: bool = typer.Option(False, "--all", help="Every dataset that is built from upstream files."),
+    to: Optional[Path] = typer.Option(None, "--to", help="Build into this folder (laid out as a DDMGEO_DATA_DIR) instead of the cache."),
+) -> None:
+    """Build derived datasets from their pinned upstream files and check them against the registry.
+
+    Example: ddm data build cs2016_indicators
+    """
+    from . import _registry, datasets
+
+    if all_ == bool(names):
+        raise typer.BadParameter("name datasets or pass --all (not both)")
+    chosen = [n for n, ds in _registry.datasets().items() if ds.recipe] if all_ else names
+    failures = []
+    for name in chosen:
+        try:
+            path = datasets.build(name, to=to)
+            typer.echo(f"built\t{name}\t{path}")
+        except DDMGeoError as exc:
+            failures.append((name, exc))
+    _report_failures(failures, len(chosen), "built")
 
 
 @data_app.command("export")

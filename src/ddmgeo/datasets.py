@@ -306,7 +306,10 @@ def list_datasets(*, group: str | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``name, group, title, vintage, present, where, licence, attribution, url, sha256``.
+        Columns ``name, group, title, vintage, how, in_core, present, where, licence, attribution, url, sha256``:
+        ``how`` is ``download`` (a pinned URL), ``built`` (from pinned upstream files by a recipe)
+        or ``none``; ``in_core`` says whether the embedded core holds what ddmgeo makes of it, so
+        the main jobs need no copy of the file.
 
     Raises
     ------
@@ -321,6 +324,9 @@ def list_datasets(*, group: str | None = None) -> pd.DataFrame:
             from .errors import UnknownDatasetError
 
             raise UnknownDatasetError(f"No dataset group {group!r} in the registry: use one of {', '.join(groups)} (or no group for all).")
+    from . import _core
+
+    embedded = set(_core.manifest().get("datasets", {}))
     vintages: dict[str, list[int]] = {}
     for layer in _registry.layers():
         vintages.setdefault(layer.dataset, []).append(layer.vintage)
@@ -339,6 +345,8 @@ def list_datasets(*, group: str | None = None) -> pd.DataFrame:
                 "group": ds.group,
                 "title": ds.title,
                 "vintage": ",".join(str(v) for v in sorted(set(vintages.get(ds.name, [])))),
+                "how": ds.how,
+                "in_core": ds.name in embedded,
                 "present": present,
                 "where": where,
                 "licence": ds.licence,

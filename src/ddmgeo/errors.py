@@ -17,6 +17,7 @@ __all__ = [
     "DDMGeoError",
     "DDMGeoWarning",
     "DataIntegrityError",
+    "DataIntegrityWarning",
     "DataNotAvailableError",
     "FormerNameWarning",
     "GeometryRepairedWarning",
@@ -138,6 +139,10 @@ class DDMGeoWarning(UserWarning):
 
 class FormerNameWarning(DDMGeoWarning):
     """A name was resolved through a former name or a retired code (see ``ddmgeo.lineage``)."""
+
+
+class DataIntegrityWarning(DDMGeoWarning):
+    """A stored product (a cache file, a member of the embedded core) failed its checksum and was not used."""
 
 
 class GeometryRepairedWarning(DDMGeoWarning):

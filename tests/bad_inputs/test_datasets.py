@@ -49,12 +49,13 @@ def test_bad_dataset_request(case, tmp_path, shared_data):
 
 
 def test_derived_dataset_offline_without_data_dir(isolated_cache):
-    """Not on the machine and not downloadable: the message names the dataset, the folder to provide and the command."""
+    """Not on the machine and offline: the message names the dataset, the folder to provide and the command, in three lines at most."""
     with pytest.raises(DataNotAvailableError) as info:
         datasets.fetch("census2011_indicators")
     msg = str(info.value)
-    assert "'census2011_indicators'" in msg and "cannot be downloaded as is" in msg
-    assert "Set DDMGEO_DATA_DIR" in msg and "ddm data fetch census2011_indicators" in msg
+    assert "'census2011_indicators'" in msg and "DDMGEO_OFFLINE is set" in msg
+    assert "export DDMGEO_DATA_DIR" in msg and "ddm data build census2011_indicators" in msg
+    assert len(msg.splitlines()) <= 3
 
 
 def test_corrupt_cached_copy_is_deleted_not_used(isolated_cache):

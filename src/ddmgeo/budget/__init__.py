@@ -73,10 +73,13 @@ class SpatialisedBudget:
     population_year: int | None
     split: str
     by: list[str] = field(default_factory=list)
+    population_note: str = ""
 
     @property
     def source_text(self) -> str:
         """What the maps credit: the placed table and the population behind per-capita figures."""
+        if self.population_year is None:
+            return f"budget table placed with ddmgeo.budget.spatialise (split by {self.split}); population not available"
         return f"budget table placed with ddmgeo.budget.spatialise (split by {self.split}); population: Statistics South Africa ({self.population_year})"
 
     @property
@@ -111,6 +114,8 @@ class SpatialisedBudget:
             lines.append(f"  row {r.row}: {r.reason}")
         if len(self.issues):
             lines.append(f"{len(self.issues)} issue(s) to look at (see .issues).")
+        if self.population_note:
+            lines.append(self.population_note.capitalize() + ".")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -171,6 +176,31 @@ def _read(projects) -> "pd.DataFrame":
     raise BudgetError(f"Cannot read {path.name}: use .csv, .xlsx, .gpkg, .geojson, .parquet or a DataFrame.")
 
 
+def _add_per_capita(by_area: "pd.DataFrame", level: str, vintage: int, year: int | None) -> tuple[int | None, str]:
+    """Add ``population``, ``population_year`` and ``per_capita`` to *by_area*; return (year, note).
+
+    Placing amounts never needs population: when it is not available, the columns are missing
+    values and the note says why (never zero, never a crash).
+    """
+    import numpy as np
+
+    from .. import indicators
+    from ..errors import DataNotAvailableError
+
+    try:
+        pop = indicators.get("population", level=level, year=year, vintage=vintage)
+    except DataNotAvailableError as exc:
+        by_area["population"] = np.nan
+        by_area["population_year"] = None
+        by_area["per_capita"] = np.nan
+        return None, f"per-capita figures not available: {str(exc).splitlines()[0]}"
+    pop_year = pop.attrs["ddmgeo"]["indicators"]["population"]["year"]
+    by_area["population"] = by_area.code.map(pop.set_index("code")["population"])
+    by_area["population_year"] = pop_year
+    by_area["per_capita"] = by_area.amount / by_area.population
+    return pop_year, ""
+
+
 def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, population_year) -> SpatialisedBudget:
     import pandas as pd
 
@@ -190,11 +220,7 @@ def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, p
     by_area["amount_cents"] = pd.Series(cents, dtype="int64")
     by_area["amount"] = by_area.amount_cents / 100.0
     by_area["n_projects"] = rows
-    pop = indicators.get("population", level=level, year=population_year, vintage=vintage)
-    pop_year = pop.attrs["ddmgeo"]["indicators"]["population"]["year"]
-    by_area["population"] = by_area.code.map(pop.set_index("code")["population"])
-    by_area["population_year"] = pop_year
-    by_area["per_capita"] = by_area.amount / by_area.population
+    pop_year, pop_note = _add_per_capita(by_area, level, vintage, population_year)
     total = int(by_area.amount_cents.sum())
     by_area["share"] = by_area.amount_cents / total if total else 0.0
     rule = f"points (engine='dask', {nparts} partitions)"
@@ -214,7 +240,7 @@ def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, p
     )
     unallocated["amount_cents"] = unallocated["amount_cents"].astype("Int64")
     input_cents = total + int(unallocated.amount_cents.sum(skipna=True))
-    result = SpatialisedBudget(level, vintage, by_area, allocations, unallocated, pd.DataFrame(columns=["row", "id", "issue"]), input_cents, pop_year, "none (points only)", [])
+    result = SpatialisedBudget(level, vintage, by_area, allocations, unallocated, pd.DataFrame(columns=["row", "id", "issue"]), input_cents, pop_year, "none (points only)", [], pop_note)
     result.check()
     return result
 
@@ -784,13 +810,7 @@ def spatialise(
     by_area["amount_cents"] = sums
     by_area["amount"] = by_area.amount_cents / 100.0
     by_area["n_projects"] = np.bincount(area_, minlength=len(areas))  # a row lands at most once in an area
-    from .. import indicators
-
-    pop = indicators.get("population", level=level, year=population_year, vintage=v)
-    pop_year = pop.attrs["ddmgeo"]["indicators"]["population"]["year"]
-    by_area["population"] = by_area.code.map(pop.set_index("code")["population"])
-    by_area["population_year"] = pop_year
-    by_area["per_capita"] = by_area.amount / by_area.population
+    pop_year, pop_note = _add_per_capita(by_area, level, v, population_year)
     total = by_area.amount_cents.sum()
     by_area["share"] = by_area.amount_cents / total if total else 0.0
     for b in bys:
@@ -807,7 +827,7 @@ def spatialise(
         by_area[f"{col}_amount"] = by_area.code.map(sums_t).fillna(0).astype("int64") / 100.0
         target = _target_population(group, level, v, population_year)
         by_area[f"{col}_per_capita"] = by_area[f"{col}_amount"] / by_area.code.map(target)
-    result = SpatialisedBudget(level, v, by_area, allocations, unallocated, issues, input_cents, pop_year, split_text, bys)
+    result = SpatialisedBudget(level, v, by_area, allocations, unallocated, issues, input_cents, pop_year, split_text, bys, pop_note)
     result.check()
     return result
 

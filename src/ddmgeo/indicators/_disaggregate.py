@@ -353,7 +353,10 @@ def compute_by(indicator: str, by: str, level: str, year: int | None, vintage: i
     # kept in the engine's memo (under keys of their own) so that its clear_memo() forgets them too
     key = ("__by__", indicator, by, level, year, vintage, source)
     if key not in _MEMO:
-        _MEMO[key] = _compute_by(indicator, by, level, year, vintage, source)
+        from . import _cube
+
+        found = _cube.lookup_by(indicator, by, level, year, vintage, source)
+        _MEMO[key] = found if found is not None else _compute_by(indicator, by, level, year, vintage, source)
     r = _MEMO[key]
     return ByResult(r.definition, r.by, r.level, r.year, r.vintage, r.source, r.labels, r.frame.copy(), list(r.sources), list(r.notes))
 

@@ -242,17 +242,25 @@ _MEMO: dict[tuple, Result] = {}
 
 def clear_memo() -> None:
     """Forget computed indicators and the tables held in memory (the Parquet cache stays)."""
-    from . import _sources
+    from .. import _cache
+    from . import _cube
 
     _MEMO.clear()
-    _sources._FACTS.clear()
+    _cube.forget()
+    for key in [k for k in _cache._MEMO if k.startswith(("facts-", "cube-"))]:
+        del _cache._MEMO[key]
 
 
 def compute(indicator: str, level: str, year: int | None, vintage: int) -> Result:
     """Values of *indicator* (memoised per level, year and vintage; callers get a copy)."""
     key = (indicator, level, year, int(vintage))
     if key not in _MEMO:
-        _MEMO[key] = _compute(indicator, level, year, vintage)
+        from . import _cube
+
+        found = _cube.lookup(indicator, level, year, _normalise_vintage(vintage)) if level in LEVELS else None
+        r = found if found is not None else _compute(indicator, level, year, vintage)
+        r.frame.index.name = None  # one form whichever path computed it
+        _MEMO[key] = r
     r = _MEMO[key]
     return Result(r.definition, r.level, r.year, r.vintage, r.frame.copy(), list(r.sources), list(r.notes))
 

@@ -141,34 +141,36 @@ def _build(dataset: str) -> "pd.DataFrame":
     return facts.reset_index(drop=True)
 
 
-_FACTS: dict[str, "pd.DataFrame"] = {}
+def facts_key(dataset: str) -> str:
+    """The store key of a table's facts: its registered checksum and the reading instructions' hash."""
+    ds = _registry.get(dataset)
+    return f"facts-{dataset}-{(ds.sha256 or ds.git_blob)[:16]}-{_specs_hash()}-v{settings.CACHE_FORMAT_VERSION}"
 
 
 def facts(dataset: str) -> "pd.DataFrame":
-    """The tidy facts of one registered indicator table (memoised, Parquet-cached)."""
-    if dataset not in _FACTS:
-        import pandas as pd
+    """The tidy facts of one registered indicator table (memoised; from the core, the cache or the file).
 
-        ds = _registry.get(dataset)
-        key = f"facts-{dataset}-{(ds.sha256 or ds.git_blob)[:16]}-{_specs_hash()}-v{settings.CACHE_FORMAT_VERSION}"
-        path = settings.cache_dir() / "normalised" / f"{key}.parquet"
-        frame = None
-        if path.is_file():
-            try:
-                frame = pd.read_parquet(path)
-            except Exception:  # unreadable cache: rebuild
-                frame = None
-        if frame is None:
-            frame = _build(dataset)
-            try:
-                from .._cache import atomic_write
+    The frame is shared within the process: do not change it.
+    """
+    from .._cache import stored
 
-                path.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
-            except OSError:  # a read-only cache: work without it
-                pass
-        _FACTS[dataset] = frame
-    return _FACTS[dataset]
+    def build() -> "pd.DataFrame":
+        frame = _build(dataset)
+        frame.attrs["ddmgeo"] = {"dataset": dataset}
+        return frame
+
+    return stored(facts_key(dataset), build, copy=False)
+
+
+def core_datasets() -> list[str]:
+    """The indicator tables whose facts go into the embedded core (not ward-only, not non-commercial)."""
+    out = []
+    for name in source_specs():
+        ds = _registry.get(name)
+        if ds.noncommercial or name == "census2011_ward_population":
+            continue
+        out.append(name)
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import settings
 from .._format import NOT_AVAILABLE, format_value, is_missing, ordinal
+from ..errors import DataNotAvailableError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,6 +112,16 @@ def make_context(code: str, vintage: int) -> Context:
 # ----------------------------------------------------------------------------- helpers
 
 
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0]
+
+
+def _catalogue_label(ind: str) -> str:
+    from ..indicators._catalogue import first
+
+    return first(ind).label
+
+
 def _meta(table: "pd.DataFrame", ind: str) -> dict:
     return table.attrs["ddmgeo"]["indicators"][ind]
 
@@ -144,10 +155,7 @@ def _compare_word(v: float, ref: float) -> str:
 def key_figure(ctx: Context, ind: str, *, year: int | None = None) -> KeyFigure | None:
     from ..indicators._catalogue import first
 
-    try:
-        d = ctx.use([ind], "district", year)
-    except Exception:  # the indicator is not available for this level/year: shown as such
-        return None
+    d = ctx.use([ind], "district", year)  # DataNotAvailableError: the caller says "not available" with the reason
     p = ctx.use([ind], "province", year)
     c = ctx.use([ind], "country", year)
     meta = _meta(d, ind)
@@ -364,8 +372,8 @@ def gender_gap(ctx: Context) -> str:
 
     try:
         t = indicators.get("sex_ratio", by="age", level="district", vintage=ctx.vintage, output="tidy")
-    except Exception:  # stated, not hidden
-        return "Gender gaps by age are not available in ddmgeo's data."
+    except DataNotAvailableError as exc:  # stated, not hidden
+        return f"Gender gaps by age are not available: {_first_line(exc)}"
     mine = t[t.code == ctx.code].dropna(subset=["value"])
     mine = mine[~mine.age.astype(str).str.startswith(("75", "80"))]  # women outlive men everywhere at the oldest ages
     if mine.empty:
@@ -389,7 +397,12 @@ def executive_summary(ctx: Context) -> tuple[Section, list[KeyFigure]]:
     from .. import indicators
 
     s = Section("summary", "Executive summary")
-    figures = [k for k in (key_figure(ctx, i, year=y) for i, y in KEY) if k is not None]
+    figures = []
+    for ind, year in KEY:
+        try:
+            figures.append(key_figure(ctx, ind, year=year))
+        except DataNotAvailableError as exc:  # shown as not available, with the reason
+            s.not_available.append(f"{_catalogue_label(ind)}: {_first_line(exc)}")
     si = indicators.service_index(level="district", vintage=ctx.vintage)
     for src in ("cs2016_indicators",):
         ctx.sources.setdefault(src, set()).add(2016)
@@ -483,8 +496,8 @@ def demographics(ctx: Context) -> Section:
             f"The Youth Explorer multidimensional poverty index of young people aged 15-24 is {v:.3f} (Census 2011; 0 = no deprivation, higher is poorer; "
             f"South Africa: {_value(ctx.use(['youth_mpi'], 'country'), 'ZA', 'youth_mpi'):.3f})."
         )
-    except Exception as exc:  # shown, never silently dropped
-        s.not_available.append(f"Youth MPI: {exc}")
+    except DataNotAvailableError as exc:  # shown, never silently dropped
+        s.not_available.append(f"Youth MPI: {_first_line(exc)}")
     s.not_available.append("Census 2022 tables are not available in ddmgeo's data; the latest counts are Community Survey 2016 and Stats SA's 2021 mid-year estimates.")
     return s
 
@@ -634,8 +647,8 @@ def infrastructure_and_budget(ctx: Context) -> Section:
             rows.append({"Facilities": label, ctx.name: f"{n:,}".replace(",", "\u202f"), "Per 100 000 people": f"{per[ctx.code]:.1f}", "Rank among the 52 (per person)": ordinal(rank), "South Africa per 100 000": f"{100_000 * counts[name].sum() / pop.sum():.1f}"})
             ctx.sources.setdefault(name, set()).add("point locations")
         s.tables.append(Table("Facilities in the district space", pd.DataFrame(rows), "Placed by their coordinates; points outside South Africa or without coordinates are left out of every district and listed by ddmgeo.overlays.count_points. Population: Community Survey 2016."))
-    except Exception as exc:  # said, not dropped
-        s.not_available.append(f"Facility counts could not be computed: {exc}")
+    except DataNotAvailableError as exc:  # said, not dropped
+        s.not_available.append(f"Facility counts: {exc}")
     # budget spatialisation
     try:
         r = _national_projects(ctx.vintage)
@@ -655,8 +668,8 @@ def infrastructure_and_budget(ctx: Context) -> Section:
             rows = [{"Project": raw.project_name.iat[i], "Sector": raw.sector.iat[i], "2019/20 (MTEF)": format_value(c / 100, "rand"), "Placed by": rule} for i, c, rule in zip(mine.row, mine.amount_cents, mine.rule)]
             s.tables.append(Table("National infrastructure projects in the district space (Budget Review 2019)", pd.DataFrame(rows), "National Treasury, vulekamali; amounts placed by ddmgeo.budget.spatialise from the projects' coordinates."))
         ctx.sources.setdefault("infrastructure_projects_br2019", set()).add(2019)
-    except Exception as exc:
-        s.not_available.append(f"Budget spatialisation could not be computed: {exc}")
+    except DataNotAvailableError as exc:
+        s.not_available.append(f"Budget spatialisation of the national projects: {exc}")
     s.not_available.append(
         "Provincial and municipal budgets by project are not in ddmgeo's data (only the 2019 Budget Review's national large projects are): "
         "spatialise a department's project list with ddmgeo.budget.spatialise or `ddm spatialise` to add it."

@@ -1,0 +1,303 @@
+"""The indicator cube: every catalogue indicator for every area, year and boundary vintage, computed once.
+
+One columnar table holds, for each indicator x level (country, province, district space,
+municipality, district municipality) x year x vintage (2016, 2011), each area's value with its
+numerator and denominator, the sources and the notes the engine gives. It is built by running
+:mod:`ddmgeo.indicators._engine` over the tidy facts (the long tables remain its source, and the
+path for wards and ``by=`` breakdowns), and stored like any normalised product: in the embedded
+core and in the cache, under a key that holds the hashes of the catalogue, the reading
+instructions, the gazetteer, the lineage table and every source dataset.
+
+:func:`ddmgeo.indicators._engine.compute` asks the cube first; a request the cube does not hold
+(a ward, an indicator the data cannot give at that level) goes to the engine, which gives the
+same answer or error it always has.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import settings
+from ..errors import DDMGeoError
+from ._catalogue import RATIO_KINDS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._disaggregate import ByResult
+    from ._engine import Result
+
+__all__ = ["build", "cube", "cube_key", "forget", "lookup"]
+
+#: Bump when the engine's arithmetic changes, so stored cubes are rebuilt.
+CUBE_VERSION = 1
+
+LEVELS = ("country", "province", "district", "municipality", "district_municipality")
+VINTAGES = (2016, 2011)
+#: breakdowns by sex and age held in the cube: their default year, on the 2016 boundaries
+BYS = ("sex", "age")
+BY_LEVELS = ("country", "province", "district", "municipality")
+BY_VINTAGE = 2016
+KEY = ["indicator", "level", "vintage", "asked", "by", "forced"]
+COLUMNS = [*KEY, "year", "code", "group", "value", "numerator", "denominator", "sources", "notes", "by_source", "labels", "default"]
+NO_YEAR = -1  # ``asked`` when no year was asked for
+
+
+_STATE: dict[str, object] = {"building": False}
+
+
+def _file_hash(relative: str) -> str:
+    from ..datasets import sha256sum
+
+    return sha256sum(settings.package_data_dir() / relative)[:12]
+
+
+@lru_cache(maxsize=1)
+def cube_key() -> str:
+    """The cube's store key: what it was computed from and how."""
+    import hashlib
+
+    from .. import _registry
+    from . import _catalogue
+
+    names = sorted({d.dataset for defs in _catalogue.definitions().values() for d in defs if d.dataset})
+    parts = [f"{n}={(_registry.get(n).sha256 or _registry.get(n).git_blob)}" for n in names]
+    for rel in ("indicators/catalogue.csv", "indicators/sources.toml", "boundaries/areas.csv", "boundaries/lineage.csv"):
+        parts.append(f"{rel}={_file_hash(rel)}")
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    return f"cube-{digest}-c{CUBE_VERSION}-v{settings.CACHE_FORMAT_VERSION}"
+
+
+def _years_of(indicator: str) -> list[int]:
+    from . import _catalogue
+
+    defs = _catalogue.lookup(indicator)
+    years = {y for d in defs for y in d.years}
+    for d in defs:  # a derived indicator takes the years of its parts
+        if not d.direct:
+            years |= set(_years_of(d.numerator)) if d.numerator else set()
+    return sorted(years)
+
+
+def _frame_of(r: "Result", asked: int) -> "pd.DataFrame":
+    f = r.frame.reset_index()
+    f = f.rename(columns={f.columns[0]: "code"})
+    f = f.assign(indicator=r.definition.id, level=r.level, vintage=r.vintage, asked=asked, by="", forced="", year=r.year, group="")
+    f = f.assign(sources=";".join(r.sources), notes=json.dumps(r.notes), by_source="", labels="", default=False)
+    return f[COLUMNS]
+
+
+def _by_frame_of(r: "ByResult", asked: int, forced: str) -> "pd.DataFrame":
+    f = r.frame.rename(columns={r.by: "group"})
+    f["group"] = f["group"].astype(str)
+    f = f.assign(indicator=r.definition.id, level=r.level, vintage=r.vintage, asked=asked, by=r.by, forced=forced, year=r.year)
+    f = f.assign(sources=";".join(r.sources), notes=json.dumps(r.notes), by_source=r.source, labels=json.dumps(list(r.labels)), default=False)
+    return f[COLUMNS]
+
+
+def _same(a: "Result", b: "Result") -> bool:
+    return a.year == b.year and a.sources == b.sources and a.notes == b.notes and a.definition == b.definition and a.frame.equals(b.frame)
+
+
+def build() -> "pd.DataFrame":
+    """Compute the whole cube from the facts (takes a while; the core and the cache keep the result)."""
+    import pandas as pd
+
+    from . import _catalogue, _engine
+
+    frames: list[pd.DataFrame] = []
+    _STATE["building"] = True
+    try:
+        for indicator in _catalogue.definitions():
+            for level in LEVELS:
+                for vintage in VINTAGES:
+                    frames.extend(_blocks(indicator, level, vintage))
+            for by in BYS:
+                for level in BY_LEVELS:
+                    frames.extend(_by_blocks(indicator, by, level))
+    finally:
+        _STATE["building"] = False
+        _engine._MEMO.clear()
+    out = pd.concat(frames, ignore_index=True)
+    out = out.sort_values(KEY, kind="stable").reset_index(drop=True)
+    for col in ("indicator", "level", "by", "forced", "code", "group", "sources", "notes", "by_source", "labels"):
+        out[col] = out[col].astype("category")
+    for col in ("vintage", "asked", "year"):
+        out[col] = out[col].astype("int16")
+    out.attrs["ddmgeo"] = {"cube": cube_key(), "datasets": sorted({s for s in out["sources"].cat.categories for s in s.split(";") if s})}
+    return out
+
+
+def _blocks(indicator: str, level: str, vintage: int) -> list["pd.DataFrame"]:
+    """The cube rows of one indicator at one level and vintage: each year, and the default year."""
+    from ._engine import compute
+
+    out = []
+    by_year: dict[int, Result] = {}
+    for year in _years_of(indicator):
+        try:
+            r = compute(indicator, level, year, vintage)
+        except DDMGeoError:
+            continue
+        if r.year != year:
+            continue  # an indicator that does not change with the year (areas): kept once, as the default
+        by_year[year] = r
+        out.append(_frame_of(r, year))
+    try:
+        default = compute(indicator, level, None, vintage)
+    except DDMGeoError:
+        return out
+    twin = by_year.get(default.year)
+    if twin is not None and _same(default, twin):
+        out[list(by_year).index(default.year)]["default"] = True
+    else:
+        out.append(_frame_of(default, NO_YEAR).assign(default=True))
+    return out
+
+
+def _by_blocks(indicator: str, by: str, level: str) -> list["pd.DataFrame"]:
+    """The breakdown of an indicator by sex or age in its default year (and the components a share is computed from)."""
+    from . import _catalogue
+    from ._disaggregate import compute_by
+
+    try:
+        r = compute_by(indicator, by, level, None, BY_VINTAGE)
+    except (DDMGeoError, ValueError):
+        return []
+    out = [_by_frame_of(r, NO_YEAR, "")]
+    d = _catalogue.first(indicator)
+    if d.kind in RATIO_KINDS and not d.direct:
+        for comp in (d.numerator, d.denominator):
+            out.append(_by_frame_of(compute_by(comp, by, level, r.year, BY_VINTAGE, source=r.source), r.year, r.source))
+    return out
+
+
+@dataclass
+class Cube:
+    """The loaded cube, with an index from (indicator, level, vintage, asked) to its rows."""
+
+    frame: "pd.DataFrame"
+    rows: dict
+
+    @classmethod
+    def of(cls, frame: "pd.DataFrame") -> "Cube":
+        """Index the rows (stored sorted by request, so each request is one contiguous block)."""
+        n = len(frame)
+        if n == 0:
+            return cls(frame, {})
+        parts = [frame[c].cat.codes.to_numpy(np.int64) if hasattr(frame[c], "cat") else frame[c].to_numpy(np.int64) for c in KEY]
+        change = np.zeros(n, dtype=bool)
+        change[0] = True
+        for p in parts:
+            change[1:] |= p[1:] != p[:-1]
+        starts = np.flatnonzero(change)
+        stops = np.append(starts[1:], n)
+        ind, lev, vin, ask, by, forced = (frame[c].to_numpy() for c in KEY)
+        default = frame["default"].to_numpy()
+        rows: dict = {}
+        for a, b in zip(starts.tolist(), stops.tolist()):
+            head = (str(ind[a]), str(lev[a]), int(vin[a]))
+            tail = (str(by[a]), str(forced[a]))
+            rows[(*head, int(ask[a]), *tail)] = (a, b)
+            if default[a]:
+                rows[(*head, NO_YEAR, *tail)] = (a, b)
+        return cls(frame, rows)
+
+
+def cube() -> Cube:
+    """The cube (from the memo, the core or the cache, else built and cached)."""
+    from .._cache import stored
+
+    held = _STATE.get("cube")
+    if held is None:
+        held = _STATE["cube"] = Cube.of(stored(cube_key(), build, copy=False))
+    return held  # type: ignore[return-value]
+
+
+def available() -> Cube | None:
+    """The cube when it can be had without computing it (core or cache), else None."""
+    from .. import _cache, _core
+
+    held = _STATE.get("cube")
+    if held is not None:
+        return held  # type: ignore[return-value]
+    key = cube_key()
+    if key in _cache._MEMO or _core.manifest().get("members", {}).get(key) or _cache.cache_path(key).is_file():
+        try:
+            return cube()
+        except DDMGeoError:
+            return None
+    return None
+
+
+def forget() -> None:
+    """Drop the loaded cube from memory."""
+    _STATE.pop("cube", None)
+
+
+def lookup(indicator: str, level: str, year: int | None, vintage: int) -> "Result | None":
+    """The engine's result for this request from the cube, or None when the cube does not hold it."""
+    import pandas as pd
+
+    from ._engine import Result, choose
+
+    if _STATE["building"] or level not in LEVELS or vintage not in VINTAGES:
+        return None
+    c = available()
+    if c is None:
+        return None
+    span = c.rows.get((indicator, level, int(vintage), NO_YEAR if year is None else int(year), "", ""))
+    if span is None:
+        return None
+    block = c.frame.iloc[span[0] : span[1]]
+    first = block.iloc[0]
+    frame = pd.DataFrame(
+        {
+            "value": block["value"].to_numpy(dtype=float),
+            "numerator": block["numerator"].to_numpy(dtype=float),
+            "denominator": block["denominator"].to_numpy(dtype=float),
+        },
+        index=pd.Index(block["code"].astype(str).tolist()),
+    )
+    sources = [s for s in str(first["sources"]).split(";") if s]
+    return Result(choose(indicator, year, level), level, int(first["year"]), vintage, frame, sources, json.loads(str(first["notes"])))
+
+
+
+
+def lookup_by(indicator: str, by: str, level: str, year: int | None, vintage: int, source: str | None) -> "ByResult | None":
+    """:func:`ddmgeo.indicators._disaggregate.compute_by`'s result from the cube, or None."""
+    import pandas as pd
+
+    from ._disaggregate import ByResult
+    from ._engine import choose
+
+    if _STATE["building"] or vintage != BY_VINTAGE:
+        return None
+    c = available()
+    if c is None:
+        return None
+    span = c.rows.get((indicator, level, int(vintage), NO_YEAR if year is None else int(year), by, source or ""))
+    if span is None:
+        return None
+    block = c.frame.iloc[span[0] : span[1]]
+    first = block.iloc[0]
+    labels = tuple(json.loads(str(first["labels"])))
+    frame = pd.DataFrame(
+        {
+            "code": block["code"].astype(str).to_numpy(),
+            by: pd.Categorical(block["group"].astype(str).to_numpy(), categories=list(labels), ordered=True),
+            "value": block["value"].to_numpy(dtype=float),
+            "numerator": block["numerator"].to_numpy(dtype=float),
+            "denominator": block["denominator"].to_numpy(dtype=float),
+        }
+    )
+    from . import _catalogue
+
+    sources = [s for s in str(first["sources"]).split(";") if s]
+    return ByResult(_catalogue.first(indicator), by, level, int(first["year"]), vintage, str(first["by_source"]), labels, frame, sources, json.loads(str(first["notes"])))
