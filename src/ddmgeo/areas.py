@@ -161,6 +161,45 @@ def _read_source(layer: _registry.Layer) -> tuple["gpd.GeoDataFrame", _registry.
     return gdf, ds
 
 
+@lru_cache(maxsize=8)
+def mdb_area_km2(level: str, vintage: int = settings.DEFAULT_VINTAGE) -> "pd.Series":
+    """The MDB's own area of every area of a level (km², by code), from its layer's area attribute.
+
+    The OpenUp copies of the MDB 2020 delimitation keep the MDB's ``Area`` (hectares) of the
+    unsimplified polygons (City of Johannesburg 1,642.6 km², where the generalised polygon
+    gives 1,595 km²). Empty when the layer has no such attribute (the 2011 layer), so callers
+    fall back to the geometry's area and say so.
+
+    Parameters
+    ----------
+    level : {"province", "district", "municipality", "ward"}
+    vintage : int, default 2016
+        2016 (and 2021, the same delimitation) for provinces, districts and municipalities;
+        2021 for wards.
+
+    Returns
+    -------
+    pandas.Series
+        Area in km² indexed by code (float); empty if the layer has no area attribute.
+    """
+    import pandas as pd
+    import pyogrio
+
+    from . import datasets
+
+    layer = _layer(_check_level(level), _check_vintage(vintage), "generalised")
+    column = layer.columns.get("area_ha")
+    if not column:
+        return pd.Series(dtype=float)
+    path = datasets.fetch(layer.dataset)
+    src = f"/vsizip/{path}/{layer.member}" if layer.member else str(path)
+    raw = pyogrio.read_dataframe(src, columns=[layer.columns["code"], column], read_geometry=False, encoding=layer.encoding or None)
+    codes = raw[layer.columns["code"]].astype(str).str.strip()
+    if codes.duplicated().any():
+        raise DataIntegrityError(f"{layer.dataset}: codes {sorted(codes[codes.duplicated()])} occur more than once in {layer.member}.")
+    return pd.Series(pd.to_numeric(raw[column], errors="raise").astype(float).to_numpy() / 100.0, index=codes.to_numpy(), name="area_km2")
+
+
 def _repair(gdf: "gpd.GeoDataFrame") -> list[str]:
     """Make invalid polygons valid in place (never dropping a row); return the repaired codes."""
     import shapely
@@ -317,12 +356,19 @@ def boundaries(
         raise VintageError(f"Unknown resolution {resolution!r}: use 'generalised' or 'full'.")
     if level == "ward" and v != 2021:
         _layer("ward", v, resolution)  # raises DataNotAvailableError with what would fill the gap
-    dissolve = level in ("district", "province") and (nested or v == 2011) and resolution == "generalised"
-    layer = _layer("municipality" if dissolve else level, v, resolution)
+    return cached_layer(layer_key(level, v, resolution=resolution, nested=nested), lambda: _normalise(level, v, resolution, nested))
+
+
+def layer_key(level: str, vintage: int, *, resolution: str = "generalised", nested: bool = True) -> str:
+    """The store key of a normalised layer: level, vintage, geometry and the source's registered checksum.
+
+    Computed from the registry alone, so callers can name a layer without loading it.
+    """
+    dissolve = level in ("district", "province") and (nested or vintage == 2011) and resolution == "generalised"
+    layer = _layer("municipality" if dissolve else level, vintage, resolution)
     ds = _registry.get(layer.dataset)
     checksum = (ds.sha256 or ds.git_blob)[:16]
-    key = f"{level}-{v}-{resolution}-{'nested' if dissolve else 'source'}-{checksum}-{_gazetteer_hash()}-v{settings.CACHE_FORMAT_VERSION}"
-    return cached_layer(key, lambda: _normalise(level, v, resolution, nested))
+    return f"{level}-{vintage}-{resolution}-{'nested' if dissolve else 'source'}-{checksum}-{_gazetteer_hash()}-v{settings.CACHE_FORMAT_VERSION}"
 
 
 def districts(*, vintage: int = settings.DEFAULT_VINTAGE, **kwargs) -> "gpd.GeoDataFrame":

@@ -30,6 +30,7 @@ keep scale error small across it.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 #: CRS in which every GeoDataFrame ddmgeo returns is stored.
@@ -70,6 +71,22 @@ PROVINCES = {
 }
 
 _TRUE = {"1", "true", "yes", "on"}
+
+
+def crs(name: str):
+    """The :class:`pyproj.CRS` for *name* (one of the constants above), parsed once per process.
+
+    Passing the same CRS object to ``set_crs``/``to_crs`` spares pyproj parsing the
+    definition again on every call.
+    """
+    return _crs(name)
+
+
+@lru_cache(maxsize=16)
+def _crs(name: str):
+    from pyproj import CRS
+
+    return CRS.from_user_input(name)
 
 
 def package_data_dir() -> Path:

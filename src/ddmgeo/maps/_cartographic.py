@@ -45,21 +45,22 @@ def cartographic(level: str = "district", *, vintage: int = settings.DEFAULT_VIN
     >>> carto = maps.cartographic("district")          # doctest: +SKIP
     """
     from .._cache import cached_layer
-    from ..areas import _check_level, boundaries
+    from ..areas import _check_level, _check_vintage, boundaries, layer_key
 
     tol = float(TOLERANCE_M[_check_level(level)] if tolerance is None else tolerance)
     if tol < 0:
         raise ValueError("tolerance is a distance in metres and cannot be negative.")
-    v = 2021 if level == "ward" else vintage
-    source = boundaries(level, vintage=v)
-    key = f"carto-{level}-{v}-{tol:g}-{source.attrs['ddmgeo']['sha256'][:16]}-v{settings.CACHE_FORMAT_VERSION}"
+    v = 2021 if level == "ward" else _check_vintage(vintage)
+    source_key = layer_key(level, v)
+    key = f"carto-{level}-{v}-{tol:g}-{source_key.split('-')[-3]}-v{settings.CACHE_FORMAT_VERSION}"
 
     def build() -> "gpd.GeoDataFrame":
         import shapely
 
-        projected = source.to_crs(MAP_CRS)
+        source = boundaries(level, vintage=v)
+        projected = source.to_crs(settings.crs(MAP_CRS))
         simplified = shapely.coverage_simplify(projected.geometry.values, tol) if tol > 0 else projected.geometry.values
-        out = projected.set_geometry(simplified).to_crs(settings.STORAGE_CRS)
+        out = projected.set_geometry(simplified).to_crs(settings.crs(settings.STORAGE_CRS))
         out.attrs = dict(source.attrs)
         out.attrs["ddmgeo"] = dict(source.attrs["ddmgeo"], cartographic_tolerance_m=tol)
         return out
@@ -70,4 +71,4 @@ def cartographic(level: str = "district", *, vintage: int = settings.DEFAULT_VIN
 @lru_cache(maxsize=16)
 def projected(level: str, vintage: int, tolerance: float | None) -> "gpd.GeoDataFrame":
     """The cartographic tier in :data:`MAP_CRS` (memoised: drawing happens in this CRS)."""
-    return cartographic(level, vintage=vintage, tolerance=tolerance).to_crs(MAP_CRS)
+    return cartographic(level, vintage=vintage, tolerance=tolerance).to_crs(settings.crs(MAP_CRS))

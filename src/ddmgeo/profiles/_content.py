@@ -127,8 +127,14 @@ def _meta(table: "pd.DataFrame", ind: str) -> dict:
 
 
 def _value(table: "pd.DataFrame", code: str, ind: str) -> float:
-    row = table.loc[table.code == code, ind]
-    return float(row.iloc[0]) if len(row) else float("nan")
+    """The value of *ind* for *code* (NaN when absent), from a lookup built once per table."""
+    shape, cells = table.__dict__.get("_ddmgeo_cells", (None, None))
+    if shape != (table.shape, tuple(table.columns)):
+        codes = table["code"].astype(str).tolist()
+        cells = {c: dict(zip(codes, table[c].tolist())) for c in table.columns if c not in ("code", "name")}
+        object.__setattr__(table, "_ddmgeo_cells", ((table.shape, tuple(table.columns)), cells))
+    value = cells.get(ind, {}).get(code)
+    return float("nan") if value is None else float(value)
 
 
 def rank_among(table: "pd.DataFrame", ind: str, code: str, higher_is: str) -> tuple[int | None, int, str]:
