@@ -47,8 +47,10 @@ def test_boundaries_bad_suffix(shared_data, tmp_path):
 
 
 def test_boundaries_unavailable_is_a_clean_error(shared_data, tmp_path):
+    """Data that is not available is failed work (exit 1), said in one line that names the ddm command to use."""
     res = runner.invoke(app, ["boundaries", "ward", "--vintage", "2011", "--out", str(tmp_path / "w.gpkg")])
-    assert res.exit_code == 2 and "error:" in res.output and "Traceback" not in res.output
+    assert res.exit_code == 1 and "error:" in res.output and "Traceback" not in res.output
+    assert "`ddm boundaries ward --vintage 2021 --out FILE`" in res.output and "ddmgeo.boundaries(" not in res.output
 
 
 def test_resolve_command():
@@ -61,8 +63,10 @@ def test_resolve_command():
 
 
 def test_resolve_command_fails_on_unknown():
-    res = runner.invoke(app, ["resolve", "Atlantis"])
-    assert res.exit_code == 1 and "matches no area" in res.output
+    """A name that matches no area is a usage error (exit 2); the names that resolve are still printed."""
+    res = runner.invoke(app, ["resolve", "Atlantis", "Waterberg"])
+    assert res.exit_code == 2 and "matches no area" in res.output
+    assert "Waterberg\tDC36" in res.output and "error: 1 of 2 name(s) could not be resolved" in res.output
 
 
 def test_lineage_command():
@@ -122,13 +126,13 @@ def test_version():
     assert res.exit_code == 0 and res.output.strip() == f"ddmgeo {__version__}"
 
 
-@pytest.mark.parametrize("command", ["profile", "map", "spatialise", "indicators", "change", "districts", "resolve", "data"])
+@pytest.mark.parametrize("command", ["profile", "map", "spatialise", "indicators", "catalogue", "change", "districts", "resolve", "data", "zonal", "points"])
 def test_every_command_has_help(command):
     res = runner.invoke(app, [command, "--help"])
     assert res.exit_code == 0 and "Usage" in res.output
 
 
-@pytest.mark.parametrize("command", ["profile", "spatialise", "indicators", "change"])
+@pytest.mark.parametrize("command", ["profile", "spatialise", "indicators", "catalogue", "change", "zonal", "points"])
 def test_help_shows_an_example(command):
     res = runner.invoke(app, [command, "--help"])
     assert "Example" in res.output and "ddm " in res.output
@@ -152,8 +156,8 @@ def test_change_command(shared_data, tmp_path):
     res = run("change", "informal_dwelling_share", "--out", str(out), "--map", str(tmp_path / "c.png"))
     assert res.exit_code == 0 and out.exists() and (tmp_path / "c.png").exists()
     assert "improved:" in res.output
-    bad = runner.invoke(app, ["change", "water_scheme_share"])
-    assert bad.exit_code == 2 and "error:" in bad.output and "2011" in bad.output
+    bad = runner.invoke(app, ["change", "water_scheme_share"])  # not comparable between the years: failed work
+    assert bad.exit_code == 1 and "error:" in bad.output and "2011" in bad.output
 
 
 def test_unexpected_errors_are_one_line_without_traceback(tmp_path):
@@ -183,3 +187,129 @@ def test_data_export_geoparquet(shared_data, tmp_path):
     back = geopandas.read_parquet(path)
     assert len(back) == 52 and back.population.notna().all()
     assert runner.invoke(app, ["data", "export", "county", "--to", str(tmp_path)]).exit_code == 2
+
+
+# ----------------------------------------------------------------------------- exit codes, --quiet/--verbose, completion
+
+
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (["frobnicate"], 2),  # unknown command
+        (["districts", "--vintage", "twenty"], 2),  # malformed value
+        (["map", "population", "--out", "m.jpg"], 2),  # value not allowed
+        (["indicators", "unemploymnt_rate"], 2),  # a name that cannot be resolved
+        (["profile", "Atlantis", "--out", "p.html"], 2),
+        (["data", "fetch", "census2022"], 2),
+        (["data", "build", "mdb2020_openup"], 2),  # not a built dataset: use `ddm data fetch`
+        (["indicators", "population", "--year", "1990"], 1),  # data not available
+        (["change", "water_scheme_share"], 1),  # not comparable between the years
+        (["data", "fetch", "mdb2016_districts_full"], 1),  # offline: could not be fetched
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else str(v),
+)
+def test_exit_codes_usage_2_failed_work_1(shared_data, tmp_path, monkeypatch, args, code):
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, args)
+    assert res.exit_code == code, res.output
+    errors = [line for line in res.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "Traceback" not in res.output, res.output
+
+
+def test_unexpected_error_is_one_line_exit_1_and_debug_shows_it(monkeypatch):
+    import ddmgeo
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ddmgeo.names, "lineage", broken)
+    monkeypatch.setitem(vars(ddmgeo), "lineage", broken)
+    res = runner.invoke(app, ["lineage", "EC103"])
+    assert res.exit_code == 1 and res.output.strip().endswith("error: RuntimeError: boom (run with --debug for the traceback)")
+    res = runner.invoke(app, ["--debug", "lineage", "EC103"])
+    assert isinstance(res.exception, RuntimeError)
+
+
+def test_errors_name_ddm_commands_not_python_calls():
+    from ddmgeo.cli import for_cli
+
+    assert for_cli("No indicator 'x'. ddmgeo.indicators.catalogue() lists them all.") == "No indicator 'x'. `ddm catalogue` lists them all."
+    assert for_cli("`ddm data list` (or ddmgeo.datasets.list_datasets()) shows every dataset.") == "`ddm data list` shows every dataset."
+    assert for_cli('Run ddmgeo.datasets.fetch("mdb2020_openup") first') == "Run `ddm data fetch mdb2020_openup` first"
+    assert for_cli("use ddmgeo.boundaries('ward', vintage=2021).") == "use `ddm boundaries ward --vintage 2021 --out FILE`."
+    assert for_cli("Dataset 'x' is missing.\nFix: run `ddm data fetch x`.") == "Dataset 'x' is missing. Fix: run `ddm data fetch x`."
+
+
+def test_catalogue_command(shared_data):
+    res = run("catalogue")
+    assert res.exit_code == 0 and "unemployment_rate" in res.output and " indicators." in res.output
+    assert run("indicators").output == res.output  # `ddm indicators` with no ids lists the same catalogue
+
+
+def test_quiet_suppresses_wrote_lines(shared_data, tmp_path):
+    out = tmp_path / "p.csv"
+    loud = run("boundaries", "province", "--out", str(out))
+    assert loud.exit_code == 0 and "wrote 9 rows" in loud.output
+    quiet = run("--quiet", "boundaries", "province", "--out", str(out))
+    assert quiet.exit_code == 0 and quiet.output == "" and out.exists()
+    listing = run("-q", "resolve", "Waterberg")  # what was asked for is still printed
+    assert listing.output.strip() == "Waterberg\tDC36"
+
+
+def test_verbose_shows_info_logging_on_stderr(shared_data, monkeypatch):
+    import logging
+
+    from ddmgeo import datasets
+
+    def fetch(name, **kwargs):
+        logging.getLogger("ddmgeo.datasets").info("looking for %s", name)
+        return "somewhere"
+
+    monkeypatch.setattr(datasets, "fetch", fetch)
+    quiet = CliRunner().invoke(app, ["data", "fetch", "mdb2020_openup"])
+    assert "looking for" not in quiet.output
+    loud = CliRunner().invoke(app, ["--verbose", "data", "fetch", "mdb2020_openup"])
+    assert loud.exit_code == 0 and "ddmgeo.datasets: looking for mdb2020_openup" in loud.stderr
+    assert not logging.getLogger("ddmgeo").handlers  # the handler lives only as long as the command
+
+
+def test_shell_completion():
+    res = runner.invoke(app, ["--help"])
+    assert "--install-completion" in res.output and "--show-completion" in res.output
+    script = runner.invoke(app, ["--show-completion", "bash"], prog_name="ddm")
+    assert script.exit_code == 0 and "_DDM_COMPLETE" in script.output
+    env = {"_DDM_COMPLETE": "complete_bash", "COMP_WORDS": "ddm data fetch mdb2020", "COMP_CWORD": "3"}
+    names = runner.invoke(app, [], prog_name="ddm", env=env)
+    assert "mdb2020_openup" in names.output.split()
+
+
+def test_data_list_fits_80_columns(shared_data, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    res = run("data", "list")
+    assert res.exit_code == 0
+    lines = res.output.splitlines()
+    assert max(map(len, lines)) <= 80, max(lines, key=len)
+    assert lines[0].split() == ["name", "how", "core", "present", "licence"]
+    assert any(line.startswith("mdb2020_openup ") for line in lines) and "…" in res.output
+    monkeypatch.setenv("COLUMNS", "200")
+    wide = run("data", "list")
+    assert max(map(len, wide.output.splitlines())) > 80  # licences shown in full when there is room
+
+
+def test_deck_and_workbook_commands(shared_data, tmp_path):
+    pptx = pytest.importorskip("pptx")
+    openpyxl = pytest.importorskip("openpyxl")
+    r = run("deck", "Lephalale", "--out", str(tmp_path / "l.pptx"))
+    assert r.exit_code == 0, r.output
+    assert len(pptx.Presentation(str(tmp_path / "l.pptx")).slides) >= 5
+    r = run("deck", "Waterberg", "--out", str(tmp_path / "w.pdf"))
+    assert r.exit_code == 2 and "a deck is a .pptx file" in r.output
+    r = run("profile", "Waterberg", "--out", str(tmp_path / "w.xlsx"))
+    assert r.exit_code == 0, r.output
+    assert "definitions" in openpyxl.load_workbook(tmp_path / "w.xlsx").sheetnames
+    r = run("indicators", "population", "unemployment_rate", "--out", str(tmp_path / "i.xlsx"))
+    assert r.exit_code == 0, r.output
+    ws = openpyxl.load_workbook(tmp_path / "i.xlsx")["data"]
+    header = [c.value for c in ws[1]]
+    assert "Unemployment rate (official definition) (%, 2011)" in header
+    assert ws.cell(row=2, column=header.index("Unemployment rate (official definition) (%, 2011)") + 1).number_format == "0.0%"

@@ -287,13 +287,16 @@ def test_service_index():
 def test_get_with_geometry():
     g = I.get(["population", "flush_toilet_share"], geometry=True)
     assert g.crs.to_string() == "EPSG:4326" and len(g) == 52 and g.geometry.notna().all()
-    assert g.attrs["ddmgeo"]["indicators"]["population"]["source"] == "cs2016_indicators"
+    # each indicator's default is its latest year: Census 2022 for the population, CS 2016 for the toilet share of persons
+    assert g.attrs["ddmgeo"]["indicators"]["population"]["source"] == "census2022_person_indicators_district"
+    assert g.attrs["ddmgeo"]["indicators"]["flush_toilet_share"]["year"] == 2016
 
 
-def test_population_density_uses_equal_area():
+def test_population_density_uses_the_mdb_area():
     t = I.get(["population", "area_km2", "population_density"], level="district").set_index("code")
     assert np.allclose(t.population_density, t.population / t.area_km2)
     assert t.at["JHB", "population_density"] > 2500
+    assert t.at["JHB", "area_km2"] == pytest.approx(1642.63)  # the MDB's own figure, not the generalised polygon's ~1,595 km2
 
 
 def test_coverage_threshold_uses_only_parts_with_both_counts():

@@ -79,7 +79,7 @@ def test_age_groups_add_up_to_the_population():
     # CS 2016 population is the sum over sex; the age table is perturbed separately (up to 4 persons seen)
     assert (total - p).abs().max() <= PERTURBATION and total.notna().all()
     broad = I.get("population", level="district", year=2011, by="age")
-    assert list(broad.age.unique()) == ["0-17", "18-64", "65+"]
+    assert list(broad.age.unique()) == ["0-17", "18-64", "65+"]  # year=2011: the Census 2011 tables, not Census 2022's re-based 2011
     p11 = I.get("population", level="district", year=2011).set_index("code")["population"]
     assert (broad.groupby("code")["population"].sum().reindex(p11.index) - p11).abs().max() <= PERTURBATION
 
@@ -185,7 +185,8 @@ def test_aggregating_a_tidy_by_age_table_recomputes_rates():
 
 def test_default_year_follows_the_undisaggregated_indicator():
     meta = I.get(["population"], by="sex").attrs["ddmgeo"]["indicators"]["population"]
-    assert (meta["year"], meta["source"]) == (2016, "cs2016_indicators")
+    assert (meta["year"], meta["source"]) == (2022, "census2022_person_indicators_district")
+    assert I.get(["population"], by="sex", year=2016).attrs["ddmgeo"]["indicators"]["population"]["source"] == "cs2016_indicators"
     assert I.get("income_poverty_rate", by="age").attrs["ddmgeo"]["indicators"]["income_poverty_rate"]["year"] == 2011
     assert I.get("population", by="sex", year=2011).attrs["ddmgeo"]["indicators"]["population"]["source"] == "census2011_indicators"
     est = I.get("population", by="sex", year=2019).attrs["ddmgeo"]["indicators"]["population"]
@@ -197,13 +198,15 @@ def test_wide_table_refuses_different_groups_and_tidy_carries_them():
         I.get(["population", "income_poverty_rate"], by="age")
     t = I.get(["population", "income_poverty_rate"], by="age", output="tidy")
     assert set(t.loc[t.indicator == "income_poverty_rate", "age"]) == {"0-14", "15-24", "25-34", "35-44", "45-54", "55-64", "65+"}
-    assert t.loc[t.indicator == "population", "age"].nunique() == 18
+    # population by age defaults to Census 2022's five broad groups and the unspecified remainder
+    assert list(t.loc[t.indicator == "population", "age"].unique()) == ["0-4", "5-14", "15-34", "35-59", "60+", "unspecified"]
 
 
 def test_undisaggregated_get_is_unchanged():
     a = I.get(["population", "youth_share"], level="district")
     assert list(a.columns) == ["code", "name", "population", "youth_share"] and len(a) == 52
-    assert a.attrs["ddmgeo"]["indicators"]["population"]["source"] == "cs2016_indicators"
+    assert a.attrs["ddmgeo"]["indicators"]["population"]["source"] == "census2022_person_indicators_district"
+    assert a.attrs["ddmgeo"]["indicators"]["youth_share"]["year"] == 2022
 
 
 # ------------------------------------------------------------------ what the data lacks

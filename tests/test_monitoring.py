@@ -16,7 +16,7 @@ from matplotlib.colors import to_hex  # noqa: E402
 
 from ddmgeo import indicators as I  # noqa: E402
 from ddmgeo import maps, monitoring  # noqa: E402
-from ddmgeo.errors import DataIntegrityError, NotComparableError, UnknownIndicatorError  # noqa: E402
+from ddmgeo.errors import DataIntegrityError, NotComparableError, UnknownIndicatorError, VintageError  # noqa: E402
 from ddmgeo.maps import _change as change_maps  # noqa: E402
 from ddmgeo.monitoring import _comparability  # noqa: E402
 
@@ -206,16 +206,16 @@ def test_a_one_year_indicator_is_refused_naming_its_years():
 
 
 def test_a_changed_definition_is_refused_with_its_reason():
-    with pytest.raises(NotComparableError, match="counts households .* persons: the two counts are of different units"):
-        monitoring.change("toilet_flush", start=2011, end=2016)
+    with pytest.raises(NotComparableError, match="different questions and units"):
+        monitoring.change("electricity_lighting_share", start=2011, end=2016)
     # several refused at once are all listed; a comparable one in the same call does not hide them
     with pytest.raises(NotComparableError) as exc:
-        monitoring.change(["population", "toilet_classified", "electricity_access_share"], start=2011, end=2016)
+        monitoring.change(["population", "water_scheme_share", "electricity_access_share"], start=2011, end=2016)
     text = str(exc.value)
-    assert "toilet_classified (2011 to 2016)" in text and "electricity_access_share (2011 to 2016)" in text and "population" not in text
-    # a caveat is computed and carried
-    c = monitoring.change("flush_toilet_share", start=2011, end=2016)
-    assert set(c.comparable) == {"caveat"} and c.caveat.str.contains("share of households").all()
+    assert "water_scheme_share (2011 to 2016)" in text and "electricity_access_share (2011 to 2016)" in text and "population" not in text
+    # a caveat is computed and carried: the toilet counts are of persons in both years now
+    c = monitoring.change(["flush_toilet_share", "toilet_flush"], start=2011, end=2016)
+    assert set(c.comparable) == {"caveat"} and c[c.indicator == "flush_toilet_share"].caveat.str.contains("share of persons").all()
     # two sources nobody has compared are refused until a row is added
     verdict = _comparability.assess("households", 2011, 2017, sources=(["census2011_indicators"], ["some_survey"]))
     assert verdict.comparable == "no" and "comparability.csv" in verdict.reason
@@ -232,23 +232,28 @@ def test_comparability_table_covers_every_indicator_of_both_years():
     cat = I.catalogue(expand=True)
     both = [ind for ind in cat.id.unique() if {2011, 2016} <= set(_comparability.years_of(ind, "district"))]
     assert {"population", "flush_toilet_share", "informal_dwelling_share"} <= set(both)
-    listed = set(t[(t.start == 2011) & (t.end == 2016)].id)
+    pair = t[(t.start == 2011) & (t.end == 2016)]
+    listed = set(pair.id)
     assert set(both) - listed == set(), "indicators with 2011 and 2016 values but no comparability verdict"
-    verdicts = t.set_index("id").comparable
+    verdicts = pair.set_index("id").comparable
     assert verdicts["formal_dwelling_share"] == verdicts["informal_dwelling_share"] == "yes"
-    assert verdicts["refuse_weekly_share"] == "caveat" and "community members" in t.set_index("id").at["refuse_weekly_share", "reason"]
-    assert verdicts["toilet_flush"] == "no"
+    assert verdicts["refuse_weekly_share"] == "caveat" and "community members" in pair.set_index("id").at["refuse_weekly_share", "reason"]
+    assert verdicts["toilet_flush"] == "caveat" and verdicts["water_scheme_share"] == "no"
 
 
-def test_census_2011_toilets_on_2016_boundaries_count_households():
-    """The fact behind the flush_toilet_share caveat, checked in the data."""
-    hh = I.get("households", year=2011, level="country").households.iloc[0]
-    toilets_2011 = I.get("toilet_classified", year=2011, level="country").toilet_classified.iloc[0]
+def test_toilet_counts_keep_their_unit_on_every_vintage():
+    """Census 2011 counts toilets by persons on 2011 boundaries and by households on 2016 boundaries: two indicators, one unit each."""
     persons_2011 = I.get("population", year=2011, level="country").population.iloc[0]
+    for vintage in (2011, 2016):
+        toilets = I.get("toilet_classified", year=2011, level="country", vintage=vintage).toilet_classified.iloc[0]
+        assert toilets == pytest.approx(persons_2011 - 229_169 - 59_057, abs=2)  # persons, Unspecified/Not applicable left out
+    hh = I.get("households", year=2011, level="country").households.iloc[0]
+    households = I.get("households_toilet_classified", year=2011, level="country").households_toilet_classified.iloc[0]
+    assert abs(households / hh - 1) < 0.05 and households == 14_986_458
+    with pytest.raises(VintageError):
+        I.get("households_toilet_classified", year=2011, level="country", vintage=2011)
     toilets_2016 = I.get("toilet_classified", year=2016, level="country").toilet_classified.iloc[0]
-    persons_2016 = I.get("population", year=2016, level="country").population.iloc[0]
-    assert abs(toilets_2011 / hh - 1) < 0.05 and toilets_2011 < 0.3 * persons_2011
-    assert toilets_2016 == persons_2016
+    assert toilets_2016 == I.get("population", year=2016, level="country").population.iloc[0]
 
 
 def test_profile_table():
@@ -259,7 +264,7 @@ def test_profile_table():
     c = monitoring.change("informal_dwelling_share", start=2011, end=2016).set_index("code").loc["DC36"]
     assert informal["Change"] == f"{c.change_pp:+.1f} points" and informal["Direction"] == "worsened"
     assert informal["Rank among the 52"].startswith(f"{c.rank_start}") and "moved from 2011" in informal["Note"]
-    water = rows.loc["Share of persons served by a regional or local water scheme"]
+    water = rows.loc["Share of persons living in households served by a regional or local water scheme"]
     assert water["Change"] == "not compared" and "2011 only" in water["Note"]
     assert t.attrs["ddmgeo"]["code"] == "DC36"
 
@@ -274,8 +279,8 @@ def _targets_csv(tmp_path):
         "Watreberg,formal_dwelling_share,0.9,2021,2011\n"  # line 3: misspelt
         "Alfred Nzo,unemploymnt_rate,0.2,2021,\n"  # line 4: unknown indicator
         "Waterberg,informal_dwelling_share,0.10,2021,2011\n"  # line 5: off track (rising)
-        "Waterberg,toilet_flush,400000,2021,2011\n"  # line 6: not comparable
-        "Garden Route,water_scheme_share,0.9,2021,\n"  # line 7: only 2011
+        "Waterberg,toilet_flush,400000,2021,2011\n"  # line 6: persons in both years, compared with a caveat
+        "Garden Route,water_scheme_share,0.9,2021,\n"  # line 7: only 2011 (no later data; with latest=2016, not available)
         "Amajuba,formal_dwelling_share,72,2021,2011\n"  # line 8: a share written as a percentage, below its baseline (87.5 %)
     )
     path = tmp_path / "targets.csv"
@@ -284,32 +289,54 @@ def _targets_csv(tmp_path):
 
 
 def test_track_reports_every_row_of_a_messy_table(tmp_path):
-    table, report = monitoring.track(_targets_csv(tmp_path))
+    table, report = monitoring.track(_targets_csv(tmp_path), latest=2016)
     assert list(table.line) == [2, 3, 4, 5, 6, 7, 8]
-    assert list(table.status) == ["on track", "unmatched area", "unknown indicator", "off track", "not comparable", "no later data", "invalid target"]
-    assert report.n_rows == 7 and report.on_track == 1 and report.off_track == 1 and not report.ok
+    assert list(table.status) == ["on track", "unmatched area", "unknown indicator", "off track", "on track", "not available", "invalid target"]
+    assert report.n_rows == 7 and report.on_track == 2 and report.off_track == 1 and not report.ok
     assert report.unmatched_areas[["line", "value"]].values.tolist() == [[3, "Watreberg"]]
     assert "Waterberg (DC36, district)" in report.unmatched_areas.suggestions.iloc[0]
     assert report.unknown_indicators.line.tolist() == [4] and report.unknown_indicators.value.tolist() == ["unemploymnt_rate"]
     assert report.unknown_indicators.suggestions.iloc[0][0] == "unemployment_rate"
     assert report.not_assessed[["line", "code", "indicator", "status"]].values.tolist() == [
-        [6, "DC36", "toilet_flush", "not comparable"],
-        [7, "DC4", "water_scheme_share", "no later data"],
+        [7, "DC4", "water_scheme_share", "not available"],
         [8, "DC25", "formal_dwelling_share", "invalid target"],
     ]
-    assert "different units" in report.not_assessed.reason.iloc[0]
+    assert "Persons" in table.set_index("line").at[6, "caveat"]
     assert report.former_names == ["'Cacadu' is the 2011 name of DC10 Sarah Baartman (renamed, 2014)"]
     assert report.notes == ["line 8: target 72 for formal_dwelling_share (a share) read as 72 % = 0.72"]
     assert report.duplicates.empty
     text = report.summary()
-    assert text.splitlines()[0] == "7 target rows: 1 on track, 1 off track, 3 not assessed, 1 unmatched area, 1 unknown indicator."
-    for fragment in ("line 3 'Watreberg'", "line 4 'unemploymnt_rate': not in the catalogue; closest: unemployment_rate", "line 6 DC36 toilet_flush: not comparable", "Cacadu"):
+    assert text.splitlines()[0] == "7 target rows: 2 on track, 1 off track, 2 not assessed, 1 unmatched area, 1 unknown indicator."
+    for fragment in ("line 3 'Watreberg'", "line 4 'unemploymnt_rate': not in the catalogue; closest: unemployment_rate", "Cacadu"):
         assert fragment in text
     assert table.set_index("line").at[8, "target"] == 0.72
 
 
-def test_track_on_and_off_track_by_a_straight_line(tmp_path):
+def test_track_reports_a_comparison_that_is_not_comparable(tmp_path, monkeypatch):
+    """A pair of years refused by the comparability table is reported, not assessed."""
+    refused = _comparability.Assessment("toilet_flush", 2011, 2016, "no", "a reason recorded in comparability.csv")
+    monkeypatch.setattr(_comparability, "row", lambda i, a, b: refused if i == "toilet_flush" else None)
+    table, report = monitoring.track(_targets_csv(tmp_path), latest=2016)
+    assert table.set_index("line").at[6, "status"] == "not comparable"
+    assert report.not_assessed.set_index("line").at[6, "reason"] == "a reason recorded in comparability.csv"
+    # and an indicator with no year after its baseline
     table, _ = monitoring.track(_targets_csv(tmp_path))
+    assert table.set_index("line").at[7, "status"] == "no later data"
+
+
+def test_track_reads_the_baseline_from_the_latest_values_source():
+    """Latest 2022 (Census 2022): the 2011 baseline is Census 2011 re-based on the 2022 boundaries, from the same release."""
+    t = pd.DataFrame({"district": ["Sarah Baartman"], "indicator": ["population"], "target": [600_000], "target_year": [2030], "baseline_year": [2011]})
+    out, report = monitoring.track(t)
+    r = out.iloc[0]
+    assert (r.baseline_year, r.baseline, r.latest_year, r.latest) == (2011, 450_584, 2022, 533_253)
+    assert "census2022" in r.note and report.ok
+    # latest=2016 keeps the Census 2011 tables on 2016 boundaries as the baseline
+    assert monitoring.track(t, latest=2016)[0].baseline.iloc[0] == 450_585
+
+
+def test_track_on_and_off_track_by_a_straight_line(tmp_path):
+    table, _ = monitoring.track(_targets_csv(tmp_path), latest=2016)
     r = table.set_index("line").loc[2]  # Sarah Baartman population, 2011 -> 2021 target 500 000
     b = I.get("population", year=2011).set_index("code").at["DC10", "population"]
     latest = I.get("population", year=2016).set_index("code").at["DC10", "population"]
@@ -326,14 +353,14 @@ def test_track_on_and_off_track_by_a_straight_line(tmp_path):
     # the same rows with a target just beyond / within the straight line
     for target, expected in ((450_585 + 2 * 29_338 + 10, False), (450_585 + 2 * 29_338 - 10, True)):
         t = pd.DataFrame({"district": ["Sarah Baartman"], "indicator": ["population"], "target": [target], "target_year": [2021], "baseline_year": [2011]})
-        out, rep = monitoring.track(t)
+        out, rep = monitoring.track(t, latest=2016)
         assert bool(out.on_track.iloc[0]) is expected and rep.ok
 
 
 def test_track_against_a_frozen_baseline(tmp_path):
     frozen = monitoring.load_baseline(monitoring.save_baseline(monitoring.baseline(["informal_dwelling_share"], year=2011), tmp_path / "b.parquet"))
     t = pd.DataFrame({"district": ["Waterberg", "Eden"], "indicator": ["informal_dwelling_share"] * 2, "target": [0.10, 0.05], "target_year": [2021, 2021]})
-    out, report = monitoring.track(t, baseline=frozen)
+    out, report = monitoring.track(t, baseline=frozen, latest=2016)
     expected = frozen[frozen.indicator == "informal_dwelling_share"].set_index("code")["value"]
     assert list(out.baseline) == [expected["DC36"], expected["DC4"]] and list(out.baseline_year) == [2011, 2011]
     assert list(out.status) == ["off track", "off track"] and report.former_names  # Eden is Garden Route's former name
@@ -349,6 +376,7 @@ def test_track_needs_its_columns():
     out, _ = monitoring.track(
         pd.DataFrame({"district": ["Waterberg"], "kpi": ["population"], "goal": [800_000], "by": [2021], "from": [2011]}),
         columns={"indicator": "kpi", "target": "goal", "target_year": "by", "baseline_year": "from"},
+        latest=2016,
     )
     assert out.status.iloc[0] == "on track"
 

@@ -1,11 +1,18 @@
-"""District diagnostic profiles on the real data."""
+"""Diagnostic profiles of district spaces, metros, municipalities and provinces, on the real data."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 import ddmgeo
@@ -28,83 +35,180 @@ def alfred_nzo():
     return ddmgeo.profile("Alfred Nzo District Municipality")
 
 
-def test_sections_present_in_order(alfred_nzo):
+@pytest.fixture(scope="module")
+def lephalale():
+    return ddmgeo.profile("Lephalale")
+
+
+@pytest.fixture(scope="module")
+def limpopo():
+    return ddmgeo.profile("Limpopo")
+
+
+def test_sections_follow_the_template_in_order(alfred_nzo):
     assert [s.id for s in alfred_nzo.sections] == list(profiles.SECTIONS)
+    titles = [s.title for s in alfred_nzo.sections]
+    assert titles[:3] == ["Executive summary", "Introduction and spatial status", "Social development"]
+    assert "Key issues" in titles and "Drivers of the economy" in titles and "Governance and management" in titles
     html = alfred_nzo.to_html()
     positions = [html.index(f'id="{s}"') for s in profiles.SECTIONS]
     assert positions == sorted(positions)
 
 
+@pytest.mark.parametrize(("area", "level", "code", "kind"), [
+    ("Waterberg", "district", "DC36", "district municipality"),
+    ("eThekwini", "district", "ETH", "metropolitan municipality"),
+    ("Lephalale", "municipality", "LIM362", "local municipality"),
+    ("Limpopo", "province", "LIM", "province"),
+])
+def test_any_area_gets_a_profile(area, level, code, kind):
+    p = ddmgeo.profile(area, sections=["spatial"])
+    assert (p.level, p.code, p.kind) == (level, code, kind)
+
+
 def test_renamed_district_built_by_its_old_name():
-    p = ddmgeo.profile("Eden")  # Garden Route since 2018
+    p = ddmgeo.profile("Eden", sections=[])  # Garden Route since 2018
     assert p.code == "DC4" and p.name == "Garden Route"
-    assert ddmgeo.profile("Cacadu", sections=["spatial"]).code == "DC10"
+
+
+def test_profiles_lead_with_census_2022(alfred_nzo):
+    k = {f.id: f for f in alfred_nzo.key_figures}
+    pop22 = I.get("population", level="district", year=2022).set_index("code").at["DC44", "population"]
+    assert k["population"].year == 2022 and k["population"].value == pop22
+    assert k["households"].year == 2022
+    html = alfred_nzo.to_html()
+    assert format_value(pop22, "persons") in html
+
+
+def test_waterberg_population_2022_is_the_published_figure():
+    p = ddmgeo.profile("Waterberg", sections=[])
+    assert {k.id: k for k in p.key_figures}["population"].value == 762_862
 
 
 def test_numbers_in_html_equal_library_values(alfred_nzo):
     html = alfred_nzo.to_html()
-    t = I.get(["population", "unemployment_rate", "piped_water_share"], year=None).set_index("code")
-    pop16 = I.get("population", year=2016).set_index("code").at["DC44", "population"]
-    assert format_value(pop16, "persons") in html
+    t = I.get(["unemployment_rate", "water_scheme_household_share"], level="district").set_index("code")
     assert format_value(t.at["DC44", "unemployment_rate"], "proportion") in html
-    assert format_value(t.at["DC44", "piped_water_share"], "proportion") in html
-    # the municipal breakdown shows each municipality's value
-    m = I.get("piped_water_share", level="municipality").set_index("code")
+    assert format_value(t.at["DC44", "water_scheme_household_share"], "proportion") in html
+    m = I.get("water_scheme_household_share", level="municipality", year=2022).set_index("code")
     for code in ddmgeo.areas_table("municipality").query("district_code == 'DC44'").code:
-        assert format_value(m.at[code, "piped_water_share"], "proportion") in html
+        assert format_value(m.at[code, "water_scheme_household_share"], "proportion") in html
 
 
-def test_ranks_agree_with_sorting(alfred_nzo):
-    t = I.get(["unemployment_rate", "population"]).set_index("code")
+def test_ranks_count_from_the_best(alfred_nzo):
+    t = I.get("unemployment_rate").set_index("code")
+    ur = {f.id: f for f in alfred_nzo.key_figures}["unemployment_rate"]
+    assert ur.rank == int((t.unemployment_rate < t.at["DC44", "unemployment_rate"]).sum()) + 1  # lower is better
+    assert ur.rank_text == f"{ur.rank}{ur.rank_text[len(str(ur.rank)):]}" and ur.rank_text.endswith("best")
+    assert "of the 52 district spaces" in ur.sentence
+
+
+def test_summary_says_better_or_worse_in_the_direction_that_matters(alfred_nzo):
     k = {f.id: f for f in alfred_nzo.key_figures}
-    ur = k["unemployment_rate"]
-    by_high = int((t.unemployment_rate > t.at["DC44", "unemployment_rate"]).sum()) + 1
-    by_low = int((t.unemployment_rate < t.at["DC44", "unemployment_rate"]).sum()) + 1
-    assert ur.rank == min(by_high, by_low)
-    assert ("highest" in ur.rank_text) == (by_high <= by_low)
-    sorted_codes = t.sort_values("unemployment_rate", ascending=False).index.tolist()
-    if "highest" in ur.rank_text:
-        assert sorted_codes.index("DC44") + 1 == ur.rank
-    assert f"{ur.rank_text.split()[0]} {ur.rank_text.split()[1]} of the 52 district spaces" in ur.sentence
+    d = I.get("unemployment_rate").set_index("code").at["DC44", "unemployment_rate"]
+    prov = I.get("unemployment_rate", level="province").set_index("code").at["EC", "unemployment_rate"]
+    nat = I.get("unemployment_rate", level="country").set_index("code").at["ZA", "unemployment_rate"]
+    expected = {(True, True): "better", (False, False): "worse"}.get((d < prov, d < nat), "mixed")
+    assert k["unemployment_rate"].judgement == expected
+    word = "better than Eastern Cape" if d < prov else "worse than Eastern Cape"
+    assert word in k["unemployment_rate"].sentence
+    assert not any(re.search(r"\d+(st|nd|rd|th) (lowest|highest)", p) for p in alfred_nzo.section("summary").paragraphs)
+    assert any(p.startswith("Compared with Eastern Cape and South Africa") for p in alfred_nzo.section("summary").paragraphs)
 
 
-def test_metro_profile(eth):
+def test_metro_profile_has_no_parts(eth):
     assert eth.category == "A" and eth.code == "ETH"
-    assert any("single municipality" in p for p in eth.section("services").paragraphs)
-    assert "KwaZulu-Natal" in eth.to_html()
+    rows = eth.section("spatial").tables[0].frame["Area"].tolist()
+    assert rows == ["eThekwini (ETH)", "KwaZulu-Natal (KZN)", "South Africa"]  # not listed as its own sub-area
+
+
+def test_municipal_profile_is_compared_with_its_district(lephalale):
+    rows = lephalale.section("spatial").tables[0].frame["Area"].tolist()
+    assert rows == ["Lephalale (LIM362)", "Waterberg (DC36)", "Limpopo (LIM)", "South Africa"]
+    k = {f.id: f for f in lephalale.key_figures}
+    assert "of the 213 municipalities" in k["unemployment_rate"].sentence
+
+
+def test_province_profile_lists_its_districts(limpopo):
+    rows = limpopo.section("spatial").tables[0].frame["Area"].tolist()
+    assert rows[:5] == ["Mopani (DC33)", "Vhembe (DC34)", "Capricorn (DC35)", "Waterberg (DC36)", "Sekhukhune (DC47)"]
+    assert rows[-1] == "South Africa"
+    assert {f.id: f for f in limpopo.key_figures}["population"].sentence.endswith("of the 9 provinces.")
+
+
+def test_population_group_and_economy_sections(alfred_nzo):
+    social = alfred_nzo.section("social")
+    assert any(t.title.startswith("Population group") for t in social.tables)
+    economy = alfred_nzo.section("economy")
+    cols = " ".join(economy.tables[0].frame.columns)
+    assert "Informal-sector share" in cols or "informal" in cols.lower()
+
+
+def test_key_issues_are_findings_with_comparators(alfred_nzo):
+    issues = alfred_nzo.section("issues")
+    bullets = [p for p in issues.paragraphs if p.startswith("• ")]
+    assert bullets, issues.paragraphs
+    assert any("against" in b and "South Africa" in b for b in bullets)
+    assert issues.paragraphs[-1].startswith("These are findings from the data")
+    for b in bullets:
+        assert not re.search(r"\b(should|must|recommend)\b", b, re.I)
 
 
 def test_missing_data_says_not_available(eth):
     html = eth.to_html()
     assert html.count("Not available:") >= 4
-    infra = eth.section("infrastructure")
-    assert infra.not_available and any("roads" in n for n in infra.not_available)
+    services = eth.section("services")
+    assert any("Roads and transport" in n for n in services.not_available)
 
 
-def test_infrastructure_section_uses_overlays_and_budget(eth):
+def test_every_header_says_its_unit_and_year(alfred_nzo):
+    for section in alfred_nzo.sections:
+        for t in section.tables:
+            if t.units:  # comparison tables
+                for col in t.frame.columns[1:]:
+                    assert re.search(r"\(([^()]*, )?\d{4}\)$", col), (t.title, col)
+
+
+def test_health_and_projects_use_overlays_and_budget(eth):
     from ddmgeo import budget, overlays
 
-    infra = eth.section("infrastructure")
-    facilities = infra.tables[0].frame.set_index("Facilities")
+    health = next(t for t in eth.section("social").tables if t.title == "Health facilities").frame.set_index("Facilities")
     hospitals = overlays.count_points("dsfsi_hospitals", level="district").set_index("code").at["ETH", "n"]
-    assert facilities.iloc[0]["eThekwini"] == f"{hospitals:,}".replace(",", "\u202f")
+    assert health.iloc[0]["Number"] == format_value(hospitals, "count")
+    assert any("WHO-KEMRI" in f for f in health.index)  # clinics are counted
     r = budget.spatialise(ddmgeo.datasets.fetch("infrastructure_projects_br2019"), amount="amount_fy2019_mtef")
     placed = r.by_area.set_index("code").at["ETH", "n_projects"]
-    assert f"{placed} lie" in infra.paragraphs[0] or f"{placed} lies" in infra.paragraphs[0]
+    text = eth.section("projects").paragraphs[0]
+    assert f"{placed} lie" in text or f"{placed} lies" in text
 
 
-def test_monitoring_section_uses_the_monitoring_module(eth):
+def test_monitoring_compares_2011_and_2022_on_the_same_boundaries(eth):
     from ddmgeo import monitoring
 
-    t = eth.section("monitoring").tables[0].frame
-    direct = monitoring.profile_table("ETH", ids=["population"], start=2011, end=2016)
-    assert t.iloc[0].tolist() == direct.iloc[0].tolist()
+    t = eth.section("monitoring").tables[0]
+    assert "Census 2022" in t.title and "re-based" in t.note
+    c = monitoring.change("population", start=2011, end=2022, level="district").set_index("code").loc["ETH"]
+    row = t.frame.set_index("Indicator").loc["Population"]
+    assert row["Baseline 2011"] == format_value(c.start_value, "persons") and row["Latest 2022"] == format_value(c.end_value, "persons")
 
 
 def test_sources_list_every_dataset_used(eth):
-    used = set(eth.sources["Registry name"])
+    used = set(", ".join(eth.sources["Registry names"]).split(", "))
     assert {"cs2016_indicators", "census2011_indicators", "mdb2020_openup", "census2011_income_poverty_ubpl", "municipal_money_scorecard_2020q3"} <= used
-    assert eth.sources["Licence"].str.len().gt(0).all()
+    assert any(n.startswith("census2022_") for n in used)
+
+
+def test_attribution_says_the_analysis_is_the_users(alfred_nzo):
+    html = alfred_nzo.to_html()
+    assert "The analysis is the user's own" in html.replace("&#39;", "'")
+    assert "the analysis is ddmgeo's" not in html
+
+
+@pytest.mark.parametrize("area", ["City of Mbombela", "Ehlanzeni", "Mpumalanga"])
+def test_the_census_2022_erratum_is_carried(area):
+    p = ddmgeo.profile(area, sections=[])
+    text = " ".join(p.section("sources").paragraphs + p.section("summary").paragraphs)
+    assert "MP326" in text and "erratum" in text
 
 
 def test_html_escapes_names(alfred_nzo, tmp_path):
@@ -129,19 +233,43 @@ def test_markdown_with_images(eth, tmp_path):
     assert text.startswith("# eThekwini (ETH)")
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert images and all((tmp_path / i).exists() for i in images)
-    assert "| Area |" in text and "> **Not available:**" in text
+    assert "| Area |" in text and "> **Not available:**" in text and "---:" in text
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
-def test_pdf_has_every_section(eth, tmp_path):
+def test_numbers_are_right_aligned_and_text_left(alfred_nzo):
+    html = alfred_nzo.to_html()
+    assert '<td class="num">' in html and '<td class="text">' in html
+    assert re.search(r'<th class="text">Area</th>', html)
+
+
+def _pages(pdf: Path, tmp_path: Path, dpi: int = 30) -> list[np.ndarray]:
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(tmp_path / "page")], check=True)
+    return [np.asarray(Image.open(p).convert("L")) for p in sorted(tmp_path.glob("page-*.png"))]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+@pytest.mark.parametrize("area", ["Waterberg", "City of Cape Town", "Lephalale", "Gert Sibande"])
+def test_pdf_is_print_ready(area, tmp_path):
+    """At most 12 A4 pages, a cover, page numbers, and nothing printed in the side margins."""
     pytest.importorskip("weasyprint")
-    pdf = eth.to_pdf(tmp_path / "eth.pdf")
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    headings = [f"{i}. {s.title}" for i, s in enumerate(eth.sections, 1)]
-    found = [h for h in headings if h.split(" and ")[0].split(",")[0] in text]
-    assert len(found) == len(profiles.SECTIONS) == 9
+    pdf = ddmgeo.profile(area).to_pdf(tmp_path / "p.pdf")
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
-    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 5
+    n = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert 5 <= n <= 12, n
+    assert "(A4)" in info
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")
+    assert "diagnostic profile" in pages[0].lower() and "Executive summary" in pages[0]  # the cover, with its contents list
+    assert f"Page 2 of {n}" in pages[1] and f"Page {n} of {n}" in pages[n - 1]
+    assert "Page 1 of" not in pages[0]  # the cover carries no running header or number
+    images = _pages(pdf, tmp_path)
+    for i, img in enumerate(images, 1):
+        h, w = img.shape
+        margin = int(w * 10 / 210)  # 10 mm of the 14 mm side margins
+        assert img[:, :margin].min() > 200 and img[:, -margin:].min() > 200, f"page {i} prints into the side margin"
+    assert (images[1] < 128).mean() > 0.005  # the first content page is not blank
 
 
 def test_unknown_section_and_area():
@@ -149,8 +277,9 @@ def test_unknown_section_and_area():
         ddmgeo.profile("DC36", sections=["weather"])
     with pytest.raises(ddmgeo.errors.UnknownAreaError):
         ddmgeo.profile("Atlantis")
-    with pytest.raises(ddmgeo.errors.UnknownAreaError):
-        ddmgeo.profile("Lephalale")  # a municipality, not a district space
+
+
+# ----------------------------------------------------------------------------- many profiles
 
 
 def test_all_52_build_with_index(tmp_path):
@@ -161,6 +290,17 @@ def test_all_52_build_with_index(tmp_path):
     assert all((tmp_path / "all" / f"{c}.html").exists() for c in result.code)
 
 
+def test_a_province_subset_and_a_second_run_keep_the_index_complete(tmp_path):
+    out = tmp_path / "lim"
+    first = profiles.build_all(out, province="LIM", progress=False)
+    assert list(first.code) == ["DC33", "DC34", "DC35", "DC36", "DC47"]
+    profiles.build_all(out, areas=["Lephalale", "Limpopo"], progress=False)
+    index = (out / "index.html").read_text()
+    assert index.count('href="') == 7 and "7 profiles built" in index
+    doc = json.loads((out / "index.json").read_text())
+    assert {r["code"] for r in doc["profiles"]} == {"DC33", "DC34", "DC35", "DC36", "DC47", "LIM362", "LIM"}
+
+
 def test_build_all_continues_past_a_failure(tmp_path, monkeypatch):
     from ddmgeo.profiles import _batch
 
@@ -168,7 +308,7 @@ def test_build_all_continues_past_a_failure(tmp_path, monkeypatch):
 
     def flaky(code, out_dir, fmt, vintage):
         if code == "DC36":
-            return {"code": code, "name": "", "status": "failed", "error": "RuntimeError: boom", "file": ""}
+            return {"code": code, "name": "", "status": "failed", "error": "RuntimeError: boom", "file": "", "seconds": 0}
         return real(code, out_dir, fmt, vintage)
 
     monkeypatch.setattr(_batch, "_one", flaky)
@@ -176,6 +316,30 @@ def test_build_all_continues_past_a_failure(tmp_path, monkeypatch):
     assert list(result.code) == ["DC36", "DC35", "BUF"] and list(result.status) == ["failed", "ok", "ok"]
     index = (tmp_path / "some" / "index.html").read_text()
     assert "1 failed" in index and "boom" in index
+
+
+def _ddm() -> list[str]:
+    exe = shutil.which("ddm")
+    return [exe] if exe else [sys.executable, "-m", "ddmgeo.cli"]
+
+
+def test_progress_is_one_line_per_area_when_redirected(tmp_path):
+    run = subprocess.run([*_ddm(), "profile", "--all", "--province", "NC", "--out", str(tmp_path / "nc")], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    lines = [l for l in run.stderr.splitlines() if l.startswith("[")]
+    assert len(lines) == 5 and lines[0].startswith("[1/5] DC6 Namakwa: ok") and lines[-1].startswith("[5/5] DC45")
+
+
+def test_ctrl_c_stops_within_seconds_with_exit_130(tmp_path):
+    proc = subprocess.Popen([*_ddm(), "profile", "--all", "--out", str(tmp_path / "all"), "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((tmp_path / "all").glob("*.html")):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    start = time.time()
+    proc.wait(timeout=30)
+    assert time.time() - start < 5
+    assert proc.returncode == 130
 
 
 def test_cli_profile(tmp_path):
@@ -186,13 +350,15 @@ def test_cli_profile(tmp_path):
     r = CliRunner().invoke(app, ["profile", "Waterberg", "--out", str(tmp_path / "w.html")])
     assert r.exit_code == 0, r.output
     assert "Waterberg" in (tmp_path / "w.html").read_text()
+    r = CliRunner().invoke(app, ["profile", "Lephalale", "--out", str(tmp_path / "l.html")])
+    assert r.exit_code == 0 and "Lephalale" in (tmp_path / "l.html").read_text()
     r = CliRunner().invoke(app, ["profile", "Atlantis", "--out", str(tmp_path / "x.html")])
     assert r.exit_code == 2 and "matches no area" in r.output
     r = CliRunner().invoke(app, ["profile", "--out", str(tmp_path / "x.html")])
     assert r.exit_code != 0
 
 
-def test_profiles_are_deterministic(tmp_path):
+def test_profiles_are_deterministic():
     a = ddmgeo.profile("Waterberg").to_html()
     from ddmgeo.indicators import _engine
 
@@ -208,3 +374,50 @@ def test_maps_are_deterministic(tmp_path):
         maps.save(maps.choropleth(column="unemployment_rate"), tmp_path / f"a{suffix}")
         maps.save(maps.choropleth(column="unemployment_rate"), tmp_path / f"b{suffix}")
         assert (tmp_path / f"a{suffix}").read_bytes() == (tmp_path / f"b{suffix}").read_bytes(), suffix
+
+
+# ----------------------------------------------------------------------------- decks and workbooks
+
+
+@pytest.mark.parametrize("area", ["Waterberg", "City of Cape Town", "Lephalale"])
+def test_deck_reads_back_with_its_slides(area, tmp_path):
+    pptx = pytest.importorskip("pptx")
+    from pptx.util import Pt
+
+    p = ddmgeo.profile(area)
+    path = p.to_pptx(tmp_path / "deck.pptx")
+    deck = pptx.Presentation(str(path))
+    assert deck.slide_width / deck.slide_height == pytest.approx(16 / 9, rel=1e-3)
+    slides = list(deck.slides)
+    texts = [" ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in slides]
+    assert p.name in texts[0] and "diagnostic profile" in texts[0]
+    assert texts[1].startswith("Key figures") and all(f.display in texts[1] for f in p.key_figures[:6])
+    pictures = [s for s in slides if any(sh.shape_type == 13 for sh in s.shapes)]
+    assert len(pictures) == sum(len(sec.figures) for sec in p.sections)
+    assert any(t.startswith("Key issues") for t in texts) and texts[-1].startswith("Sources")
+    for s in slides:  # readable on a projector: nothing below 12 pt
+        for sh in s.shapes:
+            if sh.has_text_frame:
+                for para in sh.text_frame.paragraphs:
+                    for run in para.runs:
+                        assert run.font.size is None or run.font.size >= Pt(12)
+        for sh in s.shapes:  # everything on the slide
+            assert sh.left >= 0 and sh.top >= 0 and sh.left + sh.width <= deck.slide_width and sh.top + sh.height <= deck.slide_height
+
+
+@pytest.mark.parametrize("area", ["Waterberg", "City of Cape Town", "Lephalale"])
+def test_workbook_holds_numbers_with_formats(area, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    p = ddmgeo.profile(area)
+    wb = openpyxl.load_workbook(p.to_xlsx(tmp_path / "p.xlsx"))
+    assert wb.sheetnames[-2:] == ["definitions", "notes"]
+    ws = wb["Area and people"]
+    header = [c.value for c in ws[1]]
+    col = next(i for i, h in enumerate(header) if h.startswith("Youth (15-34) share"))
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == f"{p.name} ({p.code})")
+    t = I.get("youth_share", level=p.level, year=2022).set_index("code")
+    assert row[col].value == pytest.approx(t.at[p.code, "youth_share"]) and row[col].number_format == "0.0%"
+    pop = next(i for i, h in enumerate(header) if h.startswith("Population (persons"))
+    assert isinstance(row[pop].value, (int, float)) and row[pop].number_format == "#,##0"
+    notes = " ".join(str(c.value) for c in wb["notes"]["A"])
+    assert "the user's own" in notes

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ddmgeo._recipes import layers, points
-from ddmgeo.errors import DataNotAvailableError
+from ddmgeo.errors import MissingDependencyError
 
 
 def _read_csv(path: Path) -> list[list[str]]:
@@ -111,7 +111,7 @@ def test_natural_earth_without_py7zr_says_how_to_install_it(tmp_path, monkeypatc
     archive = tmp_path / "x.7z"
     archive.write_bytes(b"7z\xbc\xaf\x27\x1c" + b"\0" * 26)
     monkeypatch.setitem(sys.modules, "py7zr", None)
-    with pytest.raises(DataNotAvailableError, match=r'pip install "ddmgeo\[build\]"'):
+    with pytest.raises(MissingDependencyError, match=r'pip install "ddmgeo\[build\]"'):
         layers.natural_earth_za({"x": archive}, tmp_path / "out.geojson")
 
 
@@ -282,7 +282,7 @@ def test_dbe_schools_names_a_missing_column(tmp_path):
 
 def test_dbe_schools_without_openpyxl_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "openpyxl", None)
-    with pytest.raises(DataNotAvailableError, match=r'pip install "ddmgeo\[build\]"'):
+    with pytest.raises(MissingDependencyError, match=r'pip install "ddmgeo\[build\]"'):
         points.dbe_schools({"data_raw/Gauteng.xlsx": tmp_path / "Gauteng.xlsx"}, tmp_path / "out.csv")
 
 
@@ -325,7 +325,7 @@ def test_who_kemri_cells_are_written_like_pandas_to_csv():
 
 def test_who_kemri_without_rdata_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "rdata", None)
-    with pytest.raises(DataNotAvailableError, match=r'pip install "ddmgeo\[build\]"'):
+    with pytest.raises(MissingDependencyError, match=r'pip install "ddmgeo\[build\]"'):
         points.who_kemri({"data/df_who_sites.rda": tmp_path / "x.rda"}, tmp_path / "out.csv")
 
 

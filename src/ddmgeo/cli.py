@@ -1,5 +1,12 @@
 """The ``ddm`` command line.
 
+Exit codes: 0 when the work was done; 2 for a usage error (an unknown option or command, a
+value that is not allowed, a name you typed that ddmgeo cannot resolve: an area, indicator,
+dataset, theme or file); 1 when the command line was fine but the work failed (data not
+available, a file whose content is wrong, a missing optional dependency, a failed build,
+fetch or profile, rows that could not be placed) or for an unexpected error. Every error is
+one ``error:`` line (a traceback only with ``--debug``).
+
 Examples
 --------
 .. code-block:: console
@@ -7,6 +14,7 @@ Examples
     $ ddm districts                       # the 52 district spaces
     $ ddm resolve "OR Tambo" Cacadu Joburg
     $ ddm boundaries municipality --out munis.gpkg
+    $ ddm catalogue --theme services
     $ ddm data list
     $ ddm data fetch --all --to ./ddm-data
     $ ddm data build cs2016_indicators
@@ -15,25 +23,223 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import re
+import shutil
 import sys
+import traceback
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Iterator, List, NoReturn, Optional
 
 import typer
+import typer.core
 
-from .errors import DDMGeoError
+from .errors import (
+    AggregationError,
+    AmbiguousAreaError,
+    BudgetError,
+    CRSError,
+    DataIntegrityError,
+    DataNotAvailableError,
+    DDMGeoError,
+    MissingDependencyError,
+    NotComparableError,
+    TableError,
+    UnknownAreaError,
+    UnknownDatasetError,
+    UnknownIndicatorError,
+    VintageError,
+)
+
+__all__ = ["app", "exit_code", "for_cli", "main"]
+
+#: exit code of a usage error (click's own) and of failed work
+USAGE, FAILED = 2, 1
+
+#: errors about the work, not the command line (checked first: several subclass ValueError)
+_WORK_ERRORS = (DataNotAvailableError, DataIntegrityError, NotComparableError, TableError, CRSError, MissingDependencyError, AggregationError)
+#: errors about what was typed: a name that cannot be resolved, a value that is not allowed
+_USAGE_ERRORS = (UnknownAreaError, AmbiguousAreaError, UnknownIndicatorError, UnknownDatasetError, VintageError, BudgetError)
+#: builtin errors that mean a bad argument when ddmgeo raises them on purpose
+_ARGUMENT_ERRORS = (ValueError, KeyError, TypeError, FileNotFoundError)
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+#: click's exception base, as typer ships it (its own copy of click from typer 0.20, click itself before)
+_CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+#: options of the command being run (set by the root group for the length of the command)
+_RUN: dict[str, bool] = {"quiet": False}
+
+
+def _raised_by_ddmgeo(exc: BaseException) -> bool:
+    """Whether ddmgeo raised *exc* on purpose (its own class, or a builtin raised in ddmgeo's code)."""
+    if isinstance(exc, DDMGeoError):
+        return True
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and os.path.abspath(frames[-1].filename).startswith(_PACKAGE + os.sep) and type(exc).__module__ == "builtins"
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code of an error: 2 for a usage error, 1 for failed work (see the module docstring).
+
+    Parameters
+    ----------
+    exc : BaseException
+        The error a command raised.
+
+    Returns
+    -------
+    int
+        ``2`` (usage) or ``1`` (failed work, or an unexpected error).
+    """
+    if isinstance(exc, _CLICK_ERROR):  # click's usage errors (and the rare ClickException with its own code)
+        return getattr(exc, "exit_code", USAGE)
+    if isinstance(exc, _WORK_ERRORS):
+        return FAILED
+    if isinstance(exc, _USAGE_ERRORS):
+        return USAGE
+    if isinstance(exc, _ARGUMENT_ERRORS) and _raised_by_ddmgeo(exc):
+        return USAGE
+    return FAILED
+
+
+# Python calls in error messages, and the ddm command that does the same (the user is on the command line)
+_CALL = r"`?(?:ddmgeo\.)?"
+_NAME = r"\(\s*['\"]([\w.-]+)['\"]\s*\)`?"
+_TRANSLATIONS: tuple[tuple[str, str], ...] = (
+    # "`ddm data list` (or ddmgeo.datasets.list_datasets())": the ddm command is already there
+    (r"(`ddm [^`]+`)\s*\((?:or )?(?:ddmgeo\.)?[\w.]+\([^()]*\)\)", r"\1"),
+    (_CALL + r"datasets\.list_datasets\(\)`?", "`ddm data list`"),
+    (_CALL + r"datasets\.fetch" + _NAME, r"`ddm data fetch \1`"),
+    (_CALL + r"datasets\.build" + _NAME, r"`ddm data build \1`"),
+    (_CALL + r"indicators\.catalogue\(\)`?", "`ddm catalogue`"),
+    (_CALL + r"boundaries\(\s*['\"](\w+)['\"],\s*vintage=(\d{4})\s*\)`?", r"`ddm boundaries \1 --vintage \2 --out FILE`"),
+    (_CALL + r"lineage" + _NAME, r"`ddm lineage \1`"),
+    (r"`?ddmgeo\.lineage\b(?!\()`?", "`ddm lineage`"),
+    (r"\bvintage=(\d{4})\b", r"--vintage \1"),
+)
+
+
+def for_cli(message: str) -> str:
+    """An error message for the command line: one line, with ``ddm`` commands for the Python calls it suggests.
+
+    Parameters
+    ----------
+    message : str
+        The message of a ddmgeo error (possibly several lines).
+
+    Returns
+    -------
+    str
+        The message on one line, ``ddmgeo.datasets.fetch("x")`` shown as ```ddm data fetch x```,
+        ``ddmgeo.indicators.catalogue()`` as ```ddm catalogue``` and so on.
+    """
+    text = " ".join(line.strip() for line in str(message).splitlines() if line.strip())
+    for pattern, replacement in _TRANSLATIONS:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+def _message(exc: BaseException) -> str:
+    """The text of an error: its message, or its type and message for an unexpected one."""
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    if _raised_by_ddmgeo(exc):
+        return for_cli(text)
+    return f"{type(exc).__name__}: {for_cli(text)} (run with --debug for the traceback)"
+
+
+def _error(text: str, code: int = FAILED) -> NoReturn:
+    """Print one ``error:`` line on stderr and exit with *code*."""
+    typer.secho(f"error: {text}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=code)
+
+
+@contextlib.contextmanager
+def _logging(verbose: bool) -> Iterator[None]:
+    """With --verbose, ddmgeo's INFO messages go to stderr for the length of the command."""
+    if not verbose:
+        yield
+        return
+    logger = logging.getLogger("ddmgeo")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises nothing more."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _click_error(exc: Exception) -> NoReturn:
+    """A usage error as the usage line and one ``error:`` line (click would draw a box)."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `ddm data` alone: click prints the help
+        raise exc
+    code = getattr(exc, "exit_code", USAGE)
+    ctx = getattr(exc, "ctx", None)
+    hint = ""
+    if ctx is not None and code == USAGE:
+        typer.echo(ctx.get_usage(), err=True)
+        hint = f" (see `{ctx.command_path} --help`)"
+    _error(for_cli(exc.format_message()) + hint, code)
+
+
+class _Group(typer.core.TyperGroup):
+    """The root command: --verbose logging around every command, and every error as one ``error:`` line."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: typer.Context | None = None, **extra: Any) -> typer.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except _CLICK_ERROR as exc:  # a bad option of ddm itself
+            _click_error(exc)
+            raise  # pragma: no cover - _click_error always raises
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        _RUN["quiet"] = bool(ctx.params.get("quiet"))
+        with _logging(bool(ctx.params.get("verbose"))):
+            try:
+                return super().invoke(ctx)
+            except _CLICK_ERROR as exc:
+                _click_error(exc)
+            except (typer.Exit, typer.Abort):
+                raise
+            except KeyboardInterrupt:
+                _error("interrupted", 130)
+            except BrokenPipeError:  # the reader went away (`ddm data list | head`): stop quietly, as Unix tools do
+                _silence_stdout()
+                raise typer.Exit(code=141) from None
+            except Exception as exc:
+                if ctx.params.get("debug"):
+                    raise
+                _error(_message(exc), exit_code(exc))
+            finally:
+                _RUN["quiet"] = False
+
 
 app = typer.Typer(
     name="ddm",
+    cls=_Group,
     help="ddmgeo: boundaries, names and data for South Africa's District Development Model (52 district spaces).",
+    epilog="Exit codes: 0 done; 1 the work failed (data not available, a failed build or profile); 2 a usage error.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
-data_app = typer.Typer(help="List, fetch, build and verify the registered datasets.", no_args_is_help=True)
+data_app = typer.Typer(help="List, fetch, build, export and verify the registered datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-
-_DEBUG = {"on": False}
 
 
 def _version(value: bool) -> None:
@@ -47,18 +253,61 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
-    debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an unexpected error."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only what was asked for: no 'wrote ...' lines."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print ddmgeo's progress messages (INFO logging) on stderr."),
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
 ) -> None:
     """ddmgeo: boundaries, indicators, profiles, maps and budgets for the DDM's 52 district spaces.
 
-    Example: ddm profile Waterberg --out waterberg.html
+    Exit codes: 0 done, 1 the work failed, 2 a usage error. Example: ddm profile Waterberg --out waterberg.html
     """
-    _DEBUG["on"] = debug
+    if quiet and verbose:
+        raise typer.BadParameter("use --quiet or --verbose, not both", param_hint="--quiet")
 
 
-def _fail(exc: Exception) -> None:
-    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
+def _info(message: str) -> None:
+    """A line about what was done ("wrote ..."): printed unless --quiet."""
+    if not _RUN["quiet"]:
+        typer.echo(message)
+
+
+# ----------------------------------------------------------------------------- completion
+
+
+def _complete(candidates: Iterator[str] | list[str], incomplete: str) -> list[str]:
+    low = incomplete.lower()
+    return sorted({c for c in candidates if c.lower().startswith(low)})
+
+
+def _complete_dataset(incomplete: str) -> list[str]:
+    try:
+        from . import _registry
+
+        return _complete(list(_registry.datasets()), incomplete)
+    except Exception:  # completion must never fail the shell
+        return []
+
+
+def _complete_indicator(incomplete: str) -> list[str]:
+    try:
+        from . import indicators
+
+        return _complete(list(indicators.catalogue()["id"]), incomplete)
+    except Exception:
+        return []
+
+
+def _complete_district(incomplete: str) -> list[str]:
+    try:
+        import ddmgeo
+
+        table = ddmgeo.areas_table("district")
+        return _complete([*table["code"], *table["name"]], incomplete)
+    except Exception:
+        return []
+
+
+# ----------------------------------------------------------------------------- output
 
 
 def _print_table(df, *, columns: list[str] | None = None) -> None:
@@ -68,13 +317,44 @@ def _print_table(df, *, columns: list[str] | None = None) -> None:
         typer.echo((df[columns] if columns else df).to_string(index=False))
 
 
+def _terminal_width() -> int:
+    """The terminal's width ($COLUMNS first), 80 when there is no terminal."""
+    return shutil.get_terminal_size(fallback=(80, 24)).columns
+
+
+def _print_fitted(table, columns: list[str], *, shrink: str, least: int = 0) -> None:
+    """Left-aligned columns that fit the terminal: the *shrink* column is cut (with …) to what is left, but not below *least*."""
+    cells = {c: ["" if v is None or v != v else str(v) for v in table[c]] for c in columns}  # v != v: NaN
+    widths = {c: max([len(c), *map(len, cells[c])]) for c in columns}
+    room = _terminal_width() - sum(w for c, w in widths.items() if c != shrink) - 2 * (len(columns) - 1)
+    widths[shrink] = min(widths[shrink], max(len(shrink), least, room))
+    cut = widths[shrink]
+    cells[shrink] = [v if len(v) <= cut else v[: cut - 1] + "…" for v in cells[shrink]]
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
+    lines += ["  ".join(cells[c][i].ljust(widths[c]) for c in columns) for i in range(len(table))]
+    typer.echo("\n".join(line.rstrip() for line in lines))
+
+
+def _need_openpyxl(out: Path) -> None:
+    if out.suffix.lower() == ".xlsx":
+        from ._optional import require
+
+        require("openpyxl", "excel", f"to write {out.name}")
+
+
 def _write_table(table, out: Path) -> None:
     """A table (no geometry) to .csv, .xlsx or .parquet, by the file's suffix."""
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".parquet"):
         raise typer.BadParameter(f"cannot write {out.name}: use .csv, .xlsx or .parquet", param_hint="--out")
+    _need_openpyxl(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    {".csv": lambda: table.to_csv(out, index=False), ".xlsx": lambda: table.to_excel(out, index=False), ".parquet": lambda: table.to_parquet(out, index=False)}[suffix]()
+    if suffix == ".xlsx":  # a workbook: labelled columns, numbers with formats, a definitions and a notes sheet
+        from .io import to_workbook
+
+        to_workbook(table, out)
+        return
+    {".csv": lambda: table.to_csv(out, index=False), ".parquet": lambda: table.to_parquet(out, index=False)}[suffix]()
 
 
 def _write(gdf, out: Path) -> None:
@@ -88,7 +368,10 @@ def _write(gdf, out: Path) -> None:
         gdf.drop(columns="geometry").to_csv(out, index=False)
     else:
         raise typer.BadParameter(f"cannot write {out.name}: use .gpkg, .geojson, .parquet, .fgb, .shp or .csv", param_hint="--out")
-    typer.echo(f"wrote {len(gdf)} rows to {out}")
+    _info(f"wrote {len(gdf)} rows to {out}")
+
+
+# ----------------------------------------------------------------------------- areas
 
 
 @app.command()
@@ -102,11 +385,8 @@ def districts(
     """
     import ddmgeo
 
-    try:
-        gdf = ddmgeo.districts(vintage=vintage)
-        munis = ddmgeo.areas_table("municipality", vintage=vintage)
-    except DDMGeoError as exc:
-        _fail(exc)
+    gdf = ddmgeo.districts(vintage=vintage)
+    munis = ddmgeo.areas_table("municipality", vintage=vintage)
     table = gdf.drop(columns="geometry").copy()
     n = munis.groupby("district_code").size()  # a metro counts as its own (single) municipality
     table["municipalities"] = table["code"].map(n).fillna(0).astype(int)
@@ -134,59 +414,151 @@ def boundaries(
     """
     import ddmgeo
 
-    try:
-        gdf = ddmgeo.boundaries(level, vintage=vintage, resolution=resolution)
-    except DDMGeoError as exc:
-        _fail(exc)
-    _write(gdf, out)
+    _write(ddmgeo.boundaries(level, vintage=vintage, resolution=resolution), out)
+
+
+@app.command()
+def resolve(
+    names: List[str] = typer.Argument(..., help="Codes or names, as people write them."),
+    level: Optional[str] = typer.Option(None, help="Only this level: province, district, municipality, ward."),
+    vintage: int = typer.Option(2016, help="Vintage of the returned codes."),
+) -> None:
+    """Print the MDB code of each name (former names and spellings included); exit 2 if a name matches nothing.
+
+    Example: ddm resolve "OR Tambo" Cacadu "Emalahleni (MP)"
+    """
+    import warnings
+
+    import ddmgeo
+
+    failed = 0
+    for name in names:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                code = ddmgeo.resolve(name, level=level, vintage=vintage)
+            except (UnknownAreaError, AmbiguousAreaError) as exc:
+                typer.secho(f"{name}\t-\t{for_cli(str(exc))}", fg=typer.colors.RED, err=True)
+                failed += 1
+                continue
+        notes = "; ".join(str(w.message) for w in caught)
+        typer.echo(f"{name}\t{code}" + (f"\t({notes})" if notes else ""))
+    if failed:
+        _error(f"{failed} of {len(names)} name(s) could not be resolved (listed above)", USAGE)
+
+
+@app.command()
+def lineage(
+    code: str = typer.Argument(..., help="A code or name."),
+    vintage: int = typer.Option(2011, help="2011: what the area became; 2016: what it came from."),
+) -> None:
+    """Show what a 2011 area became in 2016 (or where a 2016 area came from).
+
+    Example: ddm lineage EC103
+    """
+    import ddmgeo
+
+    table = ddmgeo.lineage(code, vintage=vintage)
+    if table.empty:
+        _error(f"no lineage rows for {code!r}", FAILED)
+    _print_table(table, columns=["level", "old_code", "old_name", "new_code", "new_name", "change", "share_of_old", "share_of_new", "year"])
+
+
+# ----------------------------------------------------------------------------- indicators
+
+
+def _print_catalogue(theme: str | None) -> None:
+    from . import indicators as ind
+
+    cat = ind.catalogue(theme=theme)
+    _print_fitted(cat, ["id", "theme", "kind", "unit", "year", "label"], shrink="label", least=30)
+    typer.echo(f"\n{len(cat)} indicators. Values: ddm indicators ID ... --level LEVEL")
+
+
+@app.command()
+def catalogue(theme: Optional[str] = typer.Option(None, help="Only one theme.")) -> None:
+    """List the indicator catalogue: id, theme, kind, unit, latest year and label.
+
+    Example: ddm catalogue --theme services
+    """
+    _print_catalogue(theme)
 
 
 @app.command()
 def indicators(
-    ids: List[str] = typer.Argument(None, help="Indicator ids; none to list the catalogue."),
+    ids: List[str] = typer.Argument(None, help="Indicator ids (see `ddm catalogue`); none to list the catalogue.", autocompletion=_complete_indicator),
     level: str = typer.Option("district", help="country, province, district or municipality."),
     year: Optional[int] = typer.Option(None, help="Reference year (default: each indicator's latest)."),
     vintage: int = typer.Option(2016, help="Boundary vintage."),
     theme: Optional[str] = typer.Option(None, help="With no ids: list one theme only."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the values (.csv, .xlsx, .parquet)."),
 ) -> None:
-    """List the indicator catalogue, or get indicator values for every area of a level.
+    """Get indicator values for every area of a level (with no ids: list the catalogue, as `ddm catalogue`).
 
     Example: ddm indicators unemployment_rate piped_water_share --level municipality --out values.csv
     """
     from . import indicators as ind
 
-    try:
-        if not ids:
-            cat = ind.catalogue(theme=theme)
-            _print_table(cat, columns=["id", "theme", "kind", "unit", "year", "label"])
-            typer.echo(f"\n{len(cat)} indicators.")
-            return
-        table = ind.get(ids, level=level, year=year, vintage=vintage)
-    except (DDMGeoError, ValueError) as exc:
-        _fail(exc)
+    if not ids:
+        _print_catalogue(theme)
+        return
+    table = ind.get(ids, level=level, year=year, vintage=vintage)
     if out is None:
         _print_table(table)
     else:
         _write_table(table, out)
-        typer.echo(f"wrote {len(table)} rows x {len(ids)} indicators to {out}")
+        _info(f"wrote {len(table)} rows x {len(ids)} indicators to {out}")
     meta = table.attrs["ddmgeo"]["indicators"]
     for i, m in meta.items():
-        typer.echo(f"{i}: {m['label']} ({m['year']}, {m['source']}){'; ' + m['notes'] if m['notes'] else ''}")
+        _info(f"{i}: {m['label']} ({m['year']}, {m['source']}){'; ' + m['notes'] if m['notes'] else ''}")
+
+
+@app.command()
+def change(
+    ids: List[str] = typer.Argument(..., help="Indicator ids to compare between two years (also development_index, service_index)."),
+    start: int = typer.Option(2011, help="Baseline year."),
+    end: int = typer.Option(2016, help="Latest year."),
+    level: str = typer.Option("district", help="district, municipality or province."),
+    vintage: int = typer.Option(2016, help="Boundary vintage (both years are put on it)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the change table (.csv, .xlsx, .parquet)."),
+    map_: Optional[Path] = typer.Option(None, "--map", help="Also write a change map of the first indicator (.png/.svg/.pdf)."),
+) -> None:
+    """Change between two years on the same boundaries: absolute, relative, percentage points, direction and ranks.
+
+    Example: ddm change informal_dwelling_share --start 2011 --end 2016 --out change.csv --map change.png
+    """
+    from . import maps, monitoring
+
+    table = monitoring.change(ids, start=start, end=end, level=level, vintage=vintage)
+    if out is None:
+        _print_table(table, columns=[c for c in ("code", "name", "indicator", "start_value", "end_value", "change", "direction", "rank_movement") if c in table.columns])
+    else:
+        _write_table(table, out)
+        _info(f"wrote {len(table)} rows to {out}")
+    if map_ is not None:
+        maps.save(maps.change_map(table, ids[0]), map_)
+        _info(f"wrote {map_}")
+    counts = table.groupby("direction").size().to_dict() if "direction" in table.columns else {}
+    _info("; ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+# ----------------------------------------------------------------------------- profiles and maps
 
 
 @app.command()
 def profile(
-    area: Optional[str] = typer.Argument(None, help="A district space: code, name or former name (e.g. Waterberg, DC36, Eden)."),
+    area: Optional[str] = typer.Argument(None, help="A district space, municipality or province: code, name or former name (e.g. Waterberg, DC36, Lephalale, Limpopo, Eden).", autocompletion=_complete_district),
     out: Path = typer.Option(..., "--out", "-o", help="Output file (one profile) or folder (--all)."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="html, pdf or md (default: from the --out suffix, else html)."),
-    all_: bool = typer.Option(False, "--all", help="Build all 52 profiles into the --out folder, with an index.html."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="html, pdf, md, pptx or xlsx (default: from the --out suffix, else html)."),
+    all_: bool = typer.Option(False, "--all", help="Build every profile of a level (default: the 52 district spaces) into the --out folder, with an index.html."),
+    level: Optional[str] = typer.Option(None, help="With AREA: the kind of area it names when the name is ambiguous; with --all: district (default), municipality or province."),
+    province: Optional[str] = typer.Option(None, help="With --all: only the areas of this province (e.g. NC, Limpopo)."),
     vintage: int = typer.Option(2016, help="Boundary vintage."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for --all."),
 ) -> None:
-    """Build a district diagnostic profile (HTML, PDF or Markdown), or all 52 with --all.
+    """Build the diagnostic profile of an area (HTML, PDF, Markdown, a slide deck or a workbook), or many with --all.
 
-    Example: ddm profile Waterberg --out waterberg.html   (or: ddm profile --all --out profiles/ --jobs 2)
+    Example: ddm profile Waterberg --out waterberg.html   (or: ddm profile --all --province LIM --out profiles/ --jobs 2)
     """
     import warnings
 
@@ -194,26 +566,108 @@ def profile(
 
     if all_ == (area is not None):
         raise typer.BadParameter("give one AREA or --all (not both)")
-    kind = fmt or {".pdf": "pdf", ".md": "md", ".html": "html", ".htm": "html"}.get(out.suffix.lower(), "html")
-    if kind not in ("html", "pdf", "md"):
-        raise typer.BadParameter(f"unknown format {kind!r}: use html, pdf or md", param_hint="--format")
+    kind = fmt or _PROFILE_SUFFIXES.get(out.suffix.lower(), "html")
+    if kind not in ("html", "pdf", "md", "pptx", "xlsx"):
+        raise typer.BadParameter(f"unknown format {kind!r}: use html, pdf, md, pptx or xlsx", param_hint="--format")
     if all_:
-        result = profiles.build_all(out, fmt=kind, vintage=vintage, jobs=jobs)
-        failed = result[result.status != "ok"]
-        typer.echo(f"built {len(result) - len(failed)} of {len(result)} profiles in {out} (index: {out / 'index.html'})")
-        if len(failed):
-            for r in failed.itertuples():
-                typer.secho(f"FAILED {r.code} {r.name}: {r.error}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(code=1)
+        if kind in ("pptx", "xlsx"):
+            raise typer.BadParameter("--all builds html, pdf or md profiles with an index; make decks and workbooks one area at a time", param_hint="--format")
+        _profile_all(out, kind, level=level or "district", province=province, vintage=vintage, jobs=jobs)
         return
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            p = profiles.profile(area, vintage=vintage)
-            {"html": p.to_html, "pdf": p.to_pdf, "md": p.to_markdown}[kind](out)
-    except DDMGeoError as exc:
-        _fail(exc)
-    typer.echo(f"wrote {out} ({p.name}, {p.code})")
+    if province is not None:
+        raise typer.BadParameter("--province chooses the profiles of --all; name one AREA without it", param_hint="--province")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = profiles.profile(area, level=level, vintage=vintage)  # type: ignore[arg-type]
+        {"html": p.to_html, "pdf": p.to_pdf, "md": p.to_markdown, "pptx": p.to_pptx, "xlsx": p.to_xlsx}[kind](out)
+    _info(f"wrote {out} ({p.name}, {p.code})")
+
+
+_PROFILE_SUFFIXES = {".pdf": "pdf", ".md": "md", ".html": "html", ".htm": "html", ".pptx": "pptx", ".xlsx": "xlsx"}
+
+
+@app.command()
+def deck(
+    area: str = typer.Argument(..., help="A district space, municipality or province (e.g. Waterberg, Lephalale, Limpopo).", autocompletion=_complete_district),
+    out: Path = typer.Option(..., "--out", "-o", help="The slide deck (.pptx)."),
+    level: Optional[str] = typer.Option(None, help="The kind of area AREA names when the name is ambiguous: district, municipality or province."),
+    vintage: int = typer.Option(2016, help="Boundary vintage."),
+) -> None:
+    """A 16:9 slide deck of an area's profile: title, key figures, maps and charts, key issues, sources.
+
+    Example: ddm deck Waterberg --out waterberg.pptx
+    """
+    import warnings
+
+    from . import profiles
+
+    if out.suffix.lower() != ".pptx":
+        raise typer.BadParameter(f"cannot write {out.name}: a deck is a .pptx file", param_hint="--out")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = profiles.profile(area, level=level, vintage=vintage)  # type: ignore[arg-type]
+        p.to_pptx(out)
+    _info(f"wrote {out} ({p.name}, {p.code}: {len(p.key_figures)} key figures, {sum(len(s.figures) for s in p.sections)} maps and charts)")
+
+
+def _profile_all(out: Path, kind: str, *, level: str, province: str | None, vintage: int, jobs: int) -> None:
+    """Every profile of *level* (in *province*) into *out*; one FAILED line per failure, then exit 1."""
+    from . import profiles
+
+    result = profiles.build_all(out, fmt=kind, level=level, province=province, vintage=vintage, jobs=jobs)
+    failed = result[result.status != "ok"]
+    _info(f"built {len(result) - len(failed)} of {len(result)} profiles in {out} (index: {out / 'index.html'})")
+    for r in failed.itertuples():
+        typer.secho(f"FAILED {r.code} {r.name}: {for_cli(str(r.error))}", fg=typer.colors.RED, err=True)
+    if len(failed):
+        _error(f"{len(failed)} of {len(result)} profiles could not be built (listed above)", FAILED)
+
+
+@app.command("map")
+def map_(
+    indicator: str = typer.Argument(..., help="A catalogue indicator id (see `ddm catalogue`).", autocompletion=_complete_indicator),
+    out: Path = typer.Option(..., "--out", "-o", help="Output: .png, .svg, .pdf (static) or .html (interactive)."),
+    level: str = typer.Option("district", help="district, municipality or province."),
+    year: Optional[int] = typer.Option(None, help="Reference year (default: the indicator's latest)."),
+    vintage: int = typer.Option(2016, help="Boundary vintage."),
+    scheme: str = typer.Option("quantiles", help="quantiles, equal_interval, natural_breaks, fisher_jenks."),
+    k: int = typer.Option(5, help="Number of classes."),
+    size: str = typer.Option("slide", help="slide (16:9) or a4."),
+    tiles: str = typer.Option("cartodbpositron", help="Background tiles of an .html map; 'none' for a map that needs no internet."),
+    dpi: int = typer.Option(200, help="PNG resolution."),
+) -> None:
+    """Map one indicator: a slide-ready PNG/SVG/PDF or a self-contained interactive HTML.
+
+    Example: ddm map unemployment_rate --level municipality --out unemployment.png
+    """
+    from . import indicators, maps
+
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".svg", ".pdf", ".html"):
+        raise typer.BadParameter(f"cannot write {out.name}: use .png, .svg, .pdf or .html", param_hint="--out")
+    table = indicators.get(indicator, level=level, year=year, vintage=vintage)
+    if suffix == ".html":
+        m = maps.interactive(table, indicator, level=level, vintage=vintage, scheme=scheme, k=k, tiles=None if tiles.lower() == "none" else tiles)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        m.save(str(out))
+    else:
+        fig = maps.choropleth(table, indicator, level=level, vintage=vintage, scheme=scheme, k=k, size=size)
+        maps.save(fig, out, dpi=dpi)
+    _info(f"wrote {out}")
+
+
+# ----------------------------------------------------------------------------- budgets and overlays
+
+
+def _tags(tag: list[str] | None) -> dict[str, str]:
+    """--tag COLUMN=GROUP options as a mapping."""
+    tags = {}
+    for t in tag or []:
+        col, sep, group = t.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--tag {t!r}: write COLUMN=GROUP, e.g. gender_responsive=women", param_hint="--tag")
+        tags[col] = group
+    return tags
 
 
 @app.command()
@@ -242,28 +696,17 @@ def spatialise(
 
     from . import budget
 
-    tags = {}
-    for t in tag or []:
-        col, sep, group = t.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"--tag {t!r}: write COLUMN=GROUP, e.g. gender_responsive=women", param_hint="--tag")
-        tags[col] = group
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = budget.spatialise(
-                file, amount=amount, level=level, split=split, location=location or None, id=id, by=by or None,
-                fix_swapped=fix_swapped, allow_suffixes=allow_suffixes, tags=tags or None,
-            )
-    except (DDMGeoError, FileNotFoundError) as exc:
-        _fail(exc)
+    tags = _tags(tag)
+    _need_openpyxl(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = budget.spatialise(
+            file, amount=amount, level=level, split=split, location=location or None, id=id, by=by or None,
+            fix_swapped=fix_swapped, allow_suffixes=allow_suffixes, tags=tags or None,
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = result.by_area
-    if out.suffix.lower() == ".xlsx":
-        frame.to_excel(out, index=False)
-    else:
-        frame.to_csv(out, index=False)
+    frame.to_excel(out, index=False) if out.suffix.lower() == ".xlsx" else frame.to_csv(out, index=False)
     if unallocated is not None:
         result.unallocated.to_csv(unallocated, index=False)
     if allocations is not None:
@@ -272,129 +715,10 @@ def spatialise(
         from . import maps
 
         maps.save(result.map_per_capita(), map_)
-    typer.echo(result.summary())
-    typer.echo(f"wrote {out}")
+    _info(result.summary())
+    _info(f"wrote {out}")
     if len(result.unallocated) and not allow_unallocated:
-        typer.secho(f"{len(result.unallocated)} row(s) could not be placed (see --unallocated); pass --allow-unallocated to accept.", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=1)
-
-
-@app.command()
-def change(
-    ids: List[str] = typer.Argument(..., help="Indicator ids to compare between two years (also development_index, service_index)."),
-    start: int = typer.Option(2011, help="Baseline year."),
-    end: int = typer.Option(2016, help="Latest year."),
-    level: str = typer.Option("district", help="district, municipality or province."),
-    vintage: int = typer.Option(2016, help="Boundary vintage (both years are put on it)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the change table (.csv, .xlsx, .parquet)."),
-    map_: Optional[Path] = typer.Option(None, "--map", help="Also write a change map of the first indicator (.png/.svg/.pdf)."),
-) -> None:
-    """Change between two years on the same boundaries: absolute, relative, percentage points, direction and ranks.
-
-    Example: ddm change informal_dwelling_share --start 2011 --end 2016 --out change.csv --map change.png
-    """
-    from . import maps, monitoring
-
-    try:
-        table = monitoring.change(ids, start=start, end=end, level=level, vintage=vintage)
-    except (DDMGeoError, ValueError) as exc:
-        _fail(exc)
-    if out is None:
-        _print_table(table, columns=[c for c in ("code", "name", "indicator", "start_value", "end_value", "change", "direction", "rank_movement") if c in table.columns])
-    else:
-        _write_table(table, out)
-        typer.echo(f"wrote {len(table)} rows to {out}")
-    if map_ is not None:
-        maps.save(maps.change_map(table, ids[0]), map_)
-        typer.echo(f"wrote {map_}")
-    counts = table.groupby("direction").size().to_dict() if "direction" in table.columns else {}
-    typer.echo("; ".join(f"{k}: {v}" for k, v in counts.items()))
-
-
-@app.command("map")
-def map_(
-    indicator: str = typer.Argument(..., help="A catalogue indicator id (see ddmgeo.indicators.catalogue())."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output: .png, .svg, .pdf (static) or .html (interactive)."),
-    level: str = typer.Option("district", help="district, municipality or province."),
-    year: Optional[int] = typer.Option(None, help="Reference year (default: the indicator's latest)."),
-    vintage: int = typer.Option(2016, help="Boundary vintage."),
-    scheme: str = typer.Option("quantiles", help="quantiles, equal_interval, natural_breaks, fisher_jenks."),
-    k: int = typer.Option(5, help="Number of classes."),
-    size: str = typer.Option("slide", help="slide (16:9) or a4."),
-    tiles: str = typer.Option("cartodbpositron", help="Background tiles of an .html map; 'none' for a map that needs no internet."),
-    dpi: int = typer.Option(200, help="PNG resolution."),
-) -> None:
-    """Map one indicator: a slide-ready PNG/SVG/PDF or a self-contained interactive HTML.
-
-    Example: ddm map unemployment_rate --level municipality --out unemployment.png
-    """
-    from . import indicators, maps
-
-    suffix = out.suffix.lower()
-    if suffix not in (".png", ".svg", ".pdf", ".html"):
-        raise typer.BadParameter(f"cannot write {out.name}: use .png, .svg, .pdf or .html", param_hint="--out")
-    try:
-        table = indicators.get(indicator, level=level, year=year, vintage=vintage)
-        if suffix == ".html":
-            m = maps.interactive(table, indicator, level=level, vintage=vintage, scheme=scheme, k=k, tiles=None if tiles.lower() == "none" else tiles)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            m.save(str(out))
-        else:
-            fig = maps.choropleth(table, indicator, level=level, vintage=vintage, scheme=scheme, k=k, size=size)
-            maps.save(fig, out, dpi=dpi)
-    except (DDMGeoError, ValueError, KeyError) as exc:
-        _fail(exc)
-    typer.echo(f"wrote {out}")
-
-
-@app.command()
-def resolve(
-    names: List[str] = typer.Argument(..., help="Codes or names, as people write them."),
-    level: Optional[str] = typer.Option(None, help="Only this level: province, district, municipality, ward."),
-    vintage: int = typer.Option(2016, help="Vintage of the returned codes."),
-) -> None:
-    """Print the MDB code of each name (former names and spellings included).
-
-    Example: ddm resolve "OR Tambo" Cacadu "Emalahleni (MP)"
-    """
-    import warnings
-
-    import ddmgeo
-
-    failed = False
-    for name in names:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                code = ddmgeo.resolve(name, level=level, vintage=vintage)
-            except DDMGeoError as exc:
-                typer.secho(f"{name}\t-\t{exc}", fg=typer.colors.RED, err=True)
-                failed = True
-                continue
-        notes = "; ".join(str(w.message) for w in caught)
-        typer.echo(f"{name}\t{code}" + (f"\t({notes})" if notes else ""))
-    if failed:
-        raise typer.Exit(code=1)
-
-
-@app.command()
-def lineage(
-    code: str = typer.Argument(..., help="A code or name."),
-    vintage: int = typer.Option(2011, help="2011: what the area became; 2016: what it came from."),
-) -> None:
-    """Show what a 2011 area became in 2016 (or where a 2016 area came from).
-
-    Example: ddm lineage EC103
-    """
-    import ddmgeo
-
-    try:
-        table = ddmgeo.lineage(code, vintage=vintage)
-    except DDMGeoError as exc:
-        _fail(exc)
-    if table.empty:
-        _fail(ValueError(f"no lineage rows for {code!r}"))
-    _print_table(table, columns=["level", "old_code", "old_name", "new_code", "new_name", "change", "share_of_old", "share_of_new", "year"])
+        _error(f"{len(result.unallocated)} row(s) could not be placed (see --unallocated); pass --allow-unallocated to accept.", FAILED)
 
 
 def _write_overlay_table(table, out: Path) -> None:
@@ -403,7 +727,7 @@ def _write_overlay_table(table, out: Path) -> None:
         raise typer.BadParameter(f"cannot write {out.name}: use .csv or .parquet", param_hint="--out")
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False) if suffix == ".csv" else table.to_parquet(out, index=False)
-    typer.echo(f"wrote {len(table)} rows to {out}")
+    _info(f"wrote {len(table)} rows to {out}")
 
 
 @app.command()
@@ -419,27 +743,27 @@ def zonal(
     engine: str = typer.Option("memory", help="memory, or dask (tiles of rows as dask tasks; needs the dask extra)."),
     tile_rows: Optional[int] = typer.Option(None, help="Rows per dask tile (engine dask)."),
 ) -> None:
-    """Statistics of a raster per area (exact fractional coverage), written as a table keyed by code."""
+    """Statistics of a raster per area (exact fractional coverage), written as a table keyed by code.
+
+    Example: ddm zonal worldpop_density_2020 --level district --out density.csv
+    """
     from . import overlays
 
-    try:
-        table = overlays.zonal_stats(
-            raster,
-            level=level,
-            vintage=vintage,
-            stats=[s.strip() for s in stats.split(",") if s.strip()],
-            coverage=coverage,
-            band=band,
-            weights="area" if area_weighted else None,
-            engine=engine,
-            tile_rows=tile_rows,
-        )
-    except (DDMGeoError, ValueError, KeyError, OSError, ImportError) as exc:
-        _fail(exc)
+    table = overlays.zonal_stats(
+        raster,
+        level=level,
+        vintage=vintage,
+        stats=[s.strip() for s in stats.split(",") if s.strip()],
+        coverage=coverage,
+        band=band,
+        weights="area" if area_weighted else None,
+        engine=engine,
+        tile_rows=tile_rows,
+    )
     _write_overlay_table(table, out)
     empty = table.attrs["ddmgeo"]["no_cells"]
     if empty:
-        typer.echo(f"{len(empty)} area(s) have no valid raster cell: {', '.join(empty[:10])}{' ...' if len(empty) > 10 else ''}")
+        _info(f"{len(empty)} area(s) have no valid raster cell: {', '.join(empty[:10])}{' ...' if len(empty) > 10 else ''}")
 
 
 @app.command()
@@ -453,44 +777,65 @@ def points(
     lon: Optional[str] = typer.Option(None, help="Longitude column (default: found by name)."),
     lat: Optional[str] = typer.Option(None, help="Latitude column (default: found by name)."),
 ) -> None:
-    """Count points per area (and sum weight columns); report points outside every area or without coordinates."""
+    """Count points per area (and sum weight columns); report points outside every area or without coordinates.
+
+    Example: ddm points dsfsi_hospitals --level district --out hospitals.csv
+    """
     from . import overlays
 
-    try:
-        table = overlays.count_points(file, level=level, vintage=vintage, weights=weight or None, by=by, lon=lon, lat=lat)
-    except (DDMGeoError, ValueError, KeyError, OSError) as exc:
-        _fail(exc)
+    table = overlays.count_points(file, level=level, vintage=vintage, weights=weight or None, by=by, lon=lon, lat=lat)
     _write_overlay_table(table, out)
     report = table.attrs["ddmgeo"]["report"]
-    typer.echo(str(report))
-    typer.echo(
+    _info(str(report))
+    _info(
         f"{len(report.outside):,} point(s) outside every area and {len(report.no_coordinates):,} row(s) without usable "
         "coordinates were not counted (listed above)."
     )
 
 
+# ----------------------------------------------------------------------------- data
+
+
 @data_app.command("list")
 def data_list(group: Optional[str] = typer.Option(None, help="Only one group: boundaries, indicators, points, rasters, layers.")) -> None:
-    """Every registered dataset: how it is obtained, whether the core holds it, whether it is on this machine."""
+    """Every registered dataset: how it is obtained, whether the core holds it, whether it is on this machine.
+
+    Example: ddm data list --group points
+    """
     from . import datasets
 
-    try:
-        table = datasets.list_datasets(group=group)
-    except DDMGeoError as exc:
-        _fail(exc)
+    table = datasets.list_datasets(group=group)
     yes_no = {True: "yes", False: "no"}
-    table = table.assign(present=table["present"].map(yes_no), in_core=table["in_core"].map(yes_no))
-    table["licence"] = table["licence"].map(lambda t: t if len(t) <= 40 else t[:39] + "…")
-    _print_table(table.rename(columns={"in_core": "core"}), columns=["name", "how", "core", "present", "licence"])
+    table = table.assign(present=table["present"].map(yes_no), core=table["in_core"].map(yes_no))
+    _print_fitted(table, ["name", "how", "core", "present", "licence"], shrink="licence")
     typer.echo(
-        f"\n{int((table.present == 'yes').sum())} of {len(table)} present; {int((table.in_core == 'yes').sum())} in the embedded core. "
-        "how: download = a pinned URL (`ddm data fetch NAME`), built = from pinned upstream files (`ddm data build NAME`)."
+        f"\n{int((table.present == 'yes').sum())} of {len(table)} present; {int((table.core == 'yes').sum())} in the embedded core.\n"
+        "how: download = from a pinned URL (`ddm data fetch NAME`),\n"
+        "     built = from pinned upstream files (`ddm data build NAME`).\n"
+        "Full licences and attributions: data/*/registry.toml."
     )
+
+
+def _chosen(names: list[str] | None, all_: bool, *, built: bool) -> list[str]:
+    """The datasets a fetch or build names (or all of them), every name checked before any work (exit 2 if one is unknown)."""
+    from . import _registry
+
+    if all_ == bool(names):
+        raise typer.BadParameter("name datasets or pass --all (not both)")
+    registry = _registry.datasets()
+    if all_:
+        return [n for n, ds in registry.items() if ds.recipe] if built else list(registry)
+    for name in names:
+        ds = _registry.get(name)  # UnknownDatasetError (usage) with close names
+        if built and not ds.recipe:
+            how = f"download it with `ddm data fetch {name}`" if ds.url else "it has no recipe"
+            raise typer.BadParameter(f"{name!r} is not built from upstream files: {how}", param_hint="NAMES")
+    return list(names)
 
 
 @data_app.command("fetch")
 def data_fetch(
-    names: List[str] = typer.Argument(None, help="Dataset names (see `ddm data list`)."),
+    names: List[str] = typer.Argument(None, help="Dataset names (see `ddm data list`).", autocompletion=_complete_dataset),
     all_: bool = typer.Option(False, "--all", help="Every registered dataset (downloaded, or built from its upstream files)."),
     to: Optional[Path] = typer.Option(None, "--to", help="Also copy the files here, laid out as a DDMGEO_DATA_DIR."),
 ) -> None:
@@ -498,35 +843,21 @@ def data_fetch(
 
     Example: ddm data fetch --all --to ./ddm-data
     """
-    from . import _registry, datasets
+    from . import datasets
 
-    if all_ == bool(names):
-        raise typer.BadParameter("name datasets or pass --all (not both)")
-    chosen = list(_registry.datasets()) if all_ else names
+    chosen = _chosen(names, all_, built=False)
     failures = []
     for name in chosen:
         try:
-            path = datasets.fetch(name, to=to)
-            typer.echo(f"ok\t{name}\t{path}")
+            _info(f"ok\t{name}\t{datasets.fetch(name, to=to)}")
         except DDMGeoError as exc:
             failures.append((name, exc))
     _report_failures(failures, len(chosen), "fetched")
 
 
-def _report_failures(failures: list, n: int, verb: str) -> None:
-    """One line per dataset that could not be had (its reason), then exit 1."""
-    for name, exc in failures:
-        first = str(exc).splitlines()[0]
-        reason = first.split(" is not on this machine: ", 1)[-1]
-        typer.secho(f"FAILED\t{name}\t{reason}", fg=typer.colors.RED, err=True)
-    if failures:
-        typer.secho(f"{len(failures)} of {n} datasets could not be {verb}: connect to the internet, or set DDMGEO_DATA_DIR.", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=1)
-
-
 @data_app.command("build")
 def data_build(
-    names: List[str] = typer.Argument(None, help="Derived datasets to build (`ddm data list` marks them 'built')."),
+    names: List[str] = typer.Argument(None, help="Derived datasets to build (`ddm data list` marks them 'built').", autocompletion=_complete_dataset),
     all_: bool = typer.Option(False, "--all", help="Every dataset that is built from upstream files."),
     to: Optional[Path] = typer.Option(None, "--to", help="Build into this folder (laid out as a DDMGEO_DATA_DIR) instead of the cache."),
 ) -> None:
@@ -534,19 +865,26 @@ def data_build(
 
     Example: ddm data build cs2016_indicators
     """
-    from . import _registry, datasets
+    from . import datasets
 
-    if all_ == bool(names):
-        raise typer.BadParameter("name datasets or pass --all (not both)")
-    chosen = [n for n, ds in _registry.datasets().items() if ds.recipe] if all_ else names
+    chosen = _chosen(names, all_, built=True)
     failures = []
     for name in chosen:
         try:
-            path = datasets.build(name, to=to)
-            typer.echo(f"built\t{name}\t{path}")
+            _info(f"built\t{name}\t{datasets.build(name, to=to)}")
         except DDMGeoError as exc:
             failures.append((name, exc))
     _report_failures(failures, len(chosen), "built")
+
+
+def _report_failures(failures: list, n: int, verb: str) -> None:
+    """One FAILED line per dataset that could not be had (its reason), then one ``error:`` line and exit 1."""
+    for name, exc in failures:
+        first = for_cli(str(exc).splitlines()[0])
+        reason = first.split(" is not on this machine: ", 1)[-1]
+        typer.secho(f"FAILED\t{name}\t{reason}", fg=typer.colors.RED, err=True)
+    if failures:
+        _error(f"{len(failures)} of {n} datasets could not be {verb}: connect to the internet, or set DDMGEO_DATA_DIR.", FAILED)
 
 
 @data_app.command("export")
@@ -565,21 +903,21 @@ def data_export(
     if fmt not in ("geoparquet", "gpkg"):
         raise typer.BadParameter(f"unknown format {fmt!r}: use geoparquet or gpkg", param_hint="--format")
     for level in levels:
-        try:
-            if fmt == "geoparquet":
-                path = io.to_geoparquet(level, to / f"{level}_{vintage}.parquet", vintage=vintage)
-            else:
-                path = to / f"{level}_{vintage}.gpkg"
-                to.mkdir(parents=True, exist_ok=True)
-                areas.boundaries(level, vintage=2021 if level == "ward" else vintage).to_file(path, engine="pyogrio")
-        except (DDMGeoError, ValueError) as exc:
-            _fail(exc)
-        typer.echo(f"wrote {path}")
+        if fmt == "geoparquet":
+            path = io.to_geoparquet(level, to / f"{level}_{vintage}.parquet", vintage=vintage)
+        else:
+            path = to / f"{level}_{vintage}.gpkg"
+            to.mkdir(parents=True, exist_ok=True)
+            areas.boundaries(level, vintage=2021 if level == "ward" else vintage).to_file(path, engine="pyogrio")
+        _info(f"wrote {path}")
 
 
 @data_app.command("verify")
 def data_verify() -> None:
-    """Re-hash every present file; exit 1 on any mismatch."""
+    """Re-hash every present file; exit 1 on any mismatch.
+
+    Example: ddm data verify
+    """
     from . import datasets
 
     table = datasets.verify()
@@ -590,22 +928,20 @@ def data_verify() -> None:
     bad = table[table.status != "ok"]
     typer.echo(f"\n{len(table) - len(bad)} ok, {len(bad)} mismatched.")
     if len(bad):
-        raise typer.Exit(code=1)
+        _error(f"{len(bad)} file(s) do not match the registry: {', '.join(bad['name'].astype(str)[:10])}", FAILED)
 
 
 def main() -> None:
     """Entry point of the ``ddm`` console script: one clear line for an error, a traceback only with --debug."""
     try:
         app()
-    except KeyboardInterrupt:  # pragma: no cover
-        sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # an unexpected error: say it in one line
-        if _DEBUG["on"] or "--debug" in sys.argv:
+    except Exception as exc:  # pragma: no cover - raised outside a command (the group turns the rest into one line)
+        if "--debug" in sys.argv:
             raise
-        typer.secho(f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", fg=typer.colors.RED, err=True)
-        sys.exit(2)
+        typer.secho(f"error: {_message(exc)}", fg=typer.colors.RED, err=True)
+        sys.exit(exit_code(exc))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -120,6 +120,7 @@ def _locate(ds: _registry.Dataset, path: str | os.PathLike | None = None) -> Pat
                     f"it was not used. Replace it with the file from {ds.url or ds.source}, "
                     + ("or unset DDMGEO_DATA_DIR to use the user cache." if origin == "DDMGEO_DATA_DIR" else "or pass another path.")
                 )
+            log.info("%s: using %s (%s)", ds.name, candidate, origin)
             return candidate
         if origin == "explicit path":
             raise DataNotAvailableError(f"No file for dataset {ds.name!r} at the explicit path {candidate}.")
@@ -127,6 +128,7 @@ def _locate(ds: _registry.Dataset, path: str | os.PathLike | None = None) -> Pat
     if cached.is_file():
         problem = _check(ds, cached)
         if problem is None:
+            log.info("%s: using %s (user cache)", ds.name, cached)
             return cached
         log.warning("cached %s is corrupt (%s): deleting it", cached, problem)
         cached.unlink()

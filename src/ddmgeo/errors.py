@@ -21,6 +21,7 @@ __all__ = [
     "DataNotAvailableError",
     "FormerNameWarning",
     "GeometryRepairedWarning",
+    "MissingDependencyError",
     "TableError",
     "UnknownAreaError",
     "UnknownDatasetError",
@@ -44,6 +45,19 @@ class DataNotAvailableError(DDMGeoError, OSError):
     when a feature needs data that ddmgeo does not have at all (the message then
     names what would fill the gap).
     """
+
+
+class MissingDependencyError(DDMGeoError, ImportError):
+    """An optional dependency is not installed; the message names the extra that installs it.
+
+    ``module`` is the missing module and ``extra`` the ddmgeo extra to install
+    (``pip install "ddmgeo[<extra>]"``). Raised by :func:`ddmgeo._optional.require`.
+    """
+
+    def __init__(self, message: str, *, module: str = "", extra: str = ""):
+        super().__init__(message, name=module or None)
+        self.module = module
+        self.extra = extra
 
 
 class DataIntegrityError(DDMGeoError, OSError):

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["to_geoparquet"]
+__all__ = ["to_geoparquet", "to_workbook"]
 
 
 def to_geoparquet(data, path, *, level: str | None = None, vintage: int = settings.DEFAULT_VINTAGE) -> Path:
@@ -69,3 +69,156 @@ def to_geoparquet(data, path, *, level: str | None = None, vintage: int = settin
     except TypeError:  # geopandas < 1.0
         gdf.to_parquet(out, index=False)
     return out
+
+
+#: Excel number formats by unit: percentages stay numbers (0.281 shown as 28.1 %)
+_EXCEL_FORMATS = {
+    "proportion": "0.0%",
+    "share": "0.0%",
+    "rand": '"R" #,##0',
+    "persons": "#,##0",
+    "households": "#,##0",
+    "count": "#,##0",
+    "municipalities": "#,##0",
+    "km²": "#,##0.0",
+}
+
+
+def to_workbook(
+    data,
+    path,
+    *,
+    units: dict | None = None,
+    definitions: "pd.DataFrame | None" = None,
+    notes: list[str] | None = None,
+) -> Path:
+    """Write a table (or several) as an Excel workbook: data sheets, a definitions sheet and a notes sheet.
+
+    Numbers stay numbers: shares are written as fractions with a percentage format, counts
+    and amounts with thousands separators, so the sheet can be computed on. Catalogue
+    indicator columns get a label with their unit and year, and a row in the definitions sheet
+    (id, definition, unit, year, source, notes, licence).
+
+    Parameters
+    ----------
+    data : DataFrame or dict of str to DataFrame
+        One table (sheet "data"), or sheet name -> table. Tables from
+        :func:`ddmgeo.indicators.get` carry their metadata in ``attrs["ddmgeo"]``.
+    path : path-like
+        The ``.xlsx`` file.
+    units : dict, optional
+        Column -> unit for columns without catalogue metadata (``"proportion"``, ``"rand"``, ...).
+    definitions : DataFrame, optional
+        Extra rows for the definitions sheet.
+    notes : list of str, optional
+        Lines for the notes sheet (sources, caveats, errata).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import ddmgeo
+    >>> t = ddmgeo.indicators.get(["population", "unemployment_rate"])       # doctest: +SKIP
+    >>> ddmgeo.io.to_workbook(t, "districts.xlsx")                          # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from . import _optional
+
+    _optional.require("openpyxl", "excel", "to write Excel workbooks")
+    sheets = {"data": data} if isinstance(data, pd.DataFrame) else dict(data)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows: list[dict] = []
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            labelled, formats, defs = _labelled(frame, units or {})
+            rows += [dict(d, sheet=name[:31]) for d in defs]
+            labelled.to_excel(writer, sheet_name=name[:31], index=False)
+            _format_sheet(writer.sheets[name[:31]], labelled, formats)
+        table = pd.DataFrame(rows, columns=["sheet", "column", "id", "definition", "unit", "year", "source", "notes", "licence"])
+        if definitions is not None:
+            table = pd.concat([table, definitions], ignore_index=True)
+        table.to_excel(writer, sheet_name="definitions", index=False)
+        _format_sheet(writer.sheets["definitions"], table, {}, wrap=True)
+        pd.DataFrame({"notes": list(notes or []) + [_ATTRIBUTION]}).to_excel(writer, sheet_name="notes", index=False)
+        _format_sheet(writer.sheets["notes"], None, {}, wrap=True)
+    return out
+
+
+_ATTRIBUTION = (
+    "Statistics: Statistics South Africa and the other sources in the definitions sheet, used under their terms; "
+    "boundaries © Municipal Demarcation Board. The analysis is the user's own, made with ddmgeo."
+)
+
+
+def _labelled(frame: "pd.DataFrame", units: dict) -> tuple["pd.DataFrame", dict, list[dict]]:
+    """The frame with labelled headers, the Excel format of each header, and the definition rows."""
+    import pandas as pd
+
+    attrs = (frame.attrs or {}).get("ddmgeo", {}) or {}
+    meta = attrs.get("indicators", {}) or {}
+    out = pd.DataFrame(frame).copy()
+    if "geometry" in out.columns:
+        out = out.drop(columns="geometry")
+    rename, formats, defs = {}, {}, []
+    for col in out.columns:
+        m = meta.get(col)
+        unit = (m or {}).get("unit") or units.get(col, "")
+        header = col
+        if m:
+            u = {"proportion": "%"}.get(unit, unit)
+            header = f"{m['label']} ({u}, {m['year']})" if u else f"{m['label']} ({m['year']})"
+            defs.append({"column": header, "id": col, "definition": _definition(col, m.get("year"), attrs.get("level", "district")), "unit": unit, "year": m.get("year"), "source": m.get("source", ""), "notes": m.get("notes", ""), "licence": _licence(m.get("source", ""))})
+        elif unit:
+            defs.append({"column": col, "id": col, "definition": "", "unit": unit})
+        rename[col] = header
+        if unit in _EXCEL_FORMATS:
+            formats[header] = _EXCEL_FORMATS[unit]
+    return out.rename(columns=rename), formats, defs
+
+
+def _definition(ind: str, year, level: str) -> str:
+    """The catalogue's definition of the source that gave the figures (its notes, else its label)."""
+    from .errors import DDMGeoError
+    from .indicators._engine import choose
+
+    try:
+        d = choose(ind, int(year) if year else None, level)
+    except (KeyError, ValueError, TypeError, DDMGeoError):
+        return ""
+    return d.notes or d.label
+
+
+def _licence(sources: str) -> str:
+    from . import _registry
+
+    out = []
+    for name in [s for s in str(sources).split(";") if s]:
+        try:
+            out.append(_registry.get(name).licence)
+        except KeyError:
+            continue
+    return " | ".join(dict.fromkeys(out))
+
+
+def _format_sheet(ws, frame: "pd.DataFrame | None", formats: dict, *, wrap: bool = False) -> None:
+    """Bold header, frozen first row, column widths, number formats; long text wrapped."""
+    from openpyxl.styles import Alignment, Font
+
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    for idx, column in enumerate(ws.iter_cols(min_row=1, max_row=ws.max_row), start=1):
+        header = column[0].value
+        fmt = formats.get(header)
+        width = min(max(len(str(c.value or "")) for c in column[: min(len(column), 200)]) + 2, 60 if wrap else 40)
+        ws.column_dimensions[column[0].column_letter].width = max(width, 10)
+        for c in column[1:]:
+            if fmt is not None:
+                c.number_format = fmt
+            if wrap:
+                c.alignment = Alignment(wrap_text=True, vertical="top")

@@ -10,6 +10,10 @@ Environment variables (read when a function needs them, never at import):
 ``DDMGEO_OFFLINE``
     ``1``/``true``/``yes`` forbids downloads: a missing file raises
     :class:`~ddmgeo.errors.DataNotAvailableError` instead.
+``DDMGEO_NUMBER_STYLE``
+    ``statssa`` (default): a space between thousands and a decimal comma, as Stats SA
+    publishes (``62 027 503``, ``29,8 %``); ``point``: the space and a decimal point
+    (``29.8 %``). Used by every table, map, profile, deck and CLI output.
 
 Coordinate reference systems
 ----------------------------
@@ -71,6 +75,23 @@ PROVINCES = {
 }
 
 _TRUE = {"1", "true", "yes", "on"}
+
+#: number styles: (thousands separator, decimal symbol); the separator is a no-break space
+NUMBER_STYLES = {"statssa": ("\u00a0", ","), "point": ("\u00a0", ".")}
+
+#: the style used when DDMGEO_NUMBER_STYLE is not set
+DEFAULT_NUMBER_STYLE = "statssa"
+
+
+def number_style() -> tuple[str, str]:
+    """(thousands separator, decimal symbol) of the configured number style (``$DDMGEO_NUMBER_STYLE``)."""
+    name = os.environ.get("DDMGEO_NUMBER_STYLE", "").strip().lower() or DEFAULT_NUMBER_STYLE
+    try:
+        return NUMBER_STYLES[name]
+    except KeyError:
+        from .errors import DDMGeoError
+
+        raise DDMGeoError(f"DDMGEO_NUMBER_STYLE={name!r} is not a number style: use one of {', '.join(NUMBER_STYLES)}.") from None
 
 
 def crs(name: str):

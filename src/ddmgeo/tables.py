@@ -37,6 +37,7 @@ import pandas as pd
 from . import settings
 from ._normalise import key as _key
 from ._numbers import NA, NotANumber, parse_number
+from ._optional import require
 from .errors import AmbiguousAreaError, FormerNameWarning, TableError, UnknownAreaError, UnmatchedRowsError
 
 if TYPE_CHECKING:
@@ -463,10 +464,7 @@ def _pick_sheet(names: list[str], sheet: str | int | None, label: str) -> tuple[
 
 
 def _read_xlsx(path: Path, sheet: str | int | None, label: str) -> tuple[list, list[str]]:
-    try:
-        import openpyxl
-    except ImportError as exc:
-        raise ImportError(f'Reading {label} (an Excel workbook) needs openpyxl: pip install "ddmgeo[excel]"') from exc
+    openpyxl = require("openpyxl", "excel", f"to read {label} (an Excel workbook)")
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
@@ -527,11 +525,7 @@ def _check_merged_header(path: Path, sheet_name: str, rows: list, label: str) ->
 
 
 def _read_xls(path: Path, sheet: str | int | None, label: str) -> tuple[list, list[str]]:
-    try:
-        import xlrd
-    except ImportError as exc:
-        message = f"Reading {label} (a legacy .xls workbook) needs xlrd: pip install xlrd, or save it as .xlsx"
-        raise ImportError(message) from exc
+    xlrd = require("xlrd", "excel", f"to read {label} (a legacy .xls workbook; or save it as .xlsx)")
     book = xlrd.open_workbook(str(path))
     name, notes = _pick_sheet(book.sheet_names(), sheet, label)
     sh = book.sheet_by_name(name)
@@ -809,7 +803,7 @@ def read_table(
     source : path or pandas.DataFrame
         A ``.csv``, ``.tsv`` or ``.txt`` file (delimiter detected; UTF-8,
         else Windows-1252), an Excel ``.xlsx``/``.xlsm`` workbook (needs
-        ``pip install "ddmgeo[excel]"``), a legacy ``.xls`` (needs xlrd), or a
+        ``pip install "ddmgeo[excel]"``), a legacy ``.xls`` (needs xlrd, same extra), or a
         DataFrame. The header is the first non-blank row.
     area : str, optional
         The column naming the areas. By default a column called ``code``,
@@ -851,8 +845,8 @@ def read_table(
         two ways (the message names the column, line and readings).
     FileNotFoundError
         There is no such file.
-    ImportError
-        An Excel file without openpyxl installed.
+    ddmgeo.errors.MissingDependencyError
+        An Excel file without openpyxl (``.xlsx``) or xlrd (``.xls``) installed (``pip install "ddmgeo[excel]"``).
 
     Examples
     --------

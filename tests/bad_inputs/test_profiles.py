@@ -6,17 +6,18 @@ import pytest
 
 import ddmgeo
 from ddmgeo import profiles
-from ddmgeo.errors import UnknownAreaError, VintageError
+from ddmgeo.errors import AmbiguousAreaError, UnknownAreaError, VintageError
 
 from ._support import HOSTILE, Case, expect, params
 
 pytestmark = pytest.mark.usefixtures("shared_data")
 
 CASES = [
-    Case("unknown-area", lambda tmp: ddmgeo.profile("Atlantis"), UnknownAreaError, (r"'Atlantis' matches no area of the 2016 demarcation at level 'district'", r"Check the spelling")),
-    Case("municipality-name", lambda tmp: ddmgeo.profile("Lephalale"), UnknownAreaError, (r"Lephalale \(LIM362, municipality\), not a district; it lies in Waterberg \(DC36",)),
-    Case("ambiguous-municipality-name", lambda tmp: ddmgeo.profile("Emalahleni"), UnknownAreaError, (r"EC136", r"MP312", r"Chris Hani \(DC13", r"Nkangala \(DC31")),
-    Case("province-name", lambda tmp: ddmgeo.profile("Limpopo"), UnknownAreaError, (r"Limpopo \(LIM, province\), not a district",)),
+    Case("unknown-area", lambda tmp: ddmgeo.profile("Atlantis"), UnknownAreaError, (r"'Atlantis' matches no area of the 2016 demarcation", r"Check the spelling")),
+    Case("municipality-name-as-district", lambda tmp: ddmgeo.profile("Lephalale", level="district"), UnknownAreaError, (r"Lephalale \(LIM362, municipality\), not a district; it lies in Waterberg \(DC36",)),
+    Case("ambiguous-municipality-name", lambda tmp: ddmgeo.profile("Emalahleni"), AmbiguousAreaError, (r"EC136", r"MP312", r"add the province")),
+    Case("province-name-as-district", lambda tmp: ddmgeo.profile("Limpopo", level="district"), UnknownAreaError, (r"Limpopo \(LIM, province\), not a district",)),
+    Case("ward-level", lambda tmp: ddmgeo.profile("Waterberg", level="ward"), VintageError, (r"Profiles are made for district spaces, municipalities and provinces", r"not 'ward'")),
     Case("hostile-name", lambda tmp: ddmgeo.profile(HOSTILE), UnknownAreaError, (r"matches no area",)),
     Case("unknown-section", lambda tmp: ddmgeo.profile("Waterberg", sections=["weather"]), ValueError, (r"Unknown section\(s\) \['weather'\]; use some of",)),
     Case("unknown-vintage", lambda tmp: ddmgeo.profile("Waterberg", vintage=2019), VintageError, (r"Unknown boundary vintage 2019",)),

@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from ..errors import DataNotAvailableError
+from .._optional import require
 
 __all__ = ["BBOX", "GEONAMES_COLUMNS", "geonames_za", "natural_earth_za"]
 
@@ -77,7 +77,7 @@ def natural_earth_za(inputs: Mapping[str, Path], out: Path) -> None:
 
     Raises
     ------
-    DataNotAvailableError
+    ddmgeo.errors.MissingDependencyError
         The input is a 7-Zip archive and ``py7zr`` is not installed.
     ValueError
         Not exactly one input, or the archive does not hold exactly one ``.json`` member.
@@ -127,7 +127,7 @@ def _load_geojson(path: Path) -> dict[str, Any]:
 
 def _read_7z_json_member(path: Path) -> bytes:
     """The bytes of the one ``.json`` member of 7-Zip archive *path*."""
-    py7zr = _require("py7zr", "to open the Natural Earth .7z archives")
+    py7zr = require("py7zr", "build", "to open the Natural Earth .7z archives")
     with py7zr.SevenZipFile(path, mode="r") as archive:
         members = [name for name in archive.getnames() if name.lower().endswith((".json", ".geojson"))]
         if len(members) != 1:
@@ -168,13 +168,3 @@ def _in_bbox(lon: float, lat: float, bbox: tuple[float, float, float, float]) ->
     """Whether (lon, lat) lies in *bbox*, edges included."""
     west, south, east, north = bbox
     return west <= lon <= east and south <= lat <= north
-
-
-def _require(module: str, purpose: str) -> Any:
-    """Import optional dependency *module*, or say which extra installs it."""
-    from importlib import import_module
-
-    try:
-        return import_module(module)
-    except ImportError as exc:
-        raise DataNotAvailableError(f"{module} is needed {purpose}: pip install \"ddmgeo[build]\"") from exc

@@ -35,7 +35,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from ..errors import DataNotAvailableError
+from .._optional import require
 
 __all__ = ["budget_review_projects", "dbe_schools", "who_kemri"]
 
@@ -129,12 +129,12 @@ def dbe_schools(inputs: Mapping[str, Path], out: Path) -> None:
 
     Raises
     ------
-    DataNotAvailableError
+    ddmgeo.errors.MissingDependencyError
         ``openpyxl`` is not installed.
     ValueError
         No workbook among the inputs, or a workbook lacks a kept column.
     """
-    openpyxl = _require("openpyxl", "to read the DBE masterlist workbooks")
+    openpyxl = require("openpyxl", "build", "to read the DBE masterlist workbooks")
     keys = sorted(key for key in inputs if key.lower().endswith(".xlsx"))
     if not keys:
         raise ValueError(f"no .xlsx workbook among the inputs {sorted(inputs)}")
@@ -157,7 +157,7 @@ def who_kemri(inputs: Mapping[str, Path], out: Path) -> None:
 
     Raises
     ------
-    DataNotAvailableError
+    ddmgeo.errors.MissingDependencyError
         ``rdata`` is not installed.
     ValueError
         Not exactly one input, or the file holds no data frame with a ``Country`` column.
@@ -182,16 +182,6 @@ def _single(inputs: Mapping[str, Path]) -> Path:
     if len(inputs) != 1:
         raise ValueError(f"expected exactly one input, got {len(inputs)}: {sorted(inputs)}")
     return Path(next(iter(inputs.values())))
-
-
-def _require(module: str, purpose: str) -> Any:
-    """Import optional dependency *module*, or say which extra installs it."""
-    from importlib import import_module
-
-    try:
-        return import_module(module)
-    except ImportError as exc:
-        raise DataNotAvailableError(f"{module} is needed {purpose}: pip install \"ddmgeo[build]\"") from exc
 
 
 def _number(text: str) -> str:
@@ -286,7 +276,7 @@ def _cell_text(value: Any) -> str:
 
 def _read_rda_frame(path: Path) -> Any:
     """The data frame ``df_who_sites`` (or the only data frame) in R data file *path*."""
-    rdata = _require("rdata", "to read the afrihealthsites .rda file")
+    rdata = require("rdata", "build", "to read the afrihealthsites .rda file")
     with warnings.catch_warnings():
         # rdata has no constructor for the tibble classes and falls back to data.frame, as intended
         warnings.filterwarnings("ignore", message="Missing constructor for R class", category=UserWarning)

@@ -29,6 +29,7 @@ from ._pgdump import CopyBlock, read_copy
 
 __all__ = [
     "census2011_indicators",
+    "census2011_indicators_more",
     "census2011_ward_population",
     "cs2016_indicators",
     "geographies",
@@ -58,16 +59,21 @@ class Table:
     ----------
     indicators : tuple of str
         Indicator name of each category column, in upstream column order; a table with several
-        category columns (a cross-tab) gives one marginal per column.
+        category columns (a cross-tab) gives one marginal per column, unless *joint*.
     universe : str
         The ``universe`` label written to the file.
     fixture_universe : str
-        The universe the upstream fixture gives the table; checked, not written.
+        The universe the upstream fixture gives the table; checked, not written. ``""``: the
+        fixture does not describe the table (checked too).
+    joint : bool
+        Write a cross-tab whole, as one indicator whose category joins the category columns with
+        ``|`` in upstream column order (``Female|Black African``), instead of one marginal per column.
     """
 
     indicators: tuple[str, ...]
     universe: str
     fixture_universe: str
+    joint: bool = False
 
 
 PERSONS, HOUSEHOLDS = "Population", "Households"
@@ -100,6 +106,27 @@ CENSUS2011 = {
         ("internet_access",), "households (geo_version 2016 rows add institution categories)", HOUSEHOLDS
     ),
     "typeofdwelling": Table(("dwelling_type",), "households", HOUSEHOLDS),
+}
+
+#: the further Census 2011 tables of ``census2011_indicators_more`` (cross-tabs written whole)
+CENSUS2011_MORE = {
+    "populationgroup": Table(("population_group",), "persons", PERSONS),
+    "gender_populationgroup": Table(("population_group_sex",), "persons", PERSONS, joint=True),
+    "energyorfuelforcooking": Table(
+        ("cooking_energy",), "persons (by their household's energy/fuel for cooking)", PERSONS
+    ),
+    "typeofsector": Table(
+        ("employment_sector_type",), "workers aged 15+ (everyone else Not applicable)", "Workers 15 and older"
+    ),
+    "population_employment_sector_gender": Table(
+        ("employment_sector_sex",), "employed persons aged 15-64 (official definition)", "", joint=True
+    ),
+    "youth_labour_force_official_age_group_gender": Table(
+        ("youth_labour_force_official",), "persons aged 15-24 in the labour force (official definition)", "", joint=True
+    ),
+    "youth_labour_force_expanded_age_group_gender": Table(
+        ("youth_labour_force_expanded",), "persons aged 15-24 in the labour force (Stats SA's expanded definition)", "", joint=True
+    ),
 }
 
 CS2016 = {
@@ -195,9 +222,9 @@ def fixture_universes(path: Path) -> dict[str, str]:
 def _check_universes(spec: Mapping[str, Table], universes: Mapping[str, str]) -> None:
     """Stop if the fixture's universe of a table is not the one the spec's label was written for."""
     wrong = [
-        f"{name}: fixture says {universes.get(name)!r}, label written for {t.fixture_universe!r}"
+        f"{name}: fixture says {universes.get(name)!r}, label written for {t.fixture_universe or None!r}"
         for name, t in spec.items()
-        if universes.get(name) != t.fixture_universe
+        if universes.get(name) != (t.fixture_universe or None)
     ]
     if wrong:
         raise DataIntegrityError("the upstream fixture gives other universes than expected: " + "; ".join(wrong))
@@ -244,11 +271,26 @@ def _marginal_rows(block: CopyBlock, head: tuple[str, ...], table: Table, field:
             yield (lvl, geo, ver, *head, table.universe, indicator, label, None if total is None else str(total))
 
 
+def _joint_rows(block: CopyBlock, head: tuple[str, ...], table: Table, fields: list[str], value: str) -> Iterator[Row]:
+    """Rows of a cross-tab written whole: the category joins the category columns with ``|``."""
+    level, code, version, count = (_column(block, c) for c in (*GEO, value))
+    cats = [_column(block, f) for f in fields]
+    for r in block.rows:
+        if r[level] in AREA_LEVELS:
+            if any(r[i] is None for i in cats):
+                raise DataIntegrityError(f"table {block.table!r} has a null category in a row of {r[code]}")
+            label = "|".join(r[i] for i in cats)  # type: ignore[misc]
+            yield (r[level], r[code], r[version], *head, table.universe, table.indicators[0], label, r[count])
+
+
 def _table_rows(block: CopyBlock, table: Table, year: str, source: str) -> Iterator[Row]:
-    """Tidy rows of one census table (one indicator per category column)."""
+    """Tidy rows of one census table (one indicator per category column, or one for a joint cross-tab)."""
     value = "population" if "population" in block.columns else "total"
     fields = _category_columns(block, value)
     head = (year, source, block.table)
+    if table.joint:
+        yield from _joint_rows(block, head, table, fields, value)
+        return
     if len(fields) <= 1:
         yield from _single_rows(block, head, table, value)
         return
@@ -287,6 +329,26 @@ def census2011_indicators(inputs: Mapping[str, Path], out: Path) -> None:
         The CSV to write.
     """
     _tidy_indicators(inputs, out, CENSUS2011, year="2011", source="census2011")
+
+
+def census2011_indicators_more(inputs: Mapping[str, Path], out: Path) -> None:
+    """Build ``indicators/census2011_indicators_more.csv`` from 7 further Census 2011 dumps and the fixture.
+
+    Population group, sex x population group, energy for cooking, type of sector, employed
+    persons by sector and sex, and the youth (15-24) labour force on the official and the
+    expanded definition by age group and sex. Cross-tabs are written whole (category
+    ``Female|Black African``, ``unemployed|15-19|Male``), in the schema of
+    ``census2011_indicators``.
+
+    Parameters
+    ----------
+    inputs : mapping of str to pathlib.Path
+        The ``sql/**.sql`` dumps and ``fixtures/census/wazimap_django_models.json``, keyed by
+        their path in OpenUpSA/wazimap-za.
+    out : pathlib.Path
+        The CSV to write.
+    """
+    _tidy_indicators(inputs, out, CENSUS2011_MORE, year="2011", source="census2011")
 
 
 def cs2016_indicators(inputs: Mapping[str, Path], out: Path) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Iterable, Literal
 
 from .. import settings
 from ..errors import AggregationError, DataNotAvailableError, VintageError
-from . import _catalogue
+from . import _catalogue, _errata
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -138,6 +138,7 @@ def get(
     output: Literal["wide", "tidy"] = "wide",
     geometry: bool = False,
     by: Literal["sex", "age"] | None = None,
+    source: str | None = None,
 ):
     """Indicator values for every area of a level, keyed by ``code``.
 
@@ -179,11 +180,23 @@ def get(
         undisaggregated indicator is used when the breakdown has it. A breakdown the data
         lacks raises :class:`~ddmgeo.errors.DataNotAvailableError` saying what would fill it;
         nothing is estimated.
+    source : str, optional
+        Read every indicator from this source only: a registered table, or a source series (the
+        first word of table names: ``"census2022"`` for the nine Census 2022 tables, ``"census2011"``,
+        ``"cs2016"``, ``"mype"``). Without it each year has its usual source: ``year=2011`` is the
+        Census 2011 tables (on 2016 boundaries), while ``year=2011, source="census2022"`` is Census
+        2011 re-based by Stats SA on the 2022 boundaries, as published with Census 2022 (the values a
+        2011-2022 change uses). An id may also carry its source: ``"population@census2022"``.
+        Not with ``by``.
 
     Returns
     -------
     pandas.DataFrame or geopandas.GeoDataFrame
-        Every area of the level appears; a value the data lacks is NaN, never zero.
+        Every area of the level appears; a value the data lacks is NaN, never zero. Columns are
+        named by the ids asked (a deprecated id keeps its name, with a FutureWarning). Figures of an
+        area with a known erratum of its source (``data/indicators/errata.csv``: Census 2022 for
+        MP326 and MP321), or of an area containing one, carry the note (tidy: in ``notes``; wide:
+        in the metadata ``notes`` and ``errata``).
 
     Examples
     --------
@@ -191,43 +204,82 @@ def get(
     >>> t = indicators.get(["population", "households"], level="province", year=2011)   # doctest: +SKIP
     >>> s = indicators.get(["population", "youth_15_34", "youth_share"], by="sex")       # doctest: +SKIP
     >>> s[["code", "sex", "youth_share"]].head(2)                                       # doctest: +SKIP
+    >>> r = indicators.get("population", year=2011, source="census2022")               # doctest: +SKIP
     """
     import pandas as pd
 
-    from ._engine import compute, metadata
+    from ._engine import compute
 
     if by is not None:
+        if source is not None:
+            raise ValueError("source= cannot be combined with by= (a breakdown chooses its source per group table).")
         from ._disaggregate import table_by
 
         out = table_by(_ids(ids), by=by, level=level, year=year, vintage=vintage, output=output, names=_names)
         return _with_geometry(out, level, out.attrs["ddmgeo"]["vintage"]) if geometry else out
 
-    results = [compute(i, level, year, vintage) for i in _ids(ids)]
-    v = results[0].vintage
-    meta = {r.definition.id: metadata(r) for r in results}
-    index = results[0].frame.index
+    asked = _ids(ids)
+    results = {i: compute(_qualified(i, source), level, year, vintage) for i in asked}
+    if output not in ("wide", "tidy"):
+        raise ValueError(f"output must be 'wide' or 'tidy', not {output!r}.")
+    first = results[asked[0]]
+    v = first.vintage
+    errata = {i: _errata.notes_for(r.sources, r.year, level, v) for i, r in results.items()}
+    meta = {i: _metadata(r, level, errata[i]) for i, r in results.items()}
+    index = first.frame.index
     names = _names(level, vintage, index)
     if output == "tidy":
         frames = []
-        for r in results:
+        for i, r in results.items():
             f = r.frame.reset_index().rename(columns={"index": "code"})
             f.insert(1, "name", f["code"].map(names))
             f.insert(2, "level", level)
-            f.insert(3, "indicator", r.definition.id)
+            f.insert(3, "indicator", i)
             f.insert(4, "year", r.year)
-            frames.append(describe(f, r))
+            f = describe(f, r)
+            f["notes"] = _with_errata(f["notes"], f["code"], errata[i])
+            frames.append(f)
         out = pd.concat(frames, ignore_index=True)
-    elif output == "wide":
+    else:
         out = pd.DataFrame({"code": list(index)})
         out["name"] = out["code"].map(names)
-        for r in results:
-            out[r.definition.id] = r.frame["value"].reindex(index).values
-    else:
-        raise ValueError(f"output must be 'wide' or 'tidy', not {output!r}.")
+        for i, r in results.items():
+            out[i] = r.frame["value"].reindex(index).values
     out.attrs["ddmgeo"] = {"level": level, "vintage": v, "indicators": meta}
     if geometry:
         out = _with_geometry(out, level, v)
     return out
+
+
+def _qualified(indicator: str, source: str | None) -> str:
+    """*indicator* restricted to *source* (``population@census2022``); unchanged without a source."""
+    if source is None:
+        return indicator
+    base, _, own = indicator.partition(_catalogue.SOURCE_SEP)
+    if own and own != source:
+        raise ValueError(f"{indicator!r} names its own source, which is not source={source!r}.")
+    return f"{base}{_catalogue.SOURCE_SEP}{source}"
+
+
+def _metadata(result, level: str, errata: dict[str, str]) -> dict:
+    """The metadata entry of one result, with the errata of its source noted (see ``data/indicators/errata.csv``)."""
+    from ._engine import metadata
+
+    meta = metadata(result)
+    line = _errata.summary(result.sources, result.year, level, result.vintage)
+    if line:
+        meta["notes"] = "; ".join(n for n in (meta["notes"], line) if n)
+        meta["errata"] = dict(errata)
+        meta["errata_note"] = line
+    return meta
+
+
+def _with_errata(notes: "pd.Series", codes: "pd.Series", errata: dict[str, str]) -> "pd.Series":
+    """Row notes with the erratum note of each row's area appended."""
+    if not errata:
+        return notes
+    extra = codes.map(errata).fillna("")
+    return notes.str.cat(extra, sep="; ").str.strip("; ").where(extra != "", notes)
 
 
 def _with_geometry(table: "pd.DataFrame", level: str, vintage: int) -> "gpd.GeoDataFrame":
@@ -445,7 +497,8 @@ def compare(
     return out
 
 
-#: service-delivery index components per survey year (all higher = better)
+#: service-delivery index components per survey year (all higher = better; shares of persons living in
+#: households with the service, except formal_dwelling_share and electricity_lighting_share, shares of households)
 SERVICE_COMPONENTS = {
     2016: ("piped_water_share", "flush_toilet_share", "electricity_access_share", "refuse_weekly_share", "formal_dwelling_share"),
     2011: ("water_scheme_share", "flush_toilet_share", "electricity_lighting_share", "refuse_weekly_share", "formal_dwelling_share"),
@@ -466,10 +519,16 @@ def service_index(
     0-1 scale, so it is used as is (no rescaling against the other areas, which would make
     the index move when other areas change); the index is the weighted mean of the
     components times 100. Default weights are equal. Components for 2016 (CS 2016):
-    piped water in dwelling or yard, flush or chemical toilet, mains electricity, refuse
-    removed weekly, formal dwelling; for 2011 (Census): water from a scheme, flush or
-    chemical toilet, electricity for lighting, refuse removed weekly, formal dwelling.
-    The two years' components differ, so compare indices across years with care.
+    persons living in households with piped water in the dwelling or yard, with a flush
+    (sewerage or septic tank) or chemical toilet (``flush_toilet_share``), with mains
+    electricity, with refuse removed weekly, and households in a formal dwelling; for 2011
+    (Census): persons living in households with water from a scheme, with a flush or chemical
+    toilet (``flush_toilet_share``: persons in both years, not Stats SA's household figure
+    ``flush_sewerage_share``), with refuse removed weekly, and households using electricity
+    for lighting and in a formal dwelling. The two years' components differ, so compare
+    indices across years with care. There is no 2022 index: the Census 2022 tables in the
+    shared data have no electricity or refuse figures (Stats SA publishes them by
+    municipality in PDF profiles only).
 
     Parameters
     ----------
@@ -569,7 +628,8 @@ def development_index(
          15-64 with a labour-market status) and ``income_poverty_rate`` (persons below the
          upper-bound poverty line), both **Census 2011 in both years** (CS 2016 asked no
          labour or income questions; poverty counts are moved from 2011 to 2016 boundaries
-         through the lineage table);
+         through the lineage table). The poverty rate is income-based (56.2 % in 2011), not
+         Stats SA's expenditure-based official headcount (53.2 %);
        * *living conditions*: the :func:`service_index` components of the year (2016:
          piped water in dwelling or yard, flush or chemical toilet, mains electricity, weekly
          refuse removal, formal dwelling, CS 2016; 2011: water from a scheme, flush or chemical
@@ -635,7 +695,9 @@ def population_growth(
     """Population at two dates on the same 2016 boundaries, its change and annualised growth rate.
 
     ``source="census"``: Census 2011 (re-tabulated on 2016 boundaries) and Community Survey
-    2016, the same ``population`` definitions as :func:`get`. ``source="estimates"``: Stats SA
+    2016, the same ``population`` definitions as :func:`get`; or, with ``end=2022``, Census 2011
+    and Census 2022 both from the Census 2022 release (2011 re-based by Stats SA on the 2022
+    boundaries). ``source="estimates"``: Stats SA
     mid-year estimates for any two years 2002-2031 (modelled; after 2021 projections; at
     municipality level the metros come from the district file, and after 2026 they are
     missing). ``change = population_end - population_start`` exactly, and
@@ -652,6 +714,7 @@ def population_growth(
     ----------
     level : {"municipality", "district", "province", "country"}, default "municipality"
     start, end : int, default 2011, 2016
+        Census: 2011 and 2016, or 2011 and 2022. Estimates: any two years 2002-2031.
     vintage : int, default 2016
     source : {"census", "estimates"}, default "census"
     years : float, optional

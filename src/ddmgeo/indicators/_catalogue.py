@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .. import _registry, settings
-from ..errors import DDMGeoError, UnknownIndicatorError
+from ..errors import DataNotAvailableError, DDMGeoError, UnknownIndicatorError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,8 +93,11 @@ def _validate(df: "pd.DataFrame") -> None:
         if r["dataset"]:
             _registry.get(r["dataset"])
         for ref in ("numerator", "denominator"):
-            if r[ref] and r[ref] not in ids:
+            base, _, source = r[ref].partition(SOURCE_SEP)
+            if r[ref] and base not in ids:
                 problems.append(f"{where}: {ref} {r[ref]!r} is not an indicator id")
+            elif source and not any(in_source(x, source) for x in df.loc[df["id"] == base, "dataset"] if x):
+                problems.append(f"{where}: {ref} {r[ref]!r} names a source {base!r} is not read from")
         if r["kind"] in ("share", "rate") and not (r["numerator"] and r["denominator"]):
             problems.append(f"{where}: a {r['kind']} needs a numerator and a denominator")
         if not r["dataset"] and not r["numerator"]:
@@ -131,18 +134,99 @@ def definitions() -> dict[str, tuple[Definition, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+#: former ids that still work (with a FutureWarning): old id -> current id. The "expanded" unemployment
+#: ids named unemployed plus discouraged work-seekers, which is not Stats SA's expanded definition.
+ALIASES = {
+    "unemployed_expanded": "unemployed_or_discouraged",
+    "labour_force_expanded": "labour_force_with_discouraged",
+    "unemployment_rate_expanded": "unemployment_rate_with_discouraged",
+}
+#: separates an indicator id from a source in a qualified id (``population@census2022``)
+SOURCE_SEP = "@"
+
+
+def canonical(indicator: str) -> str:
+    """The current id of *indicator*: a former id (:data:`ALIASES`) gives its successor, with a FutureWarning."""
+    base, sep, source = indicator.partition(SOURCE_SEP)
+    if base in ALIASES:
+        import warnings
+
+        warnings.warn(
+            f"The indicator id {base!r} is deprecated: it is {ALIASES[base]!r}, renamed to say what it measures "
+            "(ddmgeo.indicators.catalogue() gives its label and notes). Use the new id.",
+            FutureWarning,
+            stacklevel=4,
+        )
+        return ALIASES[base] + sep + source
+    return indicator
+
+
+def series_of(dataset: str) -> str:
+    """The source series of a registered table: the first word of its name (``census2022``, ``census2011``, ``cs2016``, ``mype``)."""
+    return dataset.split("_", 1)[0]
+
+
+def in_source(dataset: str, source: str) -> bool:
+    """Whether *dataset* is the table *source* names, or one of the series it names (``census2022``: the nine Census 2022 tables)."""
+    return dataset == source or dataset.startswith(source + "_")
+
+
 def lookup(indicator: str) -> tuple[Definition, ...]:
+    """The definitions of an id; ``id@source`` keeps those read from *source* (a table or a series, see :func:`in_source`)."""
+    base, _, source = canonical(indicator).partition(SOURCE_SEP)
     defs = definitions()
     try:
-        return defs[indicator]
+        found = defs[base]
     except KeyError:
         import difflib
 
-        close = difflib.get_close_matches(indicator, list(defs), n=5, cutoff=0.5)
+        close = difflib.get_close_matches(base, list(defs) + list(ALIASES), n=5, cutoff=0.5)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
         raise UnknownIndicatorError(
-            f"No indicator {indicator!r} in the catalogue.{hint} ddmgeo.indicators.catalogue() lists them all.",
+            f"No indicator {base!r} in the catalogue.{hint} ddmgeo.indicators.catalogue() lists them all.",
         ) from None
+    return _from_source(base, found, source) if source else found
+
+
+@lru_cache(maxsize=512)
+def _from_source(indicator: str, defs: tuple[Definition, ...], source: str) -> tuple[Definition, ...]:
+    """The definitions of *indicator* that read *source*; a derived one keeps its parts to that source where they have it."""
+    from dataclasses import replace
+
+    out = []
+    for d in defs:
+        if d.direct:
+            if in_source(d.dataset, source):
+                out.append(d)
+            continue
+        pinned = {ref.partition(SOURCE_SEP)[2] for ref in (d.numerator, d.denominator) if SOURCE_SEP in ref}
+        if pinned - {source}:
+            continue  # a row pinned to another source
+        parts = {
+            ref: ref if SOURCE_SEP in ref else f"{ref}{SOURCE_SEP}{source}"
+            for ref in (d.numerator, d.denominator)
+            if ref and any(in_source(t, source) for t in sources_of(ref))
+        }
+        if d.numerator in parts:
+            out.append(replace(d, numerator=parts[d.numerator], denominator=parts.get(d.denominator, d.denominator)))
+    if not out:
+        have = ", ".join(sorted(sources_of(indicator))) or "none"
+        raise DataNotAvailableError(f"Indicator {indicator!r} is not available from {source!r}; its sources are: {have}.")
+    return tuple(out)
+
+
+def sources_of(indicator: str) -> set[str]:
+    """Every table an indicator is read from, with their series (``{'census2022', 'census2022_...', ...}``); derived: its numerator's."""
+    base, _, source = indicator.partition(SOURCE_SEP)
+    if source:
+        return {t for t in sources_of(base) if in_source(t, source)}
+    out: set[str] = set()
+    for d in definitions().get(indicator, ()):
+        if d.direct:
+            out |= {d.dataset, series_of(d.dataset)}
+        elif d.numerator:
+            out |= sources_of(d.numerator)
+    return out
 
 
 def first(indicator: str) -> Definition:
@@ -153,4 +237,4 @@ def licence_of(dataset: str) -> str:
     return _registry.get(dataset).licence if dataset else ""
 
 
-__all__ = ["Definition", "KINDS", "THEMES", "definitions", "lookup", "parse_years", "table"]
+__all__ = ["ALIASES", "Definition", "KINDS", "THEMES", "canonical", "definitions", "in_source", "lookup", "parse_years", "series_of", "table"]

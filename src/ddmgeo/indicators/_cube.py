@@ -124,6 +124,8 @@ def build() -> "pd.DataFrame":
         _STATE["building"] = False
         _engine._MEMO.clear()
     out = pd.concat(frames, ignore_index=True)
+    # a component shared by several shares (one denominator) is computed once per share: keep one copy
+    out = out.drop_duplicates(subset=[*KEY, "code", "group"], keep="first")
     out = out.sort_values(KEY, kind="stable").reset_index(drop=True)
     for col in ("indicator", "level", "by", "forced", "code", "group", "sources", "notes", "by_source", "labels"):
         out[col] = out[col].astype("category")

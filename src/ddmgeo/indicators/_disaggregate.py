@@ -292,6 +292,8 @@ def _group_counts(g: Group, level: str, year: int, vintage: int) -> tuple["pd.Se
             values = values.combine_first(v)
         else:
             values = v
+            if not v.notna().any():
+                continue  # nothing at this level: a later table may fill it (not named as a source unless it does)
         notes += n
         used.append(ds)
     if values is None:

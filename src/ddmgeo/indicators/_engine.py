@@ -136,15 +136,21 @@ def _serves(d: Definition, level: str) -> bool:
 
 
 def _area_counts(level: str, vintage: int) -> "pd.Series":
-    from ..areas import boundaries
+    """Area (km²) per code: the MDB's own area attribute, else (2011 codes) the generalised polygons' equal-area area.
 
+    The country is the sum of its provinces. An area the MDB layer lacks takes its geometry's area.
+    """
     if level == "country":
-        s = boundaries("province", vintage=vintage)
-        return pd_series({"ZA": float(s.area_km2.sum())})
+        return pd_series({"ZA": float(_area_counts("province", vintage).sum())})
     if level not in ("province", "district", "municipality", "ward"):
         raise DataNotAvailableError(f"area is not available at level {level!r}")
-    b = boundaries(level, vintage=2021 if level == "ward" else vintage)
-    return pd_series(dict(zip(b.code, b.area_km2.astype(float))))
+    from ..areas import boundaries, mdb_area_km2
+
+    v = 2021 if level == "ward" else vintage
+    b = boundaries(level, vintage=v)
+    geometric = pd_series(dict(zip(b.code, b.area_km2.astype(float))))
+    mdb = mdb_area_km2(level, vintage=v)
+    return mdb.reindex(geometric.index).fillna(geometric) if len(mdb) else geometric
 
 
 def pd_series(d: dict) -> "pd.Series":

@@ -135,6 +135,8 @@ def development_index(*, level: str = "district", year: int = 2016, vintage: int
     out["components_missing"] = [";".join(m) for m in missing]
     caveats = [
         "Employment and income poverty are Census 2011 figures in both years (CS 2016 has no labour-market or income questions).",
+        "Income poverty is income-based (Census 2011 household income per person below the upper-bound poverty line: 56.2 % nationally), "
+        "not Stats SA's expenditure-based official poverty headcount (53.2 % for 2011).",
         "Shares are not rescaled against the other areas (fixed goalposts 0 and 1), so an area's index does not move when other areas change.",
     ]
     if year == 2011:
@@ -200,6 +202,25 @@ def _estimates(level: str, year: int, vintage: int) -> tuple["pd.Series", list[s
     return _group_counts(total, level, year, vintage)
 
 
+#: census-based growth: (start, end) -> (the population id to read, what the two counts are, the interval note)
+CENSUS_PAIRS = {
+    (2011, 2016): (
+        "population",
+        "Census 2011 (a count, reference night 9-10 October 2011, re-tabulated on 2016 boundaries) and Community Survey 2016 "
+        "(a sample survey, fieldwork March-April 2016) are different instruments: small-area changes include survey error",
+        "annualised over 5 calendar years; the reference dates are about 4.4 years apart (years=4.4 gives the rate over that interval)",
+    ),
+    (2011, 2022): (
+        "population@census2022",
+        "Census 2011 re-based by Stats SA on the 2022 boundaries and Census 2022, both from the Census 2022 release (the same "
+        "boundaries, not the Census 2011 tables on 2016 boundaries); MP326 and MP321 hold first-release 2022 figures (erratum)",
+        "annualised over 11 calendar years; the census reference nights are about 10.3 years apart (9-10 October 2011, 2-3 February "
+        "2022): years=10.3 gives the rate over that interval; Stats SA's published growth_rate_2011_2022 agrees, to its 0.1 % rounding, "
+        "with the exponential rate ln(end / start) / 10.3",
+    ),
+}
+
+
 def population_growth(*, level: str = "municipality", start: int = 2011, end: int = 2016, vintage: int = settings.DEFAULT_VINTAGE, source: str = "census", years: float | None = None) -> "pd.DataFrame":
     import numpy as np
     import pandas as pd
@@ -217,22 +238,20 @@ def population_growth(*, level: str = "municipality", start: int = 2011, end: in
         raise VintageError("Growth is computed on the 2016 boundaries (CS 2016 and the mid-year estimates are published on them only); use vintage=2016.")
     notes: list[str] = []
     if source == "census":
-        if (start, end) != (2011, 2016):
+        if (start, end) not in CENSUS_PAIRS:
             raise DataNotAvailableError(
-                f"The census-based populations are Census 2011 and Community Survey 2016 (no Census 2022 in the shared data); "
-                f"use start=2011, end=2016, or source='estimates' for the mid-year estimates of any years 2002-2031 ({start}-{end} asked)."
+                f"The census-based populations are Census 2011, Community Survey 2016 and Census 2022; use start=2011 with end=2016 "
+                f"or end=2022, or source='estimates' for the mid-year estimates of any years 2002-2031 ({start}-{end} asked)."
             )
-        a = compute("population", level, start, v)
-        b = compute("population", level, end, v)
+        population, instruments, interval = CENSUS_PAIRS[(start, end)]
+        a = compute(population, level, start, v)
+        b = compute(population, level, end, v)
         pop_start, pop_end = a.frame["value"], b.frame["value"]
         datasets = list(dict.fromkeys(a.sources + b.sources))
         notes += list(dict.fromkeys(a.notes + b.notes))
-        notes.append(
-            "Census 2011 (a count, reference night 9-10 October 2011, re-tabulated on 2016 boundaries) and Community Survey 2016 "
-            "(a sample survey, fieldwork March-April 2016) are different instruments: small-area changes include survey error"
-        )
+        notes.append(instruments)
         if years is None:
-            notes.append("annualised over 5 calendar years; the reference dates are about 4.4 years apart (years=4.4 gives the rate over that interval)")
+            notes.append(interval)
     elif source == "estimates":
         pop_start, n1, u1 = _estimates(level, start, v)
         pop_end, n2, u2 = _estimates(level, end, v)

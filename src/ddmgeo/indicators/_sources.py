@@ -72,6 +72,9 @@ def _tidy(raw: "pd.DataFrame", spec: dict) -> "pd.DataFrame":
             "category": raw[cat_cols].agg(CATEGORY_SEP.join, axis=1) if cat_cols else "",
         }
     )
+    for measure, by_vintage in spec.get("measure_by_vintage", {}).items():
+        for vintage, renamed in by_vintage.items():
+            out.loc[(out["measure"] == measure) & (out["vintage"] == int(vintage)), "measure"] = renamed
     text = out["measure"].isin(spec.get("text_measures", []))
     value = raw[cols["value"]].where(~text, "1")
     out["value"] = _to_number(value, spec["dataset"], cols["value"])
@@ -121,7 +124,110 @@ def _wide_columns(raw: "pd.DataFrame", spec: dict) -> "pd.DataFrame":
     return long
 
 
-_READERS = {"tidy": _tidy, "wide_years": _wide_years, "wide_columns": _wide_columns}
+_YEAR_SUFFIX = re.compile(r"^(?P<stem>.+?)_(?:\d{4}_to_)?(?P<year>\d{4})$")
+
+
+def _wide_year_suffix(raw: "pd.DataFrame", spec: dict) -> "pd.DataFrame":
+    """One column per measure and year (``total_pop_2022``; ``growth_rate_2011_to_2022`` is dated 2022).
+
+    ``stems`` maps each stem to ``[measure, category]``; ``fixed`` maps undated columns to
+    ``[measure, category, year]``; ``ignore`` lists columns (or stems) left out. Any other
+    column stops the read, so a changed upstream file cannot lose a column silently.
+    """
+    import pandas as pd
+
+    codes = _area_codes(raw[spec["area"]], spec).replace(spec.get("code_map", {}))
+    dated, fixed = _year_columns(raw, spec)
+    frames = [_melt(raw, codes, cols, spec) for cols in (dated, fixed) if cols]
+    long = pd.concat(frames, ignore_index=True)
+    long["level"] = spec["level"]
+    long["vintage"] = int(spec["vintage"])
+    long = _fixed_level(long, set(m for m, _, _ in spec.get("fixed", {}).values()), spec)
+    remainders = [_remainder(long, r, spec) for r in spec.get("remainders", [])]
+    return pd.concat([long, *remainders], ignore_index=True)
+
+
+def _year_columns(raw: "pd.DataFrame", spec: dict) -> tuple[dict, dict]:
+    """(column -> (measure, category, year)) for the dated and the fixed columns of a wide table."""
+    stems, fixed, ignore = spec.get("stems", {}), spec.get("fixed", {}), set(spec.get("ignore", [])) | {spec["area"]}
+    dated: dict[str, tuple[str, str, int]] = {}
+    unknown = []
+    for col in raw.columns:
+        m = _YEAR_SUFFIX.match(col)
+        if col in ignore or (m and m["stem"] in ignore):
+            continue
+        if col in fixed:
+            continue
+        if m and m["stem"] in stems:
+            measure, category = stems[m["stem"]]
+            dated[col] = (measure, category, int(m["year"]))
+        else:
+            unknown.append(col)
+    if unknown:
+        raise DataIntegrityError(
+            f"{spec['dataset']}: columns {unknown} are not mapped in sources.toml (add them to stems, fixed or ignore)."
+        )
+    return dated, {c: (m, cat, int(y)) for c, (m, cat, y) in fixed.items()}
+
+
+def _melt(raw: "pd.DataFrame", codes: "pd.Series", columns: dict, spec: dict) -> "pd.DataFrame":
+    """Long rows ``code, year, measure, category, value`` of the given columns (text measures counted as 1)."""
+    import pandas as pd
+
+    text = set(spec.get("text_measures", []))
+    frames = []
+    for col, (measure, category, year) in columns.items():
+        values = raw[col].str.strip()
+        is_text = measure in text
+        frames.append(
+            pd.DataFrame(
+                {
+                    "code": codes.values,
+                    "year": year,
+                    "measure": measure,
+                    "category": values.values if is_text else category,
+                    "value": 1.0 if is_text else _to_number(values, spec["dataset"], col).values,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _fixed_level(long: "pd.DataFrame", measures: set[str], spec: dict) -> "pd.DataFrame":
+    """Put the fixed (institutional) measures of district rows at ``fixed_level``; metros leave them to the municipal table."""
+    level = spec.get("fixed_level")
+    if not level:
+        return long
+    mine = long["measure"].isin(measures)
+    metro = long["code"].isin(settings.METRO_CODES)
+    long = long[~(mine & metro)].copy()
+    long.loc[long["measure"].isin(measures), "level"] = level
+    return long
+
+
+def _remainder(long: "pd.DataFrame", rule: dict, spec: dict) -> "pd.DataFrame":
+    """The category ``rule["category"]`` of a measure: a total minus the sum of the measure's categories, per area and year.
+
+    The total is a measure of this table, or of ``rule["total_dataset"]`` (a table of the same
+    release and areas). The remainder keeps a shortfall visible (it is never spread over the
+    other categories); it can be a little negative where the parts are perturbed independently.
+    """
+    source = _build(rule["total_dataset"]) if rule.get("total_dataset") else long
+    total = source[source["measure"] == rule["total"]]
+    total = total.assign(code=total["code"].astype(str)).groupby(["code", "year"], observed=True)["value"].sum()
+    parts = long[long["measure"] == rule["measure"]].groupby(["code", "year"], observed=True)["value"].sum()
+    missing = parts.index.difference(total.index)
+    if len(missing):
+        raise DataIntegrityError(f"{spec['dataset']}: no {rule['total']!r} total for {list(missing)[:5]} (remainder {rule['category']!r}).")
+    rest = (total.reindex(parts.index) - parts).rename("value").reset_index()
+    rest["measure"] = rule["measure"]
+    rest["category"] = rule["category"]
+    rest["level"] = spec["level"]
+    rest["vintage"] = int(spec["vintage"])
+    return rest
+
+
+_READERS = {"tidy": _tidy, "wide_years": _wide_years, "wide_columns": _wide_columns, "wide_year_suffix": _wide_year_suffix}
 
 
 def _build(dataset: str) -> "pd.DataFrame":
@@ -142,9 +248,18 @@ def _build(dataset: str) -> "pd.DataFrame":
 
 
 def facts_key(dataset: str) -> str:
-    """The store key of a table's facts: its registered checksum and the reading instructions' hash."""
+    """The store key of a table's facts: its registered checksum (and those of the tables its remainders read) and the reading instructions' hash."""
     ds = _registry.get(dataset)
-    return f"facts-{dataset}-{(ds.sha256 or ds.git_blob)[:16]}-{_specs_hash()}-v{settings.CACHE_FORMAT_VERSION}"
+    key = (ds.sha256 or ds.git_blob)[:16]
+    for other in _totals_read(dataset):
+        o = _registry.get(other)
+        key += f"+{(o.sha256 or o.git_blob)[:8]}"
+    return f"facts-{dataset}-{key}-{_specs_hash()}-v{settings.CACHE_FORMAT_VERSION}"
+
+
+def _totals_read(dataset: str) -> list[str]:
+    """The other tables whose totals a table's ``remainders`` read (their facts are part of this table's)."""
+    return [r["total_dataset"] for r in source_specs()[dataset].get("remainders", []) if r.get("total_dataset")]
 
 
 def facts(dataset: str) -> "pd.DataFrame":

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import settings
+from .._optional import needs
 from .._format import NO_DATA_LABEL, format_value
 from ..monitoring._change import index_scale
 from ._static import (
@@ -158,6 +159,7 @@ def _label(lo: float, hi: float, unit: str, sign: int) -> str:
     return f"−{_fmt(hi, unit)} to −{_fmt(lo, unit)}{suffix}"
 
 
+@needs("matplotlib", "mapclassify", extra="maps", purpose="to draw change maps and charts")
 def change_map(
     change_table: "pd.DataFrame",
     indicator: str,
@@ -292,6 +294,7 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(lines)
 
 
+@needs("matplotlib", "mapclassify", extra="maps", purpose="to draw change maps and charts")
 def dumbbell(
     change_table: "pd.DataFrame",
     indicator: str,

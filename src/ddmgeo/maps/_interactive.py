@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from .. import settings
+from .._optional import needs
 from ._static import NO_DATA_LABEL, _cmap_for, _class_of, _prepare, _source_text, classify, format_value, legend_entries
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def _legend_html(title: str, entries: list[tuple[str, int]], colours: list[str],
     )
 
 
+@needs("folium", "matplotlib", "mapclassify", extra="interactive", purpose="to make interactive maps")
 def interactive(
     data=None,
     column: str | None = None,

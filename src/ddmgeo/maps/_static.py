@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from .. import __version__, settings
+from .._optional import needs, require
 from .._format import NO_DATA_LABEL, format_value
 from ..errors import DataNotAvailableError, DDMGeoWarning, TableError
 from . import _draw
@@ -195,7 +196,7 @@ def _cmap_for(higher_is: str, cmap: str | None):
 
 def classify(values: "pd.Series", scheme: str, k: int, bins: Sequence[float] | None):
     """mapclassify classes of the non-missing values."""
-    import mapclassify
+    mapclassify = require("mapclassify", "maps", "to classify map values")
 
     y = values.dropna().to_numpy(dtype=float)
     if len(y) == 0:
@@ -381,6 +382,7 @@ def _gauteng_inset(fig, main_ax, frame, classes, colours, level: str, vintage: i
 # ----------------------------------------------------------------------------- public makers
 
 
+@needs("matplotlib", "mapclassify", extra="maps", purpose="to draw static maps")
 def choropleth(
     data=None,
     column: str | None = None,
@@ -490,6 +492,7 @@ def _source_text(source: str) -> str:
     return "; ".join(dict.fromkeys(names))
 
 
+@needs("matplotlib", "mapclassify", extra="maps", purpose="to draw static maps")
 def district_map(
     area: str,
     *,
@@ -622,6 +625,7 @@ def _label_areas(ax, frame, *, clip=None, **text_kw) -> None:
             t.remove()
 
 
+@needs("matplotlib", "mapclassify", extra="maps", purpose="to draw static maps")
 def bivariate(
     data,
     x: str,
@@ -707,6 +711,7 @@ def bivariate(
     return fig
 
 
+@needs("matplotlib", "mapclassify", extra="maps", purpose="to draw static maps")
 def proportional_symbols(
     data,
     column: str,
@@ -771,6 +776,7 @@ def proportional_symbols(
     return fig
 
 
+@needs("matplotlib", extra="maps", purpose="to save static maps")
 def save(fig: "Figure", path, *, dpi: int = 200) -> "Path":
     """Write a map to PNG (``dpi``, default 200), SVG (text kept as text) or PDF, by the file's suffix.
 

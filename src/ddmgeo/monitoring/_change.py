@@ -173,6 +173,76 @@ def rank_of(values: "pd.Series", higher_is: str) -> "pd.Series":
     return values.rank(ascending=higher_is == "worse", method="min").astype("Int64")
 
 
+def common_source(indicator: str, start: int, end: int, level: str) -> str | None:
+    """The source series that gives *indicator* for both years, when the end year's series has the start year too.
+
+    A release that re-bases its predecessor onto its own boundaries (Census 2022 publishes Census
+    2011 on the 2022 boundaries) is then used for both years, so the change is on one set of
+    boundaries; otherwise None (each year from its own source, as :func:`ddmgeo.indicators.get`).
+    """
+    from ..errors import DDMGeoError
+    from ..indicators._engine import choose
+
+    try:
+        d = choose(indicator, end, level)
+        while not d.direct:
+            d = choose(d.numerator, end, level)
+    except DDMGeoError:
+        return None
+    series = _catalogue.series_of(d.dataset)
+    return series if _has_year(f"{indicator}{_catalogue.SOURCE_SEP}{series}", start, level) else None
+
+
+def _has_year(indicator: str, year: int, level: str) -> bool:
+    """Whether every count behind *indicator* (a qualified id) has *year* at *level*."""
+    from ..errors import DDMGeoError
+    from ..indicators._engine import choose
+
+    try:
+        d = choose(indicator, year, level)
+    except DDMGeoError:
+        return False
+    if d.direct:
+        return True
+    return all(_has_year(ref, year, level) for ref in (d.numerator, d.denominator) if ref and ref != "area_km2")
+
+
+def _get(ids: list[str], common: Mapping[str, str | None], *, level: str, year: int, vintage: int) -> "pd.DataFrame":
+    """The tidy values of *ids* for one year, each from its common source series where it has one."""
+    import pandas as pd
+
+    from .. import indicators
+
+    frames, meta = [], {}
+    for series in dict.fromkeys(common[i] for i in ids):
+        group = [i for i in ids if common[i] == series]
+        t = indicators.get(group, level=level, year=year, vintage=vintage, output="tidy", source=series)
+        frames.append(t)
+        meta.update(t.attrs["ddmgeo"]["indicators"])
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["ddmgeo"] = {**frames[0].attrs["ddmgeo"], "indicators": {i: meta[i] for i in ids}}
+    return out
+
+
+def _own_notes(meta: Mapping) -> str:
+    """A result's notes without the table-wide errata line (the change rows carry their own area's erratum)."""
+    line = meta.get("errata_note", "")
+    notes = str(meta["notes"])
+    return notes.replace(f"; {line}", "").replace(line, "") if line else notes
+
+
+def _row_errata(f: "pd.DataFrame", x: "pd.DataFrame", y: "pd.DataFrame") -> "pd.Series":
+    """The change rows' notes with the erratum notes of either year's row (``get``'s tidy notes name them)."""
+    out = f["notes"].copy()
+    for side in (x, y):
+        row_notes = side["notes"].reindex(f["code"]).fillna("").to_numpy()
+        errata = ["; ".join(p for p in n.split("; ") if "erratum" in p) for n in row_notes]
+        for k, e in enumerate(errata):
+            if e and e not in out.iat[k]:
+                out.iat[k] = f"{out.iat[k]}; {e}" if out.iat[k] else e
+    return out
+
+
 def change(
     ids: str | Iterable[str],
     *,
@@ -191,6 +261,12 @@ def change(
     with the reason from ``data/indicators/comparability.csv``); comparable ones with a
     caveat are computed and carry it in ``caveat``.
 
+    When the source series of the end year also gives the start year, both years come from it
+    (:func:`common_source`): 2011 to 2022 compares the Census 2011 figures that Census 2022
+    publishes re-based on the 2022 boundaries with the 2022 figures, never the Census 2011
+    tables on other boundaries (``notes`` and ``attrs`` say so). Figures with a known erratum
+    of their source (MP326, MP321 in Census 2022) carry it in ``notes``.
+
     Parameters
     ----------
     ids : str or list of str
@@ -199,7 +275,7 @@ def change(
         :func:`ddmgeo.indicators.development_index`): their change carries the caveats of
         the index (components that differ between the years, Census 2011 figures in both).
     start, end : int
-        The two years (e.g. 2011 and 2016).
+        The two years (e.g. 2011 and 2016, or 2011 and 2022).
     level : str, default "district"
         ``district`` (the 52 spaces), ``municipality``, ``province`` or ``country``.
     vintage : int, default 2016
@@ -238,8 +314,6 @@ def change(
     """
     import pandas as pd
 
-    from .. import indicators
-
     ids = _ids(ids)
     start, end = int(start), int(end)
     if start >= end:
@@ -258,8 +332,9 @@ def change(
     listed = [_comparability.row(i, start, end) for i in ids if i not in gapped]
     _comparability.refuse(gaps + [a for a in listed if a is not None and a.comparable == "no"])
 
-    a = indicators.get(ids, level=level, year=start, vintage=vintage, output="tidy")
-    b = indicators.get(ids, level=level, year=end, vintage=vintage, output="tidy")
+    common = {i: common_source(i, start, end, level) for i in ids}
+    a = _get(ids, common, level=level, year=start, vintage=vintage)
+    b = _get(ids, common, level=level, year=end, vintage=vintage)
     meta_a, meta_b = a.attrs["ddmgeo"]["indicators"], b.attrs["ddmgeo"]["indicators"]
     verdicts = {
         i: _comparability.assess(i, start, end, sources=(meta_a[i]["source"].split(";"), meta_b[i]["source"].split(";"))) for i in ids
@@ -289,10 +364,12 @@ def change(
         f["vintage"] = int(a.attrs["ddmgeo"]["vintage"])
         f["start_source"] = meta_a[i]["source"]
         f["end_source"] = meta_b[i]["source"]
-        notes_a, notes_b = meta_a[i]["notes"], meta_b[i]["notes"]
+        notes_a, notes_b = (_own_notes(m[i]) for m in (meta_a, meta_b))
         f["start_moved"] = _MOVED in notes_a
         f["end_moved"] = _MOVED in notes_b
-        f["notes"] = "; ".join(f"{yr}: {n}" for yr, n in ((start, notes_a), (end, notes_b)) if n)
+        same = f"{start} and {end} both from {common[i]}, the source series that has both years on the same boundaries: {v.reason}" if common[i] else ""
+        f["notes"] = "; ".join(n for n in (same, *(f"{yr}: {n}" for yr, n in ((start, notes_a), (end, notes_b)) if n)) if n)
+        f["notes"] = _row_errata(f, x, y)
         frames[i] = f
         info[i] = {
             "label": d.label,
@@ -308,6 +385,7 @@ def change(
             "comparable": v.comparable,
             "reason": v.reason,
             "tolerance": tolerances[i],
+            "source_series": common[i] or "",
         }
     for i, (f, meta) in composite.items():
         frames[i], info[i] = f, meta

@@ -13,6 +13,7 @@ import numpy as np
 from .. import settings
 from ..indicators import _catalogue
 from . import _comparability
+from ._change import common_source
 
 if TYPE_CHECKING:
     import os
@@ -209,15 +210,15 @@ class _Values:
         self.level, self.vintage = level, vintage
         self._memo: dict[tuple[str, int | None], Any] = {}
 
-    def get(self, indicator: str, year: int | None):
-        """(values by code, year, sources) or the reason they are not available."""
+    def get(self, indicator: str, year: int | None, source: str | None = None):
+        """(values by code, year, sources) or the reason they are not available (*source*: see ``indicators.get``)."""
         from .. import indicators
         from ..errors import AggregationError, DataNotAvailableError, VintageError
 
-        key = (indicator, year)
+        key = (indicator, year, source)
         if key not in self._memo:
             try:
-                t = indicators.get(indicator, level=self.level, year=year, vintage=self.vintage)
+                t = indicators.get(indicator, level=self.level, year=year, vintage=self.vintage, source=source)
                 m = t.attrs["ddmgeo"]["indicators"][indicator]
                 self._memo[key] = (t.set_index("code")[indicator], int(m["year"]), m["source"].split(";"))
             except (DataNotAvailableError, VintageError, AggregationError) as exc:
@@ -292,6 +293,11 @@ def track(
     distance from baseline to target that the time elapsed since the baseline year is of the
     time to the target year (``progress >= elapsed``). A target equal to its baseline (hold
     the level) is on track while the value is not worse than it by the catalogue's ``higher_is``.
+
+    When the latest value's source series also gives the baseline year (Census 2022 publishes
+    Census 2011 re-based on its own boundaries), the baseline is read from it, so baseline and
+    latest stand on one set of boundaries (the row's ``note`` says so); a frozen baseline is used
+    as it is.
 
     Parameters
     ----------
@@ -438,7 +444,11 @@ def _assess_row(row: dict, r, roles: dict, ind: str, values: _Values, frozen: di
         by, base_value, base_sources = fy, fv, fs
     else:
         by = by if by is not None else default_base if default_base is not None else min(_comparability.years_of(ind, level))
-        got = values.get(ind, by)
+        # the latest year's source series, when it has the baseline year too (Census 2022's re-based 2011): one set of boundaries
+        common = common_source(ind, by, ly, level) if ly > by else None
+        if common:
+            row["note"] += f"baseline {by} from {common}, the source of the latest value (the same boundaries); "
+        got = values.get(ind, by, common)
         if isinstance(got, str):
             row["status"], row["note"] = "not available", row["note"] + got
             return

@@ -16,14 +16,12 @@ import os
 from typing import Any, Sequence
 
 from .. import settings
+from .._optional import require
 from ..errors import TableError
 
 
 def _read(points: Any, blocksize: str | int | None):
-    try:
-        import dask.dataframe as dd
-    except ImportError as exc:  # pragma: no cover - optional extra
-        raise ImportError("engine='dask' needs dask: pip install 'ddmgeo[dask]'.") from exc
+    dd = require("dask.dataframe", "dask", "for engine='dask'")
     if hasattr(points, "map_partitions"):
         return points
     path = os.fspath(points)
@@ -33,10 +31,7 @@ def _read(points: Any, blocksize: str | int | None):
         path = str(datasets.fetch(path))
     if path.lower().endswith((".parquet", ".pq", ".geoparquet")) or os.path.isdir(path):
         if _is_geoparquet(path):  # point geometries: read by dask-geopandas, partition by partition
-            try:
-                import dask_geopandas
-            except ImportError as exc:  # pragma: no cover - optional extra
-                raise ImportError("GeoParquet with engine='dask' needs dask-geopandas: pip install 'ddmgeo[dask]'.") from exc
+            dask_geopandas = require("dask_geopandas", "dask", "to read GeoParquet with engine='dask'")
             return dask_geopandas.read_parquet(path, split_row_groups=True)  # one partition per row group
         return dd.read_parquet(path)
     if path.lower().endswith((".csv", ".txt", ".tsv")):

@@ -6,6 +6,7 @@ import warnings
 from typing import TYPE_CHECKING, Literal
 
 from .. import settings
+from .._optional import require
 from ..errors import DDMGeoWarning, TableError
 from ._areas import resolve_areas
 
@@ -60,8 +61,8 @@ def hotspots(
 
     Raises
     ------
-    ImportError
-        esda/libpysal are not installed (``pip install 'ddmgeo[spatial]'``).
+    ddmgeo.errors.MissingDependencyError
+        esda/libpysal are not installed (``pip install "ddmgeo[spatial]"``).
 
     Examples
     --------
@@ -73,11 +74,8 @@ def hotspots(
     import numpy as np
     import pandas as pd
 
-    try:
-        import esda
-        from libpysal import weights as lw
-    except ImportError as exc:
-        raise ImportError("hotspots needs esda and libpysal: pip install 'ddmgeo[spatial]'.") from exc
+    esda = require("esda", "spatial", "for hotspots")
+    lw = require("libpysal.weights", "spatial", "for hotspots")
     if method not in ("gi_star", "local_moran"):
         raise ValueError(f"method={method!r}: use 'gi_star' (Getis-Ord Gi*) or 'local_moran'.")
     if "code" not in table.columns or column not in table.columns:

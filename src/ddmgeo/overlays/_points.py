@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import settings
+from .._optional import require
 from ..errors import CRSError, TableError
 
 if TYPE_CHECKING:
@@ -135,6 +136,7 @@ def _read_path(data: str | os.PathLike) -> "pd.DataFrame":
                 return pd.read_parquet(p)
         return gpd.read_file(p, engine="pyogrio")
     if suffix in (".xlsx", ".xls"):
+        require("openpyxl" if suffix == ".xlsx" else "xlrd", "excel", "to read points from Excel workbooks")
         return pd.read_excel(p)
     if suffix == ".tsv":
         return pd.read_csv(p, sep="\t", encoding_errors="replace")

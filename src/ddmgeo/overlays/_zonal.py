@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator, Literal, Sequence
 
 from .. import settings
+from .._optional import require
 from ..errors import CRSError, DDMGeoWarning
 from ._areas import AreaSet, cache_file, load_arrays, resolve_areas, save_arrays
 from ._grid import Coverage, Grid, coverage
@@ -43,10 +44,7 @@ _MEMO_SIZE = 6
 @contextmanager
 def _open(raster: Any) -> Iterator[tuple[Any, str, str | None]]:
     """A rasterio dataset, a description of it, and its registry name (if it is one)."""
-    try:
-        import rasterio
-    except ImportError as exc:  # pragma: no cover - optional extra
-        raise ImportError("zonal statistics need rasterio: pip install 'ddmgeo[raster]'.") from exc
+    rasterio = require("rasterio", "raster", "to read rasters")
     if hasattr(raster, "read") and hasattr(raster, "transform"):
         yield raster, str(getattr(raster, "name", "dataset")), _registered_name(getattr(raster, "name", ""))
         return
@@ -426,10 +424,7 @@ def _reduce_dask(ds, path: str | None, band: int, cov: Coverage, want: set, row_
     Each task opens the file itself and holds one tile, so the memory used is a tile per
     worker whatever the raster's size; the partial sums are added as in the threaded path.
     """
-    try:
-        import dask
-    except ImportError as exc:  # pragma: no cover - optional extra
-        raise ImportError("engine='dask' needs dask: pip install 'ddmgeo[dask]'.") from exc
+    dask = require("dask", "dask", "for engine='dask'")
     if path is None:
         raise ValueError(
             "engine='dask' reads the raster by file path (every task opens its own handle): pass the path or "

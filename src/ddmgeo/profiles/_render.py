@@ -1,27 +1,42 @@
-"""Render a DistrictProfile as HTML (Jinja2, autoescaped), Markdown or PDF (WeasyPrint)."""
+"""Render a Profile as HTML (Jinja2, autoescaped), Markdown or PDF (WeasyPrint, print-ready A4)."""
 
 from __future__ import annotations
 
 import html
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from .._optional import require
 
 if TYPE_CHECKING:
-    from . import DistrictProfile
+    import pandas as pd
+
+    from . import Profile
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @lru_cache(maxsize=1)
 def environment():
-    try:
-        import jinja2
-    except ImportError as exc:  # pragma: no cover - jinja2 is in the report extra
-        raise ImportError('Profiles need Jinja2: pip install "ddmgeo[report]"') from exc
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    jinja2 = require("jinja2", "report", "to render profiles as HTML")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.globals["column_kinds"] = column_kinds
+    return env
+
+
+_NUMBER = re.compile(r"^[\s\u202f\u00a0]*(?:R\s?)?[+\-\u2212\u00b1]?[\d\s\u202f\u00a0.,]+(?:\s?(?:%|bn|m|points|km²))?(?:\s?\(.*\))?[\s]*$")
+
+
+def column_kinds(frame: "pd.DataFrame") -> list[str]:
+    """'num' for a column of numbers (right-aligned), 'text' otherwise (left-aligned); blanks and 'No data' do not count."""
+    kinds = []
+    for col in frame.columns:
+        cells = [str(v) for v in frame[col] if str(v) not in ("", "No data", "not available", "nan")]
+        kinds.append("num" if cells and all(_NUMBER.match(c) for c in cells) else "text")
+    return kinds
 
 
 @lru_cache(maxsize=1)
@@ -29,7 +44,7 @@ def css() -> str:
     return (TEMPLATES / "profile.css").read_text(encoding="utf-8")
 
 
-def render_html(p: "DistrictProfile", *, standalone: bool = True) -> str:
+def render_html(p: "Profile", *, standalone: bool = True) -> str:
     return environment().get_template("profile.html.j2").render(p=p, css=css(), version=__version__, standalone=standalone)
 
 
@@ -40,18 +55,20 @@ def _md_escape(text) -> str:
 
 def _md_table(frame) -> list[str]:
     cols = [_md_escape(c) for c in frame.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|"]
+    align = ["---:" if k == "num" else "---" for k in column_kinds(frame)]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(align) + "|"]
     for row in frame.itertuples(index=False):
         lines.append("| " + " | ".join(_md_escape(v) for v in row) + " |")
     return lines
 
 
-def render_markdown(p: "DistrictProfile", path: Path) -> Path:
+def render_markdown(p: "Profile", path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     assets = path.with_name(f"{path.stem}_files")
-    out = [f"# {_md_escape(p.name)} ({_md_escape(p.code)}): district diagnostic profile", ""]
-    kind = "Metropolitan municipality" if p.category == "A" else "District municipality"
-    out += [f"*{kind} · {_md_escape(p.province_name)} · {_md_escape(p.vintage)} boundaries · generated {_md_escape(p.generated)} with ddmgeo {__version__}*", ""]
+    out = [f"# {_md_escape(p.name)} ({_md_escape(p.code)}): diagnostic profile", ""]
+    where = "" if p.level == "province" else f" · {_md_escape(p.province_name)}"
+    out += [f"*{_md_escape(p.kind.capitalize())}{where} · {_md_escape(p.vintage)} boundaries · generated {_md_escape(p.generated)} with ddmgeo {__version__}*", ""]
+    out += [f"*{_md_escape(p.attribution)}*", ""]
     for i, s in enumerate(p.sections, 1):
         out += [f"## {i}. {_md_escape(s.title)}", ""]
         for para in s.paragraphs:
@@ -72,11 +89,8 @@ def render_markdown(p: "DistrictProfile", path: Path) -> Path:
     return path
 
 
-def render_pdf(p: "DistrictProfile", path: Path) -> Path:
-    try:
-        import weasyprint
-    except ImportError as exc:  # pragma: no cover
-        raise ImportError('PDF profiles need WeasyPrint: pip install "ddmgeo[report]" (and the Pango system library)') from exc
+def render_pdf(p: "Profile", path: Path) -> Path:
+    weasyprint = require("weasyprint", "report", "to write PDF profiles (with the Pango system library)")
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
