@@ -203,16 +203,18 @@ def test_bad_arguments(kwargs, match):
         ddmgeo.boundaries(**kwargs)
 
 
-def test_second_load_comes_from_geoparquet(shared_data, monkeypatch):
-    from ddmgeo import areas
+def test_second_load_comes_from_the_cache(shared_data, monkeypatch):
+    from ddmgeo import _core, areas
 
+    monkeypatch.setattr(_core, "read", lambda key, geo=False: None)  # the cache path, not the embedded core
+    _cache.clear_memo()
     first = ddmgeo.districts()
-    key_files = list((settings.cache_dir() / "normalised").glob("district-2016-*.parquet"))
-    assert key_files, "the normalised layer was not cached as GeoParquet"
+    key_files = list((settings.cache_dir() / "normalised").glob(f"district-2016-*{_cache.SUFFIX}"))
+    assert key_files, "the normalised layer was not cached"
     _cache.clear_memo()
 
     def boom(*a, **k):
-        raise AssertionError("source re-read although a GeoParquet cache exists")
+        raise AssertionError("source re-read although a cached layer exists")
 
     monkeypatch.setattr(areas, "_read_source", boom)
     again = ddmgeo.districts()
@@ -220,10 +222,16 @@ def test_second_load_comes_from_geoparquet(shared_data, monkeypatch):
     assert again.attrs["ddmgeo"]["geometry"] == first.attrs["ddmgeo"]["geometry"]
 
 
-def test_corrupt_geoparquet_is_rebuilt(shared_data):
+def test_corrupt_cached_layer_is_rebuilt(shared_data, monkeypatch):
+    from ddmgeo import _core
+
+    monkeypatch.setattr(_core, "read", lambda key, geo=False: None)  # the cache path, not the embedded core
+    _cache.clear_memo()
     ddmgeo.districts()
-    for f in (settings.cache_dir() / "normalised").glob("district-2016-*.parquet"):
-        f.write_bytes(b"PAR1 garbage")
+    damaged = list((settings.cache_dir() / "normalised").glob(f"district-2016-*{_cache.SUFFIX}"))
+    assert damaged
+    for f in damaged:
+        f.write_bytes(b"ARROW1 garbage")
     _cache.clear_memo()
     gdf = ddmgeo.districts()
     assert len(gdf) == 52

@@ -58,7 +58,7 @@ def test_core_members_match_the_manifest():
     doc = _core.manifest()
     with zipfile.ZipFile(_core.CORE_FILE) as zf:
         for key, entry in doc["members"].items():
-            assert hashlib.sha256(zf.read(f"{key}.parquet")).hexdigest() == entry["sha256"]
+            assert hashlib.sha256(zf.read(f"{key}{_cache.SUFFIX}")).hexdigest() == entry["sha256"]
 
 
 def test_core_rebuilds_from_the_registered_data(shared_data, tmp_path, monkeypatch):
@@ -74,8 +74,8 @@ def test_core_rebuilds_from_the_registered_data(shared_data, tmp_path, monkeypat
     with zipfile.ZipFile(out) as new, zipfile.ZipFile(_core.CORE_FILE) as old:
         for key in committed["members"]:
             geo = not key.startswith(("facts-", "cube-"))
-            a = _cache.from_bytes(new.read(f"{key}.parquet"), built["members"][key]["attrs"], geo=geo)
-            b = _cache.from_bytes(old.read(f"{key}.parquet"), committed["members"][key]["attrs"], geo=geo)
+            a = _cache.from_bytes(new.read(f"{key}{_cache.SUFFIX}"), built["members"][key]["attrs"], geo=geo)
+            b = _cache.from_bytes(old.read(f"{key}{_cache.SUFFIX}"), committed["members"][key]["attrs"], geo=geo)
             pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
             assert a.attrs == b.attrs, key
 
@@ -139,7 +139,7 @@ def _tampered_core(tmp_path: Path, key: str) -> Path:
     with zipfile.ZipFile(_core.CORE_FILE) as src, zipfile.ZipFile(copy, "w", compression=zipfile.ZIP_STORED) as dst:
         for info in src.infolist():
             data = bytearray(src.read(info))
-            if info.filename == f"{key}.parquet":
+            if info.filename == f"{key}{_cache.SUFFIX}":
                 data[len(data) // 2] ^= 0x10
             dst.writestr(info, bytes(data))
     return copy

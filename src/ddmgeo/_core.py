@@ -38,7 +38,7 @@ CORE_FILE = Path(__file__).resolve().parent / "_embedded" / "core.zip"
 #: The core may not grow beyond this (8 MB).
 MAX_BYTES = 8_000_000
 
-CORE_FORMAT = 1
+CORE_FORMAT = 2
 
 
 @lru_cache(maxsize=1)
@@ -73,11 +73,11 @@ def read(key: str, *, geo: bool = False) -> "pd.DataFrame | None":
     entry = manifest().get("members", {}).get(key)
     if entry is None:
         return None
-    from ._cache import from_bytes
+    from ._cache import SUFFIX, from_bytes
 
     try:
         with zipfile.ZipFile(CORE_FILE) as zf:
-            data = zf.read(f"{key}.parquet")
+            data = zf.read(f"{key}{SUFFIX}")
     except (OSError, KeyError, zipfile.BadZipFile) as exc:
         _warn(f"the embedded core's {key} cannot be read ({exc}): it was not used")
         return None
@@ -119,6 +119,7 @@ def build(out: str | Path) -> dict:
     existing core. Raises :class:`ValueError` when the result exceeds :data:`MAX_BYTES`.
     """
     from . import _cache, _registry
+    from ._cache import SUFFIX
 
     out = Path(out)
     _cache.clear_memo()
@@ -144,8 +145,8 @@ def build(out: str | Path) -> dict:
     tmp = out.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
         for key in sorted(blobs):
-            info = zipfile.ZipInfo(f"{key}.parquet", date_time=(2020, 1, 1, 0, 0, 0))
-            zf.writestr(info, blobs[key])
+            info = zipfile.ZipInfo(f"{key}{SUFFIX}", date_time=(2020, 1, 1, 0, 0, 0))
+            zf.writestr(info, blobs[key], compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
         info = zipfile.ZipInfo("manifest.json", date_time=(2020, 1, 1, 0, 0, 0))
         zf.writestr(info, json.dumps(doc, indent=1, sort_keys=True), compress_type=zipfile.ZIP_DEFLATED)
     size = tmp.stat().st_size

@@ -47,7 +47,7 @@ EQUAL_AREA_CRS = "ESRI:102022"
 DISTANCE_CRS = "EPSG:9221"
 
 #: Version of the normalised-layer format; bump to invalidate GeoParquet caches.
-CACHE_FORMAT_VERSION = 2
+CACHE_FORMAT_VERSION = 3
 
 #: Boundary vintages ddmgeo knows: the demarcation whose *codes* a layer carries.
 VINTAGES = (2011, 2016, 2021)

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Literal
 
 from .. import settings
@@ -116,17 +117,23 @@ def _ids(ids: str | Iterable[str]) -> list[str]:
 def _names(level: str, vintage: int, codes) -> "pd.Series":
     import pandas as pd
 
-    from ..areas import areas_table
-
     if level == "country":
         return pd.Series({"ZA": "South Africa"})
     if level in ("ward",):
         return pd.Series({c: c for c in codes})
-    t = areas_table("district" if level == "district_municipality" else level, vintage=2016 if vintage == 2021 else vintage)
+    return pd.Series(_name_map(level, 2016 if vintage == 2021 else int(vintage)))
+
+
+@lru_cache(maxsize=32)
+def _name_map(level: str, vintage: int) -> dict[str, str]:
+    """Code -> name of every area of a level (the gazetteer, read once per level and vintage)."""
+    from ..areas import areas_table
+
+    t = areas_table("district" if level == "district_municipality" else level, vintage=vintage)
     names = dict(zip(t.code, t.name))
     if level == "district_municipality":
         names = {c: f"{n} District Municipality" for c, n in names.items()}
-    return pd.Series(names)
+    return names
 
 
 def get(

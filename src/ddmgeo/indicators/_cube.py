@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["build", "cube", "cube_key", "forget", "lookup"]
 
 #: Bump when the engine's arithmetic changes, so stored cubes are rebuilt.
-CUBE_VERSION = 1
+CUBE_VERSION = 2
 
 LEVELS = ("country", "province", "district", "municipality", "district_municipality")
 VINTAGES = (2016, 2011)
@@ -73,6 +73,43 @@ def cube_key() -> str:
     return f"cube-{digest}-c{CUBE_VERSION}-v{settings.CACHE_FORMAT_VERSION}"
 
 
+def _qualified_ids(indicator: str) -> list[str]:
+    """``indicator@series`` for each source series that gives the indicator for more than one year.
+
+    Monitoring asks for these (a change takes both years from one series, e.g. Census 2022 and the
+    2011 figures it re-bases on the 2022 boundaries), so the cube holds them too.
+    """
+    from . import _catalogue
+
+    out: list[str] = []
+    all_series = sorted({_catalogue.series_of(ds) for ds in _catalogue.sources_of(indicator)})
+    if len(all_series) < 2:  # one series: the qualified id gives what the plain one gives
+        return out
+    for series in all_series:
+        qualified = f"{indicator}{_catalogue.SOURCE_SEP}{series}"
+        try:
+            if len(_years_of(qualified)) > 1:
+                out.append(qualified)
+        except DDMGeoError:
+            continue
+    return out
+
+
+@lru_cache(maxsize=2048)
+def _stored_id(indicator: str) -> str:
+    """The id the cube holds a request under: ``id@series`` is held as ``id`` when that series is its only one."""
+    from . import _catalogue
+
+    base, sep, series = indicator.partition(_catalogue.SOURCE_SEP)
+    if not sep:
+        return indicator
+    try:
+        own = {_catalogue.series_of(ds) for ds in _catalogue.sources_of(base)}
+    except DDMGeoError:
+        return indicator
+    return base if own == {series} else indicator
+
+
 def _years_of(indicator: str) -> list[int]:
     from . import _catalogue
 
@@ -84,10 +121,11 @@ def _years_of(indicator: str) -> list[int]:
     return sorted(years)
 
 
-def _frame_of(r: "Result", asked: int) -> "pd.DataFrame":
+def _frame_of(r: "Result", asked: int, indicator: str) -> "pd.DataFrame":
+    """The cube rows of one result, under the id it was asked for (``population@census2022`` keeps its source)."""
     f = r.frame.reset_index()
     f = f.rename(columns={f.columns[0]: "code"})
-    f = f.assign(indicator=r.definition.id, level=r.level, vintage=r.vintage, asked=asked, by="", forced="", year=r.year, group="")
+    f = f.assign(indicator=indicator, level=r.level, vintage=r.vintage, asked=asked, by="", forced="", year=r.year, group="")
     f = f.assign(sources=";".join(r.sources), notes=json.dumps(r.notes), by_source="", labels="", default=False)
     return f[COLUMNS]
 
@@ -117,6 +155,9 @@ def build() -> "pd.DataFrame":
             for level in LEVELS:
                 for vintage in VINTAGES:
                     frames.extend(_blocks(indicator, level, vintage))
+            for qualified in _qualified_ids(indicator):  # e.g. population@census2022: both years from one series
+                for level in LEVELS:
+                    frames.extend(_blocks(qualified, level, BY_VINTAGE))
             for by in BYS:
                 for level in BY_LEVELS:
                     frames.extend(_by_blocks(indicator, by, level))
@@ -149,7 +190,7 @@ def _blocks(indicator: str, level: str, vintage: int) -> list["pd.DataFrame"]:
         if r.year != year:
             continue  # an indicator that does not change with the year (areas): kept once, as the default
         by_year[year] = r
-        out.append(_frame_of(r, year))
+        out.append(_frame_of(r, year, indicator))
     try:
         default = compute(indicator, level, None, vintage)
     except DDMGeoError:
@@ -158,7 +199,7 @@ def _blocks(indicator: str, level: str, vintage: int) -> list["pd.DataFrame"]:
     if twin is not None and _same(default, twin):
         out[list(by_year).index(default.year)]["default"] = True
     else:
-        out.append(_frame_of(default, NO_YEAR).assign(default=True))
+        out.append(_frame_of(default, NO_YEAR, indicator).assign(default=True))
     return out
 
 
@@ -199,16 +240,26 @@ class Cube:
             change[1:] |= p[1:] != p[:-1]
         starts = np.flatnonzero(change)
         stops = np.append(starts[1:], n)
-        ind, lev, vin, ask, by, forced = (frame[c].to_numpy() for c in KEY)
+        # one Python value per block, from the category codes (never a Python object per row)
+        columns = [_column_values(frame[c]) for c in KEY]
         default = frame["default"].to_numpy()
         rows: dict = {}
         for a, b in zip(starts.tolist(), stops.tolist()):
-            head = (str(ind[a]), str(lev[a]), int(vin[a]))
-            tail = (str(by[a]), str(forced[a]))
-            rows[(*head, int(ask[a]), *tail)] = (a, b)
+            ind, lev, vin, ask, by, forced = (values(a) for values in columns)
+            rows[(ind, lev, int(vin), int(ask), by, forced)] = (a, b)
             if default[a]:
-                rows[(*head, NO_YEAR, *tail)] = (a, b)
+                rows[(ind, lev, int(vin), NO_YEAR, by, forced)] = (a, b)
         return cls(frame, rows)
+
+
+def _column_values(column: "pd.Series"):
+    """A function row -> the value of *column* there (categories looked up by code, never materialised per row)."""
+    if hasattr(column, "cat"):
+        codes = column.cat.codes.to_numpy()
+        names = [str(c) for c in column.cat.categories]
+        return lambda i: names[codes[i]]
+    values = column.to_numpy()
+    return lambda i: values[i].item() if hasattr(values[i], "item") else values[i]
 
 
 def cube() -> Cube:
@@ -253,7 +304,7 @@ def lookup(indicator: str, level: str, year: int | None, vintage: int) -> "Resul
     c = available()
     if c is None:
         return None
-    span = c.rows.get((indicator, level, int(vintage), NO_YEAR if year is None else int(year), "", ""))
+    span = c.rows.get((_stored_id(indicator), level, int(vintage), NO_YEAR if year is None else int(year), "", ""))
     if span is None:
         return None
     block = c.frame.iloc[span[0] : span[1]]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import settings
-from ..errors import AggregationError, DataNotAvailableError, VintageError
+from ..errors import AggregationError, DataNotAvailableError, DDMGeoError, VintageError
 from . import _catalogue
 from ._catalogue import AREA_DATASET, RATIO_KINDS, Definition
 
@@ -263,11 +263,17 @@ def compute(indicator: str, level: str, year: int | None, vintage: int) -> Resul
     if key not in _MEMO:
         from . import _cube
 
-        found = _cube.lookup(indicator, level, year, _normalise_vintage(vintage)) if level in LEVELS else None
-        r = found if found is not None else _compute(indicator, level, year, vintage)
+        try:
+            found = _cube.lookup(indicator, level, year, _normalise_vintage(vintage)) if level in LEVELS else None
+            r = found if found is not None else _compute(indicator, level, year, vintage)
+        except DDMGeoError as exc:  # the data cannot give it: asked again, the same error at once
+            _MEMO[key] = exc
+            raise
         r.frame.index.name = None  # one form whichever path computed it
         _MEMO[key] = r
     r = _MEMO[key]
+    if isinstance(r, DDMGeoError):
+        raise r
     return Result(r.definition, r.level, r.year, r.vintage, r.frame.copy(), list(r.sources), list(r.notes))
 
 

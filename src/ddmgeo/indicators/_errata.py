@@ -68,14 +68,18 @@ def _containers(code: str, vintage: int) -> dict[str, str]:
 
 def matching(sources: Iterable[str], year: int, vintage: int) -> list[tuple[str, str]]:
     """``(code, note)`` of the errata that concern figures of *year* read from *sources* (2016 codes only)."""
-    if int(vintage) not in (2016, 2021):
-        return []
-    sources = [s for s in sources if s]
-    return [
+    return list(_matching(tuple(s for s in sources if s), int(year), int(vintage)))
+
+
+@lru_cache(maxsize=1024)
+def _matching(sources: tuple[str, ...], year: int, vintage: int) -> tuple[tuple[str, str], ...]:
+    if vintage not in (2016, 2021):
+        return ()
+    return tuple(
         (r.code, r.note)
         for r in table().itertuples(index=False)
-        if (not r.year or int(r.year) == int(year)) and any(in_source(s, r.dataset) for s in sources)
-    ]
+        if (not r.year or int(r.year) == year) and any(in_source(s, r.dataset) for s in sources)
+    )
 
 
 def notes_for(sources: Iterable[str], year: int, level: str, vintage: int) -> dict[str, str]:

@@ -84,16 +84,23 @@ class Context:
     subject: "Subject"
     sources: dict[str, set] = field(default_factory=dict)  # dataset -> years used
     notes: list[str] = field(default_factory=list)  # notes that hold for the whole profile (errata)
+    _tables: dict = field(default_factory=dict, repr=False)
 
     def use(self, ids: list[str], level: str, year: int | None = None) -> "pd.DataFrame":
-        """Indicators at a level (memoised by the engine), recording their sources and errata."""
+        """Indicators at a level (memoised for the profile), recording their sources.
+
+        The table is shared by every caller that asks for the same ids, level and year: do not change it.
+        """
         from .. import indicators
 
-        t = indicators.get(ids, level=level, year=year, vintage=self.subject.vintage)
-        for meta in t.attrs["ddmgeo"]["indicators"].values():
-            for s in meta["source"].split(";"):
-                if s:
-                    self.sources.setdefault(s, set()).add(meta["year"])
+        key = (tuple(ids), level, year)
+        t = self._tables.get(key)
+        if t is None:
+            t = self._tables[key] = indicators.get(list(ids), level=level, year=year, vintage=self.subject.vintage)
+            for meta in t.attrs["ddmgeo"]["indicators"].values():
+                for s in meta["source"].split(";"):
+                    if s:
+                        self.sources.setdefault(s, set()).add(meta["year"])
         return t
 
     def note(self, text: str) -> None:
@@ -227,6 +234,12 @@ def rows_of(ctx: Context, *, parts: bool = True) -> list[tuple[str, str, str]]:
 
 def usable(ctx: Context, ids: Iterable[str], year: int | None, missing: list[str]) -> list[str]:
     """The ids the data gives at the area's own level; the others are listed in *missing* with the reason."""
+    ids = list(ids)
+    try:
+        ctx.use(ids, ctx.subject.level, year)
+        return ids
+    except (DataNotAvailableError, DDMGeoError):
+        pass
     out = []
     for ind in ids:
         try:
@@ -239,6 +252,11 @@ def usable(ctx: Context, ids: Iterable[str], year: int | None, missing: list[str
 
 def _values_at(ctx: Context, ids: list[str], level: str, year: int | None) -> dict[str, "pd.DataFrame | None"]:
     """Each indicator at one level (None where the data cannot give it there: shown as 'No data')."""
+    try:
+        t = ctx.use(ids, level, year)
+        return {ind: t for ind in ids}
+    except (DataNotAvailableError, DDMGeoError):
+        pass
     out: dict[str, "pd.DataFrame | None"] = {}
     for ind in ids:
         try:
