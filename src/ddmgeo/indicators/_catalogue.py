@@ -79,8 +79,11 @@ def _validate(df: "pd.DataFrame") -> None:
 
     ids = set(df["id"])
     specs = source_specs()
+    datasets: dict[str, list[str]] = {}
+    for i, ds in zip(df["id"], df["dataset"]):
+        datasets.setdefault(i, []).append(ds)
     problems = []
-    for i, r in df.iterrows():
+    for i, r in enumerate(df.to_dict("records")):
         where = f"catalogue.csv line {i + 2} ({r['id']})"
         if r["kind"] not in KINDS:
             problems.append(f"{where}: kind {r['kind']!r} is not one of {KINDS}")
@@ -96,7 +99,7 @@ def _validate(df: "pd.DataFrame") -> None:
             base, _, source = r[ref].partition(SOURCE_SEP)
             if r[ref] and base not in ids:
                 problems.append(f"{where}: {ref} {r[ref]!r} is not an indicator id")
-            elif source and not any(in_source(x, source) for x in df.loc[df["id"] == base, "dataset"] if x):
+            elif source and not any(in_source(x, source) for x in datasets.get(base, ()) if x):
                 problems.append(f"{where}: {ref} {r[ref]!r} names a source {base!r} is not read from")
         if r["kind"] in ("share", "rate") and not (r["numerator"] and r["denominator"]):
             problems.append(f"{where}: a {r['kind']} needs a numerator and a denominator")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 import numpy as np
 
@@ -22,6 +22,8 @@ from ._catalogue import AREA_DATASET, RATIO_KINDS, Definition
 
 if TYPE_CHECKING:
     import pandas as pd
+
+T = TypeVar("T")
 
 LEVELS = ("country", "province", "district", "municipality", "ward", "district_municipality")
 
@@ -255,6 +257,25 @@ def clear_memo() -> None:
     _cube.forget()
     for key in [k for k in _cache._MEMO if k.startswith(("facts-", "cube-"))]:
         del _cache._MEMO[key]
+
+
+def shared(key: tuple, make: Callable[[], T]) -> T:
+    """``make()`` memoised under *key* for the process, failures (DDMGeoError) included.
+
+    For read-only tables built from indicators (a profile's tables and changes, shared by every
+    profile of a batch); :func:`clear_memo` forgets them with the indicators they came from.
+    """
+    key = ("__shared__", *key)
+    if key not in _MEMO:
+        try:
+            _MEMO[key] = make()
+        except DDMGeoError as exc:
+            _MEMO[key] = exc
+            raise
+    held = _MEMO[key]
+    if isinstance(held, DDMGeoError):
+        raise held
+    return held  # type: ignore[return-value]
 
 
 def compute(indicator: str, level: str, year: int | None, vintage: int) -> Result:

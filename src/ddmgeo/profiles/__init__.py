@@ -216,10 +216,8 @@ def profile(
 
 
 def _use_agg() -> None:
-    matplotlib = require("matplotlib", "report", "to draw the figures of a profile")
-
-    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline", "svg", "pdf"):
-        matplotlib.use("Agg")
+    """Check that matplotlib is installed; the figures are bare ``Figure`` objects, so no backend is chosen."""
+    require("matplotlib", "report", "to draw the figures of a profile")
 
 
 def build_all(

@@ -84,24 +84,32 @@ class Context:
     subject: "Subject"
     sources: dict[str, set] = field(default_factory=dict)  # dataset -> years used
     notes: list[str] = field(default_factory=list)  # notes that hold for the whole profile (errata)
-    _tables: dict = field(default_factory=dict, repr=False)
 
     def use(self, ids: list[str], level: str, year: int | None = None) -> "pd.DataFrame":
-        """Indicators at a level (memoised for the profile), recording their sources.
+        """Indicators at a level, recording their sources.
 
-        The table is shared by every caller that asks for the same ids, level and year: do not change it.
+        Memoised for the process (a batch of profiles asks for the same tables): the table is shared
+        by every caller that asks for the same ids, level and year, so do not change it.
         """
         from .. import indicators
+        from ..indicators._engine import shared
 
-        key = (tuple(ids), level, year)
-        t = self._tables.get(key)
-        if t is None:
-            t = self._tables[key] = indicators.get(list(ids), level=level, year=year, vintage=self.subject.vintage)
-            for meta in t.attrs["ddmgeo"]["indicators"].values():
-                for s in meta["source"].split(";"):
-                    if s:
-                        self.sources.setdefault(s, set()).add(meta["year"])
+        vintage = self.subject.vintage
+        t = shared(("profile-get", tuple(ids), level, year, vintage), lambda: indicators.get(list(ids), level=level, year=year, vintage=vintage))
+        for meta in t.attrs["ddmgeo"]["indicators"].values():
+            for s in meta["source"].split(";"):
+                if s:
+                    self.sources.setdefault(s, set()).add(meta["year"])
         return t
+
+    def change(self, ind: str, *, start: int, end: int, level: str | None = None) -> "pd.DataFrame":
+        """:func:`ddmgeo.monitoring.change` of one indicator at a level (the subject's by default), memoised likewise."""
+        from .. import monitoring
+        from ..indicators._engine import shared
+
+        lv = level or self.subject.level
+        vintage = self.subject.vintage
+        return shared(("profile-change", ind, start, end, lv, vintage), lambda: monitoring.change(ind, start=start, end=end, level=lv, vintage=vintage))
 
     def note(self, text: str) -> None:
         if text and text not in self.notes:

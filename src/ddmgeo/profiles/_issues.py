@@ -62,13 +62,11 @@ CHANGES = ("formal_dwelling_share", "informal_dwelling_share", "water_scheme_hou
 
 def changes(ctx: Context) -> list[str]:
     """The largest changes between Census 2011 and Census 2022 (same boundaries), largest first."""
-    from .. import monitoring
-
     s = ctx.subject
     rows = []
     for ind in CHANGES:
         try:
-            c = monitoring.change(ind, start=2011, end=2022, level=s.level, vintage=s.vintage)
+            c = ctx.change(ind, start=2011, end=2022)
         except (DataNotAvailableError, NotComparableError, DDMGeoError):
             continue
         r = c[c.code == s.code].iloc[0]

@@ -183,11 +183,9 @@ def spatial(ctx: Context) -> Section:
 
 def _growth(ctx: Context, s: Section) -> None:
     """Population 2011 and 2022 on the same (2022) boundaries, and the annual growth between them."""
-    from .. import monitoring
-
     sub = ctx.subject
     levels = {sub.level} | ({sub.parts[0]} if sub.parts[1] else set())
-    changes = {lv: monitoring.change("population", start=2011, end=2022, level=lv, vintage=sub.vintage).set_index("code") for lv in levels}
+    changes = {lv: ctx.change("population", start=2011, end=2022, level=lv).set_index("code") for lv in levels}
     own = changes[sub.level].loc[sub.code]
     rate = (own.end_value / own.start_value) ** (1 / 11) - 1
     s.paragraphs.append(
@@ -497,11 +495,8 @@ def monitoring(ctx: Context) -> Section:
 
 
 def _change(ctx: Context, ind: str, start: int, end: int):
-    from .. import monitoring as mon
-
-    sub = ctx.subject
-    c = mon.change(ind, start=start, end=end, level=sub.level, vintage=sub.vintage)
-    return c[c.code == sub.code].iloc[0]
+    c = ctx.change(ind, start=start, end=end)
+    return c[c.code == ctx.subject.code].iloc[0]
 
 
 # ----------------------------------------------------------------------------- 10 sources
