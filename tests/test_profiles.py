@@ -122,6 +122,40 @@ def test_metro_profile_has_no_parts(eth):
     assert rows == ["eThekwini (ETH)", "KwaZulu-Natal (KZN)", "South Africa"]  # not listed as its own sub-area
 
 
+def _ward_populations(municipality: str) -> dict[str, float]:
+    """Census 2011 population of a municipality's 2016 wards, read straight from the two registered files."""
+    import pandas as pd
+
+    from ddmgeo import datasets
+
+    geo = pd.read_csv(datasets.fetch("wazimap_geographies"), dtype=str)
+    wards = geo[(geo.geo_level == "ward") & (geo.demarcation == "2016") & (geo.parent_code == municipality)].geo_code
+    pop = pd.read_csv(datasets.fetch("census2011_ward_population"), dtype={"geo_code": str})
+    pop = pop[(pop.demarcation == 2016) & pop.geo_code.isin(set(wards))]
+    assert len(pop) == len(wards)
+    return dict(zip(pop.geo_code, pop.value.astype(float)))
+
+
+@pytest.mark.parametrize(("fixture", "code", "wards"), [("eth", "ETH", 110), ("lephalale", "LIM362", 13)])
+def test_metro_and_municipal_profiles_show_their_wards(fixture, code, wards, request):
+    p = request.getfixturevalue(fixture)
+    truth = _ward_populations(code)
+    assert len(truth) == wards
+    table = next(t for t in p.section("spatial").tables if t.title.startswith("Wards by population"))
+    shown = table.values
+    assert len(shown) == 10  # the five largest and the five smallest
+    codes = [re.search(r"\((\d{8})\)", w).group(1) for w in shown.index]
+    assert [truth[c] for c in codes] == shown["population"].tolist()
+    ordered = sorted(truth.values(), reverse=True)
+    assert shown["population"].tolist() == ordered[:5] + ordered[-5:]
+    assert f"has {wards} wards (2016 ward demarcation)" in " ".join(p.section("spatial").paragraphs)
+    assert "Census 2011" in table.note and "not mapped" in table.note
+
+
+def test_a_district_profile_has_no_ward_table(alfred_nzo):
+    assert not any(t.title.startswith("Wards") for t in alfred_nzo.section("spatial").tables)
+
+
 def test_municipal_profile_is_compared_with_its_district(lephalale):
     rows = lephalale.section("spatial").tables[0].frame["Area"].tolist()
     assert rows == ["Lephalale (LIM362)", "Waterberg (DC36)", "Limpopo (LIM)", "South Africa"]

@@ -357,12 +357,21 @@ def _write_table(table, out: Path) -> None:
     {".csv": lambda: table.to_csv(out, index=False), ".parquet": lambda: table.to_parquet(out, index=False)}[suffix]()
 
 
-def _write(gdf, out: Path) -> None:
+def _write(gdf, out: Path, *, layer: str | None = None) -> None:
+    """A layer to a file by its suffix; a GeoPackage keeps its other layers (*layer* names this one)."""
     suffix = out.suffix.lower()
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".parquet":
         gdf.to_parquet(out, index=False)
-    elif suffix in (".gpkg", ".geojson", ".json", ".shp", ".fgb"):
+    elif suffix == ".gpkg":
+        from .io import to_geopackage
+
+        name = layer or out.stem
+        held = to_geopackage({name: gdf}, out)
+        others = [n for n in held if n != name]
+        _info(f"wrote layer {name!r} ({len(gdf)} rows) to {out}" + (f"; the file also holds {', '.join(others)}" if others else ""))
+        return
+    elif suffix in (".geojson", ".json", ".shp", ".fgb"):
         gdf.to_file(out, engine="pyogrio")
     elif suffix == ".csv":
         gdf.drop(columns="geometry").to_csv(out, index=False)
@@ -398,7 +407,7 @@ def districts(
         f"geometry: {meta.get('geometry', '?')}.\n{meta.get('attribution', '')}"
     )
     if out is not None:
-        _write(gdf, out)
+        _write(gdf, out, layer=f"district_{vintage}")
 
 
 @app.command()
@@ -414,7 +423,7 @@ def boundaries(
     """
     import ddmgeo
 
-    _write(ddmgeo.boundaries(level, vintage=vintage, resolution=resolution), out)
+    _write(ddmgeo.boundaries(level, vintage=vintage, resolution=resolution), out, layer=f"{level}_{vintage}")
 
 
 @app.command()
@@ -896,6 +905,9 @@ def data_export(
 ) -> None:
     """Export boundaries for other engines.
 
+    GeoParquet writes a file per level; gpkg writes one GeoPackage, boundaries_VINTAGE.gpkg, with a
+    layer per level (LEVEL_VINTAGE), keeping the layers a previous export put there.
+
     Example: ddm data export district municipality --format geoparquet --to export/
     """
     from . import areas, io
@@ -905,11 +917,11 @@ def data_export(
     for level in levels:
         if fmt == "geoparquet":
             path = io.to_geoparquet(level, to / f"{level}_{vintage}.parquet", vintage=vintage)
-        else:
-            path = to / f"{level}_{vintage}.gpkg"
-            to.mkdir(parents=True, exist_ok=True)
-            areas.boundaries(level, vintage=2021 if level == "ward" else vintage).to_file(path, engine="pyogrio")
-        _info(f"wrote {path}")
+        else:  # one GeoPackage, a layer per level
+            path = to / f"boundaries_{vintage}.gpkg"
+            v = 2021 if level == "ward" else vintage
+            io.to_geopackage({f"{level}_{v}": areas.boundaries(level, vintage=v)}, path)
+        _info(f"wrote {path}" + (f" (layer {level}_{2021 if level == 'ward' else vintage})" if fmt == "gpkg" else ""))
 
 
 @data_app.command("verify")

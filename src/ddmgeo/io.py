@@ -10,7 +10,7 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from . import settings
 from .errors import CRSError
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["to_geoparquet", "to_workbook"]
+__all__ = ["to_geopackage", "to_geoparquet", "to_workbook"]
 
 
 def to_geoparquet(data, path, *, level: str | None = None, vintage: int = settings.DEFAULT_VINTAGE) -> Path:
@@ -222,3 +222,49 @@ def _format_sheet(ws, frame: "pd.DataFrame | None", formats: dict, *, wrap: bool
                 c.number_format = fmt
             if wrap:
                 c.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def to_geopackage(layers: "Mapping[str, gpd.GeoDataFrame]", path, *, replace: bool = False) -> list[str]:
+    """Write one or several layers into a GeoPackage, keeping the file's other layers.
+
+    A GeoPackage holds many layers (boundaries of several levels, placed projects and the
+    rows left unallocated, ...). Each layer of *layers* is written under its name, replacing a
+    layer of that name; the file's other layers stay unless ``replace=True`` starts a new file.
+
+    Parameters
+    ----------
+    layers : dict of str to GeoDataFrame
+        Layer name -> layer (stored in its own CRS; ddmgeo's layers are EPSG:4326).
+    path : str or Path
+        The ``.gpkg`` file.
+    replace : bool, default False
+        Remove the file first, so that it holds only *layers*.
+
+    Returns
+    -------
+    list of str
+        The names of every layer the file now holds.
+
+    Examples
+    --------
+    >>> import ddmgeo
+    >>> ddmgeo.io.to_geopackage({"district_2016": ddmgeo.districts(),
+    ...                          "province_2016": ddmgeo.boundaries("province")}, "ddm.gpkg")  # doctest: +SKIP
+    ['district_2016', 'province_2016']
+    """
+    import pyogrio
+
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        raise ValueError(f"{path.name}: a GeoPackage file name ends in .gpkg")
+    if not layers:
+        raise ValueError("no layer to write: give at least one {name: GeoDataFrame}")
+    bad = [name for name in layers if not name or not str(name).strip()]
+    if bad:
+        raise ValueError("every layer needs a non-empty name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if replace and path.exists():
+        path.unlink()
+    for name, gdf in layers.items():
+        gdf.to_file(path, layer=str(name), driver="GPKG", engine="pyogrio")
+    return [str(n) for n in pyogrio.list_layers(path)[:, 0]]

@@ -70,7 +70,6 @@ def _try(section: Section, what: str, build: Callable[[], object]) -> object | N
 
 def summary(ctx: Context) -> tuple[Section, list[KeyFigure]]:
     s = Section("summary", TITLES["summary"])
-    sub = ctx.subject
     figures: list[KeyFigure] = []
     for ind in KEY:
         k = _try(s, _label(ind), lambda ind=ind: key_figure(ctx, ind))
@@ -177,8 +176,57 @@ def spatial(ctx: Context) -> Section:
         y = meta(ctx.use(["population"], sub.level), "population")["year"]
         s.paragraphs.append(f"{sub.name} covers {format_value(v['area_km2'], 'km²')} km² and had {format_value(v['population'], 'persons')} people in {y}, {number(v['population_density'], 1)} people per km².")
     _try(s, "Population growth", lambda: _growth(ctx, s))
+    if sub.level == "municipality" or sub.category == "A":
+        _try(s, "Wards", lambda: _wards(ctx, s))
     ctx.sources.setdefault("mdb2020_openup", set()).add(2020)
     return s
+
+
+WARD_ROWS = 5  # the largest and the smallest wards shown (all when there are few)
+
+
+def _wards(ctx: Context, s: Section) -> None:
+    """A metro's or local municipality's wards: Census 2011 population on the 2016 ward demarcation."""
+    import pandas as pd
+
+    from .._wards import wards_of
+
+    sub = ctx.subject
+    w = wards_of(sub.code, demarcation=2016)
+    pop = ctx.use(["population"], "ward")
+    values = dict(zip(pop["code"].astype(str), pop["population"]))
+    w = w.assign(population=w["code"].map(values))
+    lacking = w[w["population"].isna()]
+    w = w.dropna(subset=["population"]).sort_values("population", ascending=False)
+    if w.empty:
+        raise DataNotAvailableError(f"no Census 2011 ward population for the wards of {sub.code}")
+    ctx.sources.setdefault("wazimap_geographies", set()).add(2016)
+    big, small = w.iloc[0], w.iloc[-1]
+    s.paragraphs.append(
+        f"{sub.name} has {len(w) + len(lacking)} wards (2016 ward demarcation). At Census 2011, counted on these wards, "
+        f"a ward had {format_value(w['population'].median(), 'persons')} people at the median; the largest, ward {big.ward}, "
+        f"had {format_value(big.population, 'persons')} and the smallest, ward {small.ward}, {format_value(small.population, 'persons')}."
+    )
+    shown = w if len(w) <= 2 * WARD_ROWS else pd.concat([w.head(WARD_ROWS), w.tail(WARD_ROWS)])
+    density = shown["population"] / shown["area_km2"]
+    frame = pd.DataFrame(
+        {
+            "Ward": [f"Ward {n} ({c})" for n, c in zip(shown["ward"], shown["code"])],
+            "Population (persons, 2011)": [format_value(v, "persons") for v in shown["population"]],
+            "Area (MDB, km²)": [number(v, 1) for v in shown["area_km2"]],
+            "Density (persons per km², 2011)": [number(v, 1) for v in density],
+        }
+    )
+    numbers = pd.DataFrame({"population": shown["population"].to_numpy(), "area_km2": shown["area_km2"].to_numpy(), "density": density.to_numpy()}, index=frame["Ward"])
+    title = "Wards by population, largest and smallest" if len(shown) < len(w) else "Wards by population"
+    note = (
+        "Census 2011 population (persons) counted on the 2016 ward demarcation (Stats SA via Wazimap); areas from the MDB. "
+        "The 2016 ward boundaries are not in ddmgeo's data (the MDB 2016 ward shapefile would fill it), so the wards are not mapped; "
+        "the 2021 wards have boundaries but no census figures."
+    )
+    if len(lacking):
+        note += f" No population for {len(lacking)} ward(s): {', '.join(lacking['code'])}."
+    s.tables.append(Table(title, frame, note, numbers, {"population": "persons", "area_km2": "km²", "density": "persons per km²"}))
 
 
 def _growth(ctx: Context, s: Section) -> None:
