@@ -152,6 +152,41 @@ def test_metro_and_municipal_profiles_show_their_wards(fixture, code, wards, req
     assert "Census 2011" in table.note and "not mapped" in table.note
 
 
+def _scorecard(indicator: str, year: int) -> dict[str, float]:
+    import pandas as pd
+
+    from ddmgeo import datasets
+
+    f = pd.read_csv(datasets.fetch("municipal_money_scorecard_2020q3"), dtype=str)
+    f = f[(f.indicator == indicator) & (f.financial_year == str(year))]
+    return dict(zip(f.geo_code, f.value.astype(float)))
+
+
+def test_district_finances_list_the_district_municipality_and_its_locals():
+    p = ddmgeo.profile("Waterberg")
+    t = next(t for t in p.section("governance").tables if t.title.startswith("Finances"))
+    codes = [re.search(r"\((\w+)\)$", r).group(1) for r in t.values.index]
+    assert codes == ["DC36", "LIM361", "LIM362", "LIM366", "LIM367", "LIM368"]
+    for ind, col in [("cash_coverage", "Cash coverage (months, 2017/18)"), ("cap_budget_diff", "Capital budget over/under-spending (%, 2017/18)")]:
+        truth = _scorecard(ind, 2018)
+        got = t.values[col]
+        for code, v in zip(codes, got):
+            assert (v == truth[code]) if code in truth else np.isnan(v), (code, ind)
+    assert "Thabazimbi (LIM361) reported no figures" in t.note  # Municipal Money has no 2017/18 figures for it
+
+
+def test_metro_finances_are_the_metros_own(eth):
+    t = next(t for t in eth.section("governance").tables if t.title.startswith("Finances"))
+    assert list(t.values.index) == ["eThekwini (ETH)"]
+    assert t.values.iloc[0]["Cash coverage (months, 2017/18)"] == _scorecard("cash_coverage", 2018)["ETH"]
+    assert not any("Cash coverage" in n for n in eth.section("governance").not_available)
+
+
+def test_province_profile_says_finances_are_per_municipality(limpopo):
+    assert not any(t.title.startswith("Finances") for t in limpopo.section("governance").tables)
+    assert any(n.startswith("Municipal finances: reported per municipality") for n in limpopo.section("governance").not_available)
+
+
 def test_a_district_profile_has_no_ward_table(alfred_nzo):
     assert not any(t.title.startswith("Wards") for t in alfred_nzo.section("spatial").tables)
 
@@ -200,7 +235,7 @@ def test_every_header_says_its_unit_and_year(alfred_nzo):
         for t in section.tables:
             if t.units:  # comparison tables
                 for col in t.frame.columns[1:]:
-                    assert re.search(r"\(([^()]*, )?\d{4}\)$", col), (t.title, col)
+                    assert re.search(r"\(([^()]*, )?\d{4}(/\d{2})?\)$", col), (t.title, col)  # a year or a financial year (2017/18)
 
 
 def test_health_and_projects_use_overlays_and_budget(eth):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
-from .._format import format_value, number, ordinal, percent
+from .._format import NO_DATA_LABEL, format_value, number, ordinal, percent
 from ..errors import DataNotAvailableError, DDMGeoError, NotComparableError
 from . import _figures
 from ._content import Context, KeyFigure, Section, Table, comparison, first_line, key_figure, meta, value
@@ -428,8 +428,71 @@ def governance(ctx: Context) -> Section:
     sub = ctx.subject
     _try(s, "Audit outcomes", lambda: s.paragraphs.append(_audits(ctx)))
     _add(s, _audit_opinions(ctx))
-    _add(s, comparison(ctx, ["cash_coverage_months", "capital_budget_variance", "operating_revenue"], title="Finances (National Treasury, Municipal Money)", missing=s.not_available, parts=sub.level == "district", note="Cash coverage: months of operating expenditure the cash covers. Capital budget variance: actual against budgeted capital spending (negative = under-spent)."))
+    if sub.level == "province":
+        s.not_available.append("Municipal finances: reported per municipality, never summed to a province (see the district and municipal profiles).")
+    else:
+        _add(s, _finances(ctx, s.not_available))
     return s
+
+
+#: indicator -> (header words, unit shown in the header)
+FINANCES = {
+    "cash_coverage_months": ("Cash coverage", "months"),
+    "capital_budget_variance": ("Capital budget over/under-spending", "%"),
+    "operating_revenue": ("Operating revenue, audited", "rand"),
+}
+
+
+def _institutions(ctx: Context) -> list[tuple[str, str, str]]:
+    """(label, code, level) of the municipalities that govern the area: a metro or local municipality itself;
+    a district's district municipality and its local municipalities."""
+    from ..indicators import _names
+
+    sub = ctx.subject
+    if sub.level == "municipality" or sub.category == "A":
+        return [(f"{sub.name} ({sub.code})", sub.code, "municipality")]
+    names = _names("municipality", sub.vintage, list(sub.parts[1]))
+    rows = [(f"{sub.name} District Municipality ({sub.code})", sub.code, "district_municipality")]
+    return rows + [(f"{names.get(c, c)} ({c})", c, "municipality") for c in sub.parts[1]]
+
+
+def _finances(ctx: Context, missing: list[str]) -> Table | None:
+    """Cash coverage, capital-budget variance and operating revenue of each municipality governing the area."""
+    import pandas as pd
+
+    rows = _institutions(ctx)
+    columns: dict[str, dict] = {}
+    for ind in FINANCES:
+        try:
+            tables = {lv: ctx.use([ind], lv) for lv in {lv for _, _, lv in rows}}
+        except DDMGeoError as exc:
+            missing.append(f"{_label(ind)}: {first_line(exc)}")
+            continue
+        m = meta(next(iter(tables.values())), ind)
+        columns[ind] = {"meta": m, "values": [value(tables[lv], code, ind) for _, code, lv in rows]}
+    if not columns:
+        return None
+    headers = {ind: f"{FINANCES[ind][0]} ({FINANCES[ind][1]}, {_financial_year(c['meta']['year'])})" for ind, c in columns.items()}
+    shown = {i: [format_value(v, "rand") if c["meta"]["unit"] == "rand" else (NO_DATA_LABEL if v != v else number(v, 1)) for v in c["values"]] for i, c in columns.items()}
+    frame = pd.DataFrame({"Municipality": [label for label, _, _ in rows]} | {headers[i]: shown[i] for i in columns})
+    numbers = pd.DataFrame({headers[i]: c["values"] for i, c in columns.items()}, index=frame["Municipality"])
+    for c in columns.values():
+        for src in c["meta"]["source"].split(";"):
+            ctx.sources.setdefault(src, set()).add(c["meta"]["year"])
+    note = (
+        "Per municipality as reported to National Treasury (Municipal Money); ratios are never summed or averaged over municipalities. "
+        "Cash coverage: months of operating expenditure the cash covers. Capital budget over/under-spending: actual against budgeted "
+        "capital spending, per cent (negative = under-spent)."
+    )
+    lacking = [label for k, (label, _, _) in enumerate(rows) if all(c["values"][k] != c["values"][k] for c in columns.values())]
+    if lacking:
+        note += f" No data: {', '.join(lacking)} reported no figures for that year."
+    return Table("Finances of the municipalities (National Treasury, Municipal Money)", frame, note, numbers, {headers[i]: c["meta"]["unit"] for i, c in columns.items()})
+
+
+def _financial_year(year: int) -> str:
+    """2018 -> '2017/18' (Municipal Money labels a municipal financial year by the year it ends in)."""
+    return f"{year - 1}/{str(year)[-2:]}"
 
 
 def _audits(ctx: Context) -> str:
