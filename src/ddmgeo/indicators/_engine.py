@@ -107,6 +107,13 @@ def choose(indicator: str, year: int | None, level: str) -> Definition:
     usable = [d for d in defs if _serves(d, level)]
     if not usable:
         levels = sorted({lv for d in defs for lv in d.levels})
+        coarser = level in LEVELS and all(lv in LEVELS and LEVELS.index(level) < LEVELS.index(lv) for lv in levels)
+        if coarser and all(d.kind not in RATIO_KINDS and d.kind != "count" for d in defs):
+            kind = defs[0].kind
+            raise AggregationError(
+                f"{indicator} is a {kind} ({defs[0].unit}) published per {', '.join(levels)}; a {kind} cannot be summed or "
+                f"averaged to {level} level without its components. Ask for level= one of: {', '.join(levels)}."
+            )
         raise DataNotAvailableError(f"Indicator {indicator!r} is not available at level {level!r}; it exists for: {', '.join(levels)}.")
     if year is None or any(d.dataset == AREA_DATASET for d in usable):  # areas do not change with the year asked
         return max(usable, key=lambda d: (d.default_year or max(d.years) if d.years else 0))
