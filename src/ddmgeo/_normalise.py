@@ -21,6 +21,8 @@ _KIND_WORDS = {
     "provincial",
 }
 _LEADING = ("local municipality of", "the")
+# kind words that say which level a name is of ("Metro" does not: a metro is a district space and a municipality)
+_LEVEL_WORDS = {"district": "district", "dm": "district", "local": "municipality", "lm": "municipality"}
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
@@ -56,6 +58,20 @@ def key(text: str) -> str:
     while len(toks) > 1 and toks[0] in _KIND_WORDS and toks[0] != "dc":
         toks.pop(0)
     return "".join(toks)
+
+
+def implied_level(text: str) -> str | None:
+    """The level a name's own kind words state ("Ukhahlamba DM" -> "district"), or None.
+
+    >>> implied_level("Ukhahlamba District Municipality"), implied_level("Mbizana LM"), implied_level("Tshwane Metro")
+    ('district', 'municipality', None)
+    """
+    toks = tokens(text)
+    while toks and toks[-1] in _KIND_WORDS:
+        level = _LEVEL_WORDS.get(toks.pop())
+        if level:
+            return level
+    return None
 
 
 _HINT = re.compile(r"^(?P<name>.+?)\s*(?:\((?P<paren>[^)]*)\)|,\s*(?P<comma>[^,]+))\s*$")

@@ -22,6 +22,7 @@ __all__ = [
     "FormerNameWarning",
     "GeometryRepairedWarning",
     "MissingDependencyError",
+    "SplitAreaError",
     "TableError",
     "UnknownAreaError",
     "UnknownDatasetError",
@@ -90,6 +91,18 @@ class AmbiguousAreaError(DDMGeoError, ValueError):
         super().__init__(message)
         self.value = value
         self.candidates = tuple(candidates)
+
+
+class SplitAreaError(AmbiguousAreaError):
+    """A name or code of an area that was disestablished and split between several successors.
+
+    ``successors`` holds their codes (``candidates`` their labels); name the successor the value
+    belongs to, or let the caller spread over them where it offers that (``spatialise(successors="spread")``).
+    """
+
+    def __init__(self, message: str, *, value: object = None, candidates: tuple = (), successors: tuple = ()):
+        super().__init__(message, value=value, candidates=candidates)
+        self.successors = tuple(successors)
 
 
 class UnknownIndicatorError(DDMGeoError, KeyError):

@@ -4,8 +4,10 @@ Names are compared by a key that ignores case, accents, punctuation, spaces
 and words such as "District Municipality", "Local Municipality", "Metro",
 "DM" or "LM" (so ``"O.R. Tambo DM"``, ``"OR Tambo"`` and ``"ortambo"`` agree).
 Besides codes and official names, :func:`resolve` knows the spellings, place
-names and abbreviations in ``data/boundaries/aliases.csv`` and the former
-names and retired codes in ``data/boundaries/lineage.csv``.
+names and abbreviations in ``data/boundaries/aliases.csv``, the renames and
+disestablishments since 2000 in ``data/boundaries/name_history.csv`` (with
+their dates and sources) and the former names and retired codes of the 2011
+demarcation in ``data/boundaries/lineage.csv``.
 
 A name may carry a province hint to settle ambiguity: ``"Emalahleni (MP)"``
 or ``"Emalahleni, Mpumalanga"``.
@@ -15,14 +17,15 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Literal
 
 from . import settings
 from ._normalise import key as _key
-from ._normalise import split_hint
-from .errors import AmbiguousAreaError, FormerNameWarning, UnknownAreaError, VintageError
+from ._normalise import implied_level, split_hint
+from .errors import AmbiguousAreaError, FormerNameWarning, SplitAreaError, UnknownAreaError, VintageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,7 +33,8 @@ if TYPE_CHECKING:
 __all__ = ["lineage", "resolve"]
 
 # lower tier wins: a current code or name beats a spelling, which beats a former name
-_TIER = {"code": 0, "name": 0, "spelling": 1, "abbreviation": 1, "place": 2, "former_name": 3, "retired_code": 3}
+_TIER = {"code": 0, "name": 0, "spelling": 1, "abbreviation": 1, "later_name": 1, "place": 2, "former_name": 3, "retired_code": 3, "split": 3}
+_WARNED_KINDS = ("former_name", "retired_code")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class _Entry:
     kind: str
     label: str  # what the user is told ("Sarah Baartman (DC10, district)")
     note: str = ""
+    province: str = ""  # of the area the entry resolves to (suggestions prefer the province asked)
+    successors: tuple[str, ...] = ()  # of a split area: the codes it was divided between
 
 
 def _label(code: str, name: str, level: str) -> str:
@@ -62,12 +68,15 @@ def _index(vintage: int) -> tuple[dict[str, list[_Entry]], dict[str, str]]:
 
     table = areas_table(vintage=vintage)
     names = {(r.code, r.level): r.name for r in table.itertuples()}
+    province_of = {r.code: r.province_code for r in table.itertuples()}
     index: dict[str, list[_Entry]] = {}
 
     def add(text: str, entry: _Entry) -> None:
         k = _key(text)
         if not k:
             return
+        if not entry.province:
+            entry = replace(entry, province=province_of.get(entry.code, ""))
         bucket = index.setdefault(k, [])
         if entry not in bucket:
             bucket.append(entry)
@@ -93,6 +102,8 @@ def _index(vintage: int) -> tuple[dict[str, list[_Entry]], dict[str, str]]:
         for level in levels:
             add(r.alias, _Entry(r.code, level, r.kind, _label(r.code, names[(r.code, level)], level), note))
 
+    for text, entry in _history_entries(names):
+        add(text, entry)
     if vintage == 2016:
         for text, old_code, level in _names_2011():
             for target, note in _successors(old_code, level, names):
@@ -120,6 +131,69 @@ def _names_2011() -> list[tuple[str, str, str]]:
     out = [(text, r.code, r.level) for r in t.itertuples() for text in (r.code, r.name, r.official_name)]
     aliases = pd.read_csv(settings.package_data_dir() / "boundaries" / "aliases.csv", dtype=str, keep_default_na=False, comment="#")
     out += [(r.alias, r.code, r.level) for r in aliases.itertuples() if r.vintage == "2011"]
+    return out
+
+
+@lru_cache(maxsize=1)
+def _history_table() -> "pd.DataFrame":
+    """data/boundaries/name_history.csv: renames and disestablishments since 2000, with dates and sources."""
+    import pandas as pd
+
+    path = settings.package_data_dir() / "boundaries" / "name_history.csv"
+    with open(path, encoding="utf-8") as f:
+        skip = sum(1 for _ in iter(lambda: f.readline().startswith("#"), False))
+    return pd.read_csv(path, dtype=str, keep_default_na=False, skiprows=skip)
+
+
+def _when(value: str, year: str = "") -> str:
+    """'on 1 February 2010', 'in 2008' or '(date not in the sources)' for a valid_to cell (or a lineage year)."""
+    text = value or year
+    if not text:
+        return "(date not in the sources)"
+    try:
+        d = date.fromisoformat(text)
+    except ValueError:
+        return f"in {text}"
+    return f"on {d.day} {d:%B %Y}"
+
+
+def _history_entries(names: dict[tuple[str, str], str]) -> list[tuple[str, _Entry]]:
+    """(text, entry) for the former names, former codes and later names of name_history.csv
+    whose successors the gazetteer *names* holds."""
+    lineage_years = {(r.old_code, _key(r.old_name)): r.year for r in _lineage_table().itertuples() if "renamed" in r.change}
+    out: list[tuple[str, _Entry]] = []
+    for r in _history_table().itertuples():
+        successors = tuple(r.successor_codes.split(";"))
+        levels = [lv for lv in ((r.level, "municipality") if r.level == "district" else (r.level,))
+                  if all((c, lv) in names for c in successors)
+                  and (lv == r.level or all(c in settings.METRO_CODES for c in successors))]
+        if not levels:
+            continue
+        when = _when(r.valid_to, lineage_years.get((r.code, _key(r.name)), ""))
+        for level in levels:
+            now = [f"{names[(c, level)]} ({c})" for c in successors]
+            labels = [_label(c, names[(c, level)], level) for c in successors]
+            if r.change == "split":
+                note = f"{r.name} ({r.code}, {r.level}) was disestablished {when} and split between {', '.join(now[:-1])} and {now[-1]}"
+                entry = _Entry(r.code, level, "split", f"{r.name} ({r.code}, {r.level}, disestablished)", note, successors=successors)
+                out += [(r.name, entry), (r.code, entry)]
+                continue
+            (code,), (label,) = successors, labels
+            if r.change == "disestablished":
+                note = f"{{text!r}} ({r.code} {r.name}) was disestablished {when} and became part of {now[0]}"
+                texts = [(r.name, "former_name"), (r.code, "retired_code")]
+            elif r.change == "recoded":
+                note = f"{{text!r}} is the former code of {now[0]}, replaced {when}"
+                texts = [(r.code, "retired_code")]
+            else:
+                note = f"{{text!r}} is the former name of {now[0]}, renamed {when}"
+                texts = [(r.name, "former_name")]
+                if _key(r.successor_names) != _key(names[(code, level)]):  # renamed after this gazetteer was drawn
+                    since = when[3:] if when.startswith(("on ", "in ")) else "a date not in the sources"
+                    later = f"{r.successor_names!r} is the name of {code} since {since}; this demarcation calls it {names[(code, level)]}"
+                    out.append((r.successor_names, _Entry(code, level, "later_name", label, later)))
+            formerly = f"{label[:-1]}; formerly {r.name})"  # the label a suggestion shows
+            out += [(text, _Entry(code, level, kind, formerly, note.format(text=text))) for text, kind in texts]
     return out
 
 
@@ -167,15 +241,20 @@ def _province_of(code: str, level: str, vintage: int) -> str | None:
     return None if hit.empty else hit["province_code"].iloc[0]
 
 
-def _suggest(k: str, index: dict[str, list[_Entry]], level: str | None) -> list[str]:
-    keys = [kk for kk, es in index.items() if level is None or any(e.level == level for e in es)]
-    close = difflib.get_close_matches(k, keys, n=8, cutoff=0.6)
-    out: list[str] = []
-    for kk in close:
-        for e in index[kk]:
-            if (level is None or e.level == level) and e.label not in out:
-                out.append(e.label)
-    return out[:5]
+def _suggest(k: str, index: dict[str, list[_Entry]], level: str | None, province: str | None) -> tuple[list[str], str]:
+    """Up to five close matches, preferring the level and province asked, and a note when they lie elsewhere."""
+    close = difflib.get_close_matches(k, list(index), n=12, cutoff=0.6)
+    found = [e for kk in close for e in index[kk]]
+    tries = [(level, province, "")]
+    if province is not None:
+        tries.append((level, None, f"none in {province}; closest elsewhere"))
+    if level is not None:
+        tries.append((None, None, f"no {level} is close; closest of other levels"))
+    for lv, pv, note in tries:
+        out = list(dict.fromkeys(e.label for e in found if lv in (None, e.level) and pv in (None, e.province)))
+        if out:
+            return out[:5], note
+    return [], ""
 
 
 class _Resolver:
@@ -203,9 +282,11 @@ class _Resolver:
                         value=value,
                     )
         if entries is None:
-            suggestions = _suggest(_key(text), self.index, self.level)
+            name, hint_text = split_hint(text)
+            province = self.provinces.get(_key(hint_text)) if hint_text else None
+            suggestions, elsewhere = _suggest(_key(name), self.index, self.level or implied_level(name), province)
             where = f" at level {self.level!r}" if self.level else ""
-            hint_msg = f" Closest matches: {'; '.join(suggestions)}." if suggestions else ""
+            hint_msg = f" Closest matches{f' ({elsewhere})' if elsewhere else ''}: {'; '.join(suggestions)}." if suggestions else ""
             other, parents = self._other_levels(text)
             if other:  # the name is right but the level is not: say what it is and what contains it
                 hint_msg = f" It is {'; '.join(other)}, not a {self.level}" + (f"; it lies in {'; '.join(parents)}." if parents else ".")
@@ -234,7 +315,17 @@ class _Resolver:
                 candidates=tuple(labels),
             )
         chosen = top[0]
-        if chosen.kind in ("former_name", "retired_code"):
+        if chosen.kind == "split":
+            raise SplitAreaError(
+                f"{text!r}: {chosen.note}. Name the successor the value belongs to.",
+                value=value,
+                candidates=tuple(
+                    next(e.label for e in self.index[_key(c)] if e.code == c and e.level == chosen.level and e.kind == "code")
+                    for c in chosen.successors
+                ),
+                successors=chosen.successors,
+            )
+        if chosen.kind in _WARNED_KINDS:
             self.former.append(chosen.note)
         return chosen.code
 

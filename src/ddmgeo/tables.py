@@ -38,7 +38,7 @@ from . import settings
 from ._normalise import key as _key
 from ._numbers import NA, NotANumber, parse_number
 from ._optional import require
-from .errors import AmbiguousAreaError, FormerNameWarning, TableError, UnknownAreaError, UnmatchedRowsError
+from .errors import AmbiguousAreaError, FormerNameWarning, SplitAreaError, TableError, UnknownAreaError, UnmatchedRowsError
 
 if TYPE_CHECKING:
     import os
@@ -656,6 +656,8 @@ def _why(text: str, level: str | None, vintage: int) -> tuple[str, tuple]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             resolve(text, level=level, vintage=vintage)
+    except SplitAreaError as exc:
+        return str(exc).partition(": ")[2] or str(exc), exc.candidates
     except AmbiguousAreaError as exc:
         return "ambiguous (add the province to the name, e.g. '... (MP)', or pass level=)", exc.candidates
     except UnknownAreaError as exc:

@@ -201,6 +201,22 @@ def _add_per_capita(by_area: "pd.DataFrame", level: str, vintage: int, year: int
     return pop_year, ""
 
 
+_DASK_DEFAULTS = {"split": "population", "id": None, "by": None, "fix_swapped": False, "snap_km": 5.0, "tags": None, "successors": "unallocated"}
+
+
+_NO_SNAP = " (engine='dask' does not snap points to the nearest area; engine='memory' does, within snap_km)"
+
+
+def _dask_refuses(**options: object) -> None:
+    """The dask engine places coordinate rows only: an option it cannot honour is refused, never dropped."""
+    asked = [name for name, value in options.items() if value != _DASK_DEFAULTS[name] and not (name == "snap_km" and value == 0)]
+    if asked:
+        raise BudgetError(
+            f"engine='dask' places coordinate rows by point-in-area only and cannot honour {', '.join(asked)}; "
+            "drop these options or use engine='memory' (read the file in chunks if it does not fit in memory)."
+        )
+
+
 def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, population_year) -> SpatialisedBudget:
     import pandas as pd
 
@@ -235,7 +251,7 @@ def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, p
     )
     allocations = allocations[allocations.amount_cents != 0].reset_index(drop=True)
     unallocated = pd.DataFrame(
-        [{"row": -1, "id": None, "amount_cents": c if reason != "amount unreadable" else pd.NA, "reason": f"{n} row(s): {reason}", "value": "", "suggestions": ()} for reason, (n, c) in lost.items() if n]
+        [{"row": -1, "id": None, "amount_cents": c if reason != "amount unreadable" else pd.NA, "reason": f"{n} row(s): {reason}" + (_NO_SNAP if reason == "outside every area" else ""), "value": "", "suggestions": ()} for reason, (n, c) in lost.items() if n]
         , columns=["row", "id", "amount_cents", "reason", "value", "suggestions"],
     )
     unallocated["amount_cents"] = unallocated["amount_cents"].astype("Int64")
@@ -432,6 +448,7 @@ def spatialise(
     snap_km: float = 5.0,
     tags: Mapping[str, str] | None = None,
     allow_suffixes: bool = False,
+    successors: str = "unallocated",
     population_year: int | None = 2016,
     engine: str = "memory",
     blocksize: str | int | None = None,
@@ -475,6 +492,11 @@ def spatialise(
         nearest area when it lies within this distance (km) of it; the allocation rule and ``issues`` say so.
         A point equally near two areas (off a shared corner) goes to the first in code order. 0 turns
         snapping off.
+    successors : {"unallocated", "spread"}, default "unallocated"
+        A row naming an area that was disestablished and split (Motheo, DC17: Mangaung, Xhariep and
+        Thabo Mofutsanyane) goes to ``unallocated`` with the successors in its reason; ``"spread"``
+        spreads it over the successors by ``split`` instead, and the allocation rule says so. A former
+        area with one successor (Metsweding: City of Tshwane) is always placed in it, with a note.
     population_year : int, optional
         Year of the population used for per-capita figures and population splits.
     engine : {"memory", "dask"}, default "memory"
@@ -511,7 +533,10 @@ def spatialise(
     v = 2016 if int(vintage) in (2020, 2021) else int(vintage)
     if engine not in ("memory", "dask"):
         raise BudgetError(f"engine must be 'memory' or 'dask', not {engine!r}.")
+    if successors not in ("unallocated", "spread"):
+        raise BudgetError(f"successors must be 'unallocated' or 'spread', not {successors!r}.")
     if engine == "dask":
+        _dask_refuses(split=split, id=id, by=by, fix_swapped=fix_swapped, snap_km=snap_km, tags=tags, successors=successors)
         return _spatialise_dask(projects, amount=amount, level=level, vintage=v, location=location, blocksize=blocksize, population_year=population_year)
     table = _read(projects).reset_index(drop=True)
     if amount not in table.columns:
@@ -731,7 +756,7 @@ def spatialise(
     for k in keys.tolist():
         t, p = divmod(k, len(provinces) + 1)
         try:
-            targets.append(resolve_text(text_of[t], provinces[p - 1] if p else None, level, v))
+            targets.append(resolve_text(text_of[t], provinces[p - 1] if p else None, level, v, successors=successors))
         except LocationProblem as exc:
             targets.append(exc)
     key_problem = np.array([isinstance(r, LocationProblem) for r in targets], dtype=bool)

@@ -114,10 +114,11 @@ def all_of_level(level: str, vintage: int) -> tuple[str, ...]:
     return codes_of(level, vintage)
 
 
-def resolve_text(text: str, province: str | None, level: str, vintage: int) -> Target:
-    """Read one location cell (cached by the caller): a code, a name, a list, a province, or national."""
-    from ..errors import AmbiguousAreaError, FormerNameWarning, UnknownAreaError
-    from ..names import resolve
+def resolve_text(text: str, province: str | None, level: str, vintage: int, *, successors: str = "unallocated") -> Target:
+    """Read one location cell (cached by the caller): a code, a name, a list, a province, or national.
+
+    A split area (Motheo) is a problem naming its successors, or with ``successors="spread"`` all of them."""
+    from ..errors import AmbiguousAreaError, UnknownAreaError
 
     k = "".join(tokens(text))  # plain letters and digits: "province-wide" -> "provincewide"
     if k in NATIONAL:
@@ -128,21 +129,8 @@ def resolve_text(text: str, province: str | None, level: str, vintage: int) -> T
         codes, _, how = to_level(province, level, vintage)
         return Target(codes, f"province-wide ({province}): {how}", True)
 
-    def one(piece: str) -> tuple[str, str]:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            hinted = f"{piece} ({province})" if province and "(" not in piece else piece
-            try:
-                code = resolve(piece, vintage=vintage)
-            except AmbiguousAreaError:
-                if hinted == piece:
-                    raise
-                code = resolve(hinted, vintage=vintage)
-        former = [str(w.message) for w in caught if issubclass(w.category, FormerNameWarning)]
-        return code, ("former name or retired code" if former else "name or code")
-
     try:
-        pieces = [(text, *one(text))]
+        pieces = [(text, *_one(text, province, vintage, successors))]
     except (UnknownAreaError, AmbiguousAreaError) as first_error:
         parts = [p for p in _SPLIT.split(text) if p.strip()]
         if len(parts) < 2:
@@ -151,7 +139,7 @@ def resolve_text(text: str, province: str | None, level: str, vintage: int) -> T
         failed = []
         for p in parts:
             try:
-                pieces.append((p, *one(p)))
+                pieces.append((p, *_one(p, province, vintage, successors)))
             except (UnknownAreaError, AmbiguousAreaError) as exc:
                 failed.append(f"{p!r}: {_reason(exc)}")
         if failed:
@@ -159,19 +147,50 @@ def resolve_text(text: str, province: str | None, level: str, vintage: int) -> T
     codes: list[str] = []
     spread = len(pieces) > 1
     hows = []
-    for _, code, kind in pieces:
-        cs, sp, how = to_level(code, level, vintage)
-        spread = spread or sp
-        hows.append(how if how != "as given" else kind)
-        for c in cs:
-            if c not in codes:
-                codes.append(c)
+    for _, found, kind in pieces:
+        for code in found:
+            cs, sp, how = to_level(code, level, vintage)
+            spread = spread or sp or len(found) > 1
+            hows.append(how if how != "as given" else kind)
+            for c in cs:
+                if c not in codes:
+                    codes.append(c)
     rule = ("several areas: " if len(pieces) > 1 else "") + ", ".join(dict.fromkeys(hows))
     return Target(tuple(codes), rule, spread)
 
 
+def _one(piece: str, province: str | None, vintage: int, successors: str) -> tuple[tuple[str, ...], str]:
+    """The code(s) one name or code stands for, and how it was read; a province column settles ambiguity
+    and steers suggestions, a split area gives its successors when they are to be spread over."""
+    from ..errors import AmbiguousAreaError, FormerNameWarning, SplitAreaError, UnknownAreaError
+    from ..names import resolve
+
+    hinted = f"{piece} ({province})" if province and "(" not in piece else piece
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            try:
+                code = resolve(piece, vintage=vintage)
+            except SplitAreaError:
+                raise
+            except (AmbiguousAreaError, UnknownAreaError):
+                if hinted == piece:
+                    raise
+                code = resolve(hinted, vintage=vintage)  # settles ambiguity; suggestions from the row's province
+        except SplitAreaError as exc:
+            if successors != "spread":
+                raise
+            return exc.successors, f"disestablished {piece}: spread over its successors"
+    former = [str(w.message) for w in caught if issubclass(w.category, FormerNameWarning)]
+    return (code,), ("former name or retired code" if former else "name or code")
+
+
 def _reason(exc: Exception) -> str:
+    from ..errors import SplitAreaError
+
     text = str(exc)
+    if isinstance(exc, SplitAreaError):
+        return text.removesuffix(".") + ", or pass successors='spread' to spread the row over them"
     if "fits more than one" in text:
         return text.split(". Pass the code")[0]
     if "matches no area" in text:
