@@ -10,6 +10,9 @@ real files (found through ddmgeo's registry, e.g. with DDMGEO_DATA_DIR set):
 * 2011: the MDB 2011 district table (``DistrictMunicipalities2011.dbf``) and
   municipality layer; municipality names from ``wazimap_geographies.csv``
   (2011 vintage), because the 2011 layer truncates names to 20 characters.
+* Spelling: where Stats SA's mid-year population estimates (``mype_districts_2022_2026``)
+  write a district's name with other capitals only (uMgungundlovu for the MDB's
+  Umgungundlovu), theirs is used, in both vintages: it is the municipality's own spelling.
 
 Run from the repository root::
 
@@ -85,10 +88,33 @@ def rows_2011() -> list[dict]:
     return rows
 
 
+def stats_sa_spellings() -> dict[str, str]:
+    """code -> Stats SA's spelling of a district name, from the mid-year estimates' 'KZN - uThukela District Municipality (DC23)'."""
+    names = pd.read_csv(datasets.fetch("mype_districts_2022_2026"), usecols=[0], dtype=str).iloc[:, 0].unique()
+    out = {}
+    for text in names:
+        m = re.match(r"^\w+ - (.+?) (?:District|Metropolitan) Municipality \((\w+)\)$", str(text).strip())
+        if m:
+            out[m.group(2)] = m.group(1)
+    return out
+
+
+def respell(rows: list[dict], spellings: dict[str, str]) -> list[dict]:
+    """Adopt a spelling that differs from the MDB's in capitals only (name and official name)."""
+    for r in rows:
+        better = spellings.get(r["code"])
+        if better and better != r["name"] and better.lower() == r["name"].lower():
+            r["official_name"] = r["official_name"].replace(r["name"], better)
+            r["name"] = better
+            r["source"] += "; spelling as Stats SA mid-year estimates (mype_districts_2022_2026)"
+    return rows
+
+
 def main() -> None:
     frames = []
+    spellings = stats_sa_spellings()
     for vintage, rows in ((2011, rows_2011()), (2016, rows_2016())):
-        df = pd.DataFrame(rows)
+        df = pd.DataFrame(respell(rows, spellings))
         df.insert(0, "vintage", vintage)
         frames.append(df)
     out = pd.concat(frames, ignore_index=True)

@@ -632,6 +632,15 @@ def _profile_all(out: Path, kind: str, *, level: str, province: str | None, vint
         _error(f"{len(failed)} of {len(result)} profiles could not be built (listed above)", FAILED)
 
 
+def _check_palette(name: str) -> None:
+    """A usage error naming some colormaps when *name* is not one matplotlib knows."""
+    from matplotlib import colormaps
+
+    if name not in colormaps:
+        some = ", ".join(["Blues", "Greens", "OrRd", "YlGnBu", "viridis", "cividis", "RdBu"])
+        raise typer.BadParameter(f"{name!r} is not a matplotlib colormap; try one of {some} (names are case-sensitive)", param_hint="--palette")
+
+
 @app.command("map")
 def map_(
     indicator: str = typer.Argument(..., help="A catalogue indicator id (see `ddm catalogue`).", autocompletion=_complete_indicator),
@@ -642,25 +651,32 @@ def map_(
     scheme: str = typer.Option("quantiles", help="quantiles, equal_interval, natural_breaks, fisher_jenks."),
     k: int = typer.Option(5, help="Number of classes."),
     size: str = typer.Option("slide", help="slide (16:9) or a4."),
-    tiles: str = typer.Option("cartodbpositron", help="Background tiles of an .html map; 'none' for a map that needs no internet."),
+    tiles: str = typer.Option("none", help="Background tiles of an .html map, e.g. openstreetmap (fetched when the page opens); the default 'none' needs no internet."),
     dpi: int = typer.Option(200, help="PNG resolution."),
+    title: Optional[str] = typer.Option(None, "--title", help="Title of a static map (default: the indicator's label and year)."),
+    palette: Optional[str] = typer.Option(None, "--palette", help="A matplotlib colormap, e.g. Blues, viridis (default: by whether higher is better or worse)."),
+    area: Optional[str] = typer.Option(None, "--area", help="A province or district space as the map's extent, e.g. Limpopo or Waterberg."),
 ) -> None:
     """Map one indicator: a slide-ready PNG/SVG/PDF or a self-contained interactive HTML.
 
-    Example: ddm map unemployment_rate --level municipality --out unemployment.png
+    Example: ddm map unemployment_rate --level municipality --area Limpopo --out unemployment.png
     """
     from . import indicators, maps
 
     suffix = out.suffix.lower()
     if suffix not in (".png", ".svg", ".pdf", ".html"):
         raise typer.BadParameter(f"cannot write {out.name}: use .png, .svg, .pdf or .html", param_hint="--out")
+    if palette is not None:
+        _check_palette(palette)
     table = indicators.get(indicator, level=level, year=year, vintage=vintage)
     if suffix == ".html":
+        if title or area:
+            raise typer.BadParameter("--title and --area apply to static maps (.png, .svg, .pdf)", param_hint="--title/--area")
         m = maps.interactive(table, indicator, level=level, vintage=vintage, scheme=scheme, k=k, tiles=None if tiles.lower() == "none" else tiles)
         out.parent.mkdir(parents=True, exist_ok=True)
         m.save(str(out))
     else:
-        fig = maps.choropleth(table, indicator, level=level, vintage=vintage, scheme=scheme, k=k, size=size)
+        fig = maps.choropleth(table, indicator, level=level, vintage=vintage, scheme=scheme, k=k, size=size, title=title, cmap=palette, area=area)
         maps.save(fig, out, dpi=dpi)
     _info(f"wrote {out}")
 

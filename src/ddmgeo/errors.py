@@ -22,6 +22,7 @@ __all__ = [
     "FormerNameWarning",
     "GeometryRepairedWarning",
     "MissingDependencyError",
+    "RawCountWarning",
     "SplitAreaError",
     "TableError",
     "UnknownAreaError",
@@ -166,6 +167,11 @@ class DDMGeoWarning(UserWarning):
 
 class FormerNameWarning(DDMGeoWarning):
     """A name was resolved through a former name or a retired code (see ``ddmgeo.lineage``)."""
+
+
+class RawCountWarning(DDMGeoWarning):
+    """A count (population, households) was shaded as a choropleth: big areas look important whatever the
+    count. Map a share or a density, or draw proportional symbols."""
 
 
 class DataIntegrityWarning(DDMGeoWarning):

@@ -102,8 +102,6 @@ def _index(vintage: int) -> tuple[dict[str, list[_Entry]], dict[str, str]]:
         for level in levels:
             add(r.alias, _Entry(r.code, level, r.kind, _label(r.code, names[(r.code, level)], level), note))
 
-    for text, entry in _history_entries(names):
-        add(text, entry)
     if vintage == 2016:
         for text, old_code, level in _names_2011():
             for target, note in _successors(old_code, level, names):
@@ -111,6 +109,8 @@ def _index(vintage: int) -> tuple[dict[str, list[_Entry]], dict[str, str]]:
                 if kind == "retired_code" and _key(old_code) in index and any(e.kind == "code" for e in index[_key(old_code)]):
                     continue  # the code still exists in 2016: it means the 2016 area
                 add(text, _Entry(target, level, kind, _label(target, names[(target, level)], level), note.format(text=text)))
+    for text, entry in _history_entries(names):  # after the 2011 names, whose notes say what the 2011 area became
+        add(text, entry)
 
     provinces: dict[str, str] = {}
     for k, entries in index.items():

@@ -1,7 +1,8 @@
 """Self-contained interactive maps with folium.
 
-Leaflet itself is inlined (``_vendor/``), so a saved map opens with no internet
-access; with ``tiles=None`` nothing external is needed at all. Every string that
+Leaflet and Leaflet.markercluster are inlined (``_vendor/``), so a saved map opens
+with no internet access; by default (``tiles=None``) nothing external is needed at
+all, and background tiles are drawn only when asked for. Every string that
 comes from data or from the caller (names, titles, tooltip values, layer names) is
 HTML-escaped before it reaches the page.
 """
@@ -23,13 +24,22 @@ if TYPE_CHECKING:
 
 _VENDOR = Path(__file__).resolve().parent / "_vendor"
 NO_DATA_FILL = "#d9d9d9"
+#: point layers larger than this are clustered (one marker per cluster until zoomed in), keeping the file small
+CLUSTER_ABOVE = 1000
+#: tooltips wrap at this width (px), so a long name or source never covers the map
+TOOLTIP_STYLE = "max-width:320px;white-space:normal;font:12px/1.3 sans-serif;"
+#: tile sets folium knows without an API key (CartoDB now asks for one; folium warns when it is used)
+KEYLESS_TILES = ("openstreetmap",)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def _inline(name: str, mime: str) -> str:
+    """A vendored file as a data: URI (the saved page then needs nothing from a CDN)."""
+    return f"data:{mime};base64," + base64.b64encode((_VENDOR / name).read_bytes()).decode("ascii")
+
+
 def _inline_assets() -> tuple[str, str]:
-    js = base64.b64encode((_VENDOR / "leaflet.js").read_bytes()).decode("ascii")
-    css = base64.b64encode((_VENDOR / "leaflet.css").read_bytes()).decode("ascii")
-    return f"data:text/javascript;base64,{js}", f"data:text/css;base64,{css}"
+    return _inline("leaflet.js", "text/javascript"), _inline("leaflet.css", "text/css")
 
 
 def _hex(colour) -> str:
@@ -67,7 +77,7 @@ def interactive(
     k: int = 5,
     bins: Sequence[float] | None = None,
     cmap: str | None = None,
-    tiles: str | None = "cartodbpositron",
+    tiles: str | None = None,
     title: str | None = None,
     layers: dict | None = None,
     tolerance: float | None = None,
@@ -79,12 +89,15 @@ def interactive(
     data, column
         As for :func:`ddmgeo.maps.choropleth`; with ``column=None`` the boundaries of
         *level* are drawn without values.
-    tiles : str or None, default "cartodbpositron"
-        A folium tile set; ``None`` for no background (the map then needs nothing from
-        the internet: Leaflet is inlined).
+    tiles : str or None, default None
+        No background: the map needs nothing from the internet (Leaflet is inlined).
+        ``"openstreetmap"`` (or another folium tile set) adds background tiles, fetched
+        from the internet when the page is opened.
     layers : dict, optional
         ``{"Hospitals": points_gdf, ...}``: GeoDataFrames shown as toggleable layers; a
-        ``name`` column, if present, is used in their tooltips.
+        ``name`` column, if present, is used in their tooltips. Point layers of more than
+        :data:`CLUSTER_ABOVE` points are clustered (all 24,813 schools make a file of
+        about 2 MB).
 
     Returns
     -------
@@ -132,19 +145,14 @@ def interactive(
     for c in props:
         show[c] = show[c].map(lambda v: html.escape(str(v)) if v is not None else "")
     minx, miny, maxx, maxy = show.total_bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=False, prefer_canvas=True, zoom_snap=0.25)
+    _MetricScale().add_to(m)
     m.default_js = [("leaflet", js)]
     m.default_css = [("leaflet_css", css)]
     if tiles:
-        try:
-            background = folium.TileLayer(tiles, name="Background", control=True)
-        except ValueError as exc:  # folium: "Custom tiles must have an attribution."
-            raise ValueError(
-                f"tiles={tiles!r} is not a tile set folium knows: use 'cartodbpositron' (default), 'openstreetmap', "
-                "'cartodbdark_matter', or None for a map that needs no internet."
-            ) from exc
-        background.add_to(m)
+        _background(tiles).add_to(m)
     aliases = {"name": "Area", "code": "Code", "_value": html.escape(label), "_source": "Source"}
+    tips = [p for p in props if p != "_source"]  # the source is in the legend: tooltips stay short
     folium.GeoJson(
         show,
         name=html.escape(label),
@@ -156,7 +164,7 @@ def interactive(
             "dashArray": "3" if f["properties"]["_fill"] == NO_DATA_FILL else None,
         },
         highlight_function=lambda f: {"weight": 2.5, "color": "#222222"},
-        tooltip=folium.GeoJsonTooltip(fields=props, aliases=[aliases[p] for p in props], sticky=True),
+        tooltip=folium.GeoJsonTooltip(fields=tips, aliases=[aliases[p] for p in tips], sticky=True, style=TOOLTIP_STYLE),
     ).add_to(m)
     for name, gdf in (layers or {}).items():
         _add_layer(m, str(name), gdf)
@@ -207,9 +215,12 @@ def _add_layer(m, name: str, gdf) -> None:
         return
     label_col = next((c for c in ("name", "Name", "project_name", "FacilityName") if c in g.columns), None)
     if len(g) and (g.geom_type == "Point").all():
-        for _, row in g.iterrows():
-            tip = html.escape(str(row[label_col])) if label_col else html.escape(name)
-            folium.CircleMarker([row.geometry.y, row.geometry.x], radius=4, color="#b2182b", fill=True, fill_opacity=0.8, weight=1, tooltip=tip).add_to(group)
+        tips = [html.escape(str(v)) for v in (g[label_col] if label_col else [name] * len(g))]
+        if len(g) > CLUSTER_ABOVE:
+            _cluster(g, tips, name).add_to(m)
+            return
+        for point, tip in zip(g.geometry.values, tips):
+            folium.CircleMarker([point.y, point.x], radius=4, color="#b2182b", fill=True, fill_opacity=0.8, weight=1, tooltip=tip).add_to(group)
     else:
         keep = [label_col] if label_col else []
         shown = g[keep + ["geometry"]].copy()
@@ -221,3 +232,58 @@ def _add_layer(m, name: str, gdf) -> None:
             tooltip=folium.GeoJsonTooltip(fields=keep) if keep else None,
         ).add_to(group)
     group.add_to(m)
+
+
+def _background(tiles: str):
+    """A folium tile layer, refusing names folium does not know and sets that need an API key."""
+    import warnings
+
+    import folium
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            layer = folium.TileLayer(tiles, name="Background", control=True)
+        except ValueError as exc:  # folium: "Custom tiles must have an attribution."
+            raise ValueError(f"tiles={tiles!r} is not a tile set folium knows: use 'openstreetmap', or None for a map that needs no internet.") from exc
+    if any("API key" in str(w.message) for w in caught):
+        raise ValueError(f"tiles={tiles!r} now needs an API key from its provider: use 'openstreetmap', or None for a map that needs no internet.")
+    return layer
+
+
+def _cluster(points, tips: list[str], name: str):
+    """A clustered point layer (Leaflet.markercluster, inlined): one row of [lat, lon, tooltip] per point."""
+    from folium.plugins import FastMarkerCluster
+
+    data = [[round(p.y, 5), round(p.x, 5), t] for p, t in zip(points.geometry.values, tips)]
+    callback = (
+        "function (row) { return L.circleMarker(new L.LatLng(row[0], row[1]), "
+        "{radius: 4, color: '#b2182b', weight: 1, fillOpacity: 0.8}).bindTooltip(row[2]); }"
+    )
+    layer = FastMarkerCluster(data, callback=callback, name=html.escape(name), chunkedLoading=True)
+    layer.default_js = [("markerclusterjs", _inline("leaflet.markercluster.js", "text/javascript"))]
+    layer.default_css = [
+        ("markerclustercss", _inline("MarkerCluster.css", "text/css")),
+        ("markerclusterdefaultcss", _inline("MarkerCluster.Default.css", "text/css")),
+    ]
+    return layer
+
+
+def _metric_scale_class():
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class MetricScale(MacroElement):
+        """A scale bar in metres and kilometres only (Leaflet's default adds miles and feet), and the zoom range
+        (a map without tiles has none, which clustered layers need)."""
+
+        _template = Template(
+            "{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.setMaxZoom(18);"
+            "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});{% endmacro %}"
+        )
+
+    return MetricScale
+
+
+def _MetricScale():  # noqa: N802 - builds the element class on first use (branca is imported lazily)
+    return _metric_scale_class()()

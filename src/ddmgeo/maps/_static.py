@@ -13,7 +13,7 @@ import numpy as np
 from .. import __version__, settings
 from .._optional import needs, require
 from .._format import NO_DATA_LABEL, format_value
-from ..errors import DataNotAvailableError, DDMGeoWarning, TableError
+from ..errors import DataNotAvailableError, DDMGeoWarning, RawCountWarning, TableError
 from . import _draw
 from ._cartographic import MAP_CRS, projected
 
@@ -27,8 +27,23 @@ _PLURAL = {"district": "District spaces", "municipality": "Municipalities", "pro
 SIZES = {"slide": (13.333, 7.5), "a4": (11.69, 8.27), "a4-portrait": (8.27, 11.69)}
 NO_DATA = dict(facecolor="#f4f4f4", edgecolor="#9a9a9a", hatch="////", linewidth=0.3)
 INK = "#222222"
-# 3 x 3 bivariate palette (Joshua Stevens' purple-blue); rows: y class low->high, columns: x class low->high
-BIVARIATE = (("#e8e8e8", "#ace4e4", "#5ac8c8"), ("#dfb0d6", "#a5add3", "#5698b9"), ("#be64ac", "#8c62aa", "#3b4994"))
+#: the subtitle's words for each classification scheme
+SCHEME_TEXT = {
+    "quantiles": "quantile classes (about as many areas in each)",
+    "equal_interval": "equal-interval classes",
+    "natural_breaks": "natural-breaks classes",
+    "fisher_jenks": "Fisher-Jenks classes",
+    "user_defined": "classes with the given bounds",
+}
+#: layout of a map figure (fractions of the figure): the map on the left, legend and inset on the right
+MAP_BOX = (0.005, 0.05, 0.6, 0.84)
+LEGEND_ANCHOR = (0.615, 0.66)
+INSET_BOX = (0.64, 0.08, 0.2, 0.36)
+# 3 x 3 bivariate palette ("DkViolet" of the R package biscale); rows: y class low->high, columns: x class
+# low->high. Chosen because its nine colours stay apart for colour-blind readers: under a simulated
+# deuteranopia (Machado et al. 2009) the closest two differ by 18.7 CIELAB units (13.0 for protanopia),
+# where the purple-blue palette used before dropped to 5.7 (tests/test_maps.py checks it).
+BIVARIATE = (("#cabed0", "#89a1c8", "#4885c1"), ("#bc7c8f", "#806a8a", "#435786"), ("#ae3a4e", "#77324c", "#3f2949"))
 
 
 # ----------------------------------------------------------------------------- data
@@ -43,19 +58,20 @@ class _Layer:
     higher_is: str
     year: object
     source: str
+    kind: str = ""  # the catalogue's kind (count, share, rate, ...) when known
 
 
-def _indicator_meta(column: str, attrs: dict) -> tuple[str, str, str, object, str]:
+def _indicator_meta(column: str, attrs: dict) -> tuple[str, str, str, object, str, str]:
     meta = (attrs.get("ddmgeo", {}).get("indicators", {}) or {}).get(column)
     if meta:
-        return meta["label"], meta["unit"], meta.get("higher_is", "neutral"), meta.get("year"), meta.get("source", "")
+        return meta["label"], meta["unit"], meta.get("higher_is", "neutral"), meta.get("year"), meta.get("source", ""), meta.get("kind", "")
     try:
         from ..indicators._catalogue import first
 
         d = first(column)
-        return d.label, d.unit, d.higher_is, None, d.dataset
+        return d.label, d.unit, d.higher_is, None, d.dataset, d.kind
     except KeyError:
-        return column.replace("_", " "), "", "neutral", None, ""
+        return column.replace("_", " "), "", "neutral", None, "", ""
 
 
 def _prepare(data, column: str, level: str, vintage: int, tolerance: float | None, *, points: bool = False) -> _Layer:
@@ -69,7 +85,7 @@ def _prepare(data, column: str, level: str, vintage: int, tolerance: float | Non
     attrs = getattr(data, "attrs", {}) or {}
     if column not in data.columns:
         raise TableError(f"Column {column!r} is not in the data; it has {list(data.columns)}. Pass column= one of them.")
-    label, unit, higher, year, source = _indicator_meta(column, attrs)
+    label, unit, higher, year, source, kind = _indicator_meta(column, attrs)
     if isinstance(data, gpd.GeoDataFrame) and _has_geometry(data):  # the caller's own geometry
         frame = _own_geometry(data, points=points).to_crs(MAP_CRS)
         frame[column] = _numbers(frame, column)
@@ -99,7 +115,7 @@ def _prepare(data, column: str, level: str, vintage: int, tolerance: float | Non
             )
         frame = base.drop(columns=[column], errors="ignore").merge(values, on="code", how="left")
     frame[column] = pd.to_numeric(frame[column])
-    return _Layer(frame, column, label, unit, higher, year, source)
+    return _Layer(frame, column, label, unit, higher, year, source, kind)
 
 
 def _has_geometry(data: "gpd.GeoDataFrame") -> bool:
@@ -261,7 +277,7 @@ def _figure(size: str | tuple[float, float], ax: "Axes | None") -> tuple["Figure
     if isinstance(figsize, str):
         raise ValueError(f"Unknown size {size!r}: use 'slide', 'a4', 'a4-portrait' or (width, height) in inches.")
     fig = plt.figure(figsize=figsize)
-    ax = fig.add_axes((0.01, 0.07, 0.66, 0.83))
+    ax = fig.add_axes(MAP_BOX)
     return fig, ax
 
 
@@ -323,7 +339,7 @@ def _title(fig: "Figure", title: str, subtitle: str | None = None) -> None:
         fig.text(0.01, 0.87 if wrapped else 0.915, subtitle, fontsize=10, color="#444444", ha="left", va="top")
 
 
-def _legend(fig: "Figure", handles, title: str, *, anchor=(0.66, 0.5)) -> None:
+def _legend(fig: "Figure", handles, title: str, *, anchor=LEGEND_ANCHOR) -> None:
     leg = fig.legend(handles=handles, title=title, loc="center left", bbox_to_anchor=anchor, frameon=False, fontsize=10, title_fontsize=11, alignment="left")
     leg.get_title().set_fontweight("bold")
 
@@ -362,7 +378,7 @@ def _gauteng_inset(fig, main_ax, frame, classes, colours, level: str, vintage: i
         return
     xmin, ymin, xmax, ymax = gt.total_bounds
     pad = 0.05 * (xmax - xmin)
-    inset = fig.add_axes((0.015, 0.56, 0.15, 0.26))
+    inset = fig.add_axes(INSET_BOX)
     sel = frame.cx[xmin:xmax, ymin:ymax]
     idx = frame.index.get_indexer(sel.index)
     _plot_classes(inset, sel, classes[idx], colours)
@@ -375,7 +391,8 @@ def _gauteng_inset(fig, main_ax, frame, classes, colours, level: str, vintage: i
     for s in inset.spines.values():
         s.set_edgecolor("#777777")
         s.set_linewidth(0.6)
-    inset.set_title("Gauteng", fontsize=9, loc="left", color=INK)
+    inset.set_title("Gauteng (enlarged)", fontsize=9, loc="left", color=INK)
+    _label_areas(inset, sel.assign(_ink=_ink_on(colours, classes[idx])), clip=(xmin - pad, ymin - pad, xmax + pad, ymax + pad), fontsize=7, color=INK, fit=True)
     main_ax.add_patch(Rectangle((xmin - pad, ymin - pad), xmax - xmin + 2 * pad, ymax - ymin + 2 * pad, fill=False, edgecolor="#777777", lw=0.6))
 
 
@@ -400,6 +417,8 @@ def choropleth(
     inset: bool = True,
     provinces: bool = True,
     tolerance: float | None = None,
+    area: str | None = None,
+    labels: bool | None = None,
     ax: "Axes | None" = None,
 ) -> "Figure":
     """A choropleth of one indicator for a level of areas, ready for a slide.
@@ -422,6 +441,18 @@ def choropleth(
     size : "slide" (16:9, default), "a4", "a4-portrait" or (width, height) inches.
     inset : bool, default True
         Add an enlarged Gauteng inset on national maps of districts or municipalities.
+    area : str, optional
+        A province or district space (anything :func:`ddmgeo.resolve` accepts) as the extent: only
+        its areas are classified and drawn, neighbours in grey for context.
+    labels : bool, optional
+        Name the areas on the map (labels that do not fit their area are left out). Default: on for
+        district spaces and for maps of one province or district, off for the 213 municipalities.
+
+    Warns
+    -----
+    RawCountWarning
+        The column is a count (population, households): big areas look important whatever the
+        count; map a share or a density, or use :func:`proportional_symbols`.
 
     Returns
     -------
@@ -438,7 +469,18 @@ def choropleth(
     if column is None:
         raise ValueError("Name the column (or catalogue indicator id) to map: column='unemployment_rate'.")
     layer = _prepare(data, column, level, vintage, tolerance)
+    if layer.kind == "count":
+        warnings.warn(
+            f"{column} is a count: shaded areas compare sizes of places, not conditions. Map a share or a density "
+            f"(e.g. divide by population or area_km2), or draw ddmgeo.maps.proportional_symbols(..., column={column!r}).",
+            RawCountWarning,
+            stacklevel=3,
+        )
     frame = layer.frame.reset_index(drop=True)
+    context = None
+    where = None
+    if area is not None:
+        frame, context, where = _within(frame, area, level, vintage)
     values = frame[column]
     classifier = classify(values, scheme, k, bins)
     classes = _class_of(values, classifier)
@@ -446,24 +488,68 @@ def choropleth(
     n = len(classifier.bins)
     colours = [cm(0.15 + 0.8 * i / max(n - 1, 1)) for i in range(n)]
     fig, ax_ = _figure(size, ax)
+    if context is not None:
+        _draw.polygons(ax_, context.geometry.values, facecolor="#ececec", edgecolor="white", linewidth=0.5)
     _plot_classes(ax_, frame, classes, colours)
-    if provinces:
+    if where is not None:
+        _draw.lines(ax_, where.geometry.values, color=INK, linewidth=1.4, zorder=3)
+        _fit_view(ax_, where)
+    elif provinces:
         _outlines(ax_, level, vintage, tolerance=None)
     _finish_axes(ax_)
+    national = where is None and level in ("district", "municipality") and "code" in frame and frame["code"].nunique() > 40
+    with_inset = ax is None and inset and national
+    if "name" in frame and (labels if labels is not None else (level == "district" or where is not None)):
+        inked = frame.assign(_ink=_ink_on(colours, classes))
+        named = inked[inked["province_code"] != "GT"] if with_inset and "province_code" in frame else inked  # Gauteng is named in its inset
+        _label_areas(ax_, named, fontsize=7 if where is None else 9, color=INK, fit=True)
     scale_bar(ax_)
     north_arrow(ax_)
     entries = legend_entries(classifier, values, layer.unit)
     if ax is None:
         year = f", {layer.year}" if layer.year else ""
-        _title(fig, title or f"{layer.label}{year}", f"{_PLURAL.get(level, level)} of the {vintage} demarcation; {scheme.replace('_', ' ')} classes")
+        place = f" of {where['name'].iloc[0]}" if where is not None else ""
+        heading = title or f"{layer.label}{year}" + (f" – {where['name'].iloc[0]}" if where is not None else "")
+        _title(fig, heading, f"{_PLURAL.get(level, level)}{place}, {vintage} demarcation; {SCHEME_TEXT.get(scheme, scheme.replace('_', ' ') + ' classes')}")
         _legend(fig, _patches(colours, entries), legend_title or _unit_title(layer))
         source_line(fig, source or _source_text(layer.source))
-        national = level in ("district", "municipality") and frame["code"].nunique() > 40 if "code" in frame else False
-        if inset and national:
+        if with_inset:
             _gauteng_inset(fig, ax_, frame, classes, colours, level, vintage)
     fig._ddmgeo_legend = entries  # for tests and reports: what the legend says
     fig._ddmgeo_bins = list(classifier.bins)
     return fig
+
+
+def _within(frame: "gpd.GeoDataFrame", area: str, level: str, vintage: int) -> tuple["gpd.GeoDataFrame", "gpd.GeoDataFrame", "gpd.GeoDataFrame"]:
+    """The areas of *frame* inside *area* (a province or district space), the others for context, and *area*'s outline."""
+    from ..errors import UnknownAreaError
+    from ..names import resolve
+
+    code = resolve(area, vintage=vintage)
+    for outer, column in (("province", "province_code"), ("district", "district_code")):
+        shapes = projected(outer, vintage, None)
+        where = shapes[shapes.code == code]
+        if not where.empty and column in frame:
+            break
+    else:
+        raise UnknownAreaError(f"area={area!r} ({code}) is neither a province nor a district space: a map's extent is one of those.", value=area)
+    inside = (frame[column] == code).to_numpy() if level != outer else np.zeros(len(frame), bool)
+    if not inside.any():  # (a district on a map of districts would be one patch of colour)
+        raise TableError(f"No {level} areas lie in {where['name'].iloc[0]} ({code}): map a finer level, e.g. level='municipality'.")
+    return frame[inside].reset_index(drop=True), frame[~inside], where
+
+
+def _fit_view(ax, where: "gpd.GeoDataFrame", pad: float = 0.06) -> None:
+    """Zoom *ax* to *where*, keeping the axes' aspect (the neighbours fill the margins)."""
+    x0, y0, x1, y1 = where.total_bounds
+    box = ax.get_position()
+    fw, fh = ax.figure.get_size_inches()
+    aspect = (box.width * fw) / (box.height * fh)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half_w = max(x1 - x0, (y1 - y0) * aspect) * (0.5 + pad)
+    ax.set_xlim(cx - half_w, cx + half_w)
+    ax.set_ylim(cy - half_w / aspect, cy + half_w / aspect)
+    ax.set_autoscale_on(False)
 
 
 def _wrap(text: str, width: int) -> str:
@@ -510,7 +596,9 @@ def district_map(
         Anything :func:`ddmgeo.resolve` accepts for a district space ("Waterberg", "DC36", "Cacadu").
     layers : dict, optional
         ``{"Hospitals": points_gdf, "Rivers": lines_gdf, ...}``: GeoDataFrames (any CRS) drawn
-        over the district, points as markers, lines as lines, polygons translucent.
+        over the district, points as markers, lines as lines, polygons translucent. Only the points
+        inside the district space are drawn and counted in the legend ("Hospitals (16)"), so a
+        national layer can be passed as it is.
 
     Examples
     --------
@@ -518,6 +606,7 @@ def district_map(
     >>> fig = maps.district_map("Waterberg")                         # doctest: +SKIP
     """
     import geopandas as gpd
+    import shapely
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -534,7 +623,7 @@ def district_map(
     xmin, ymin, xmax, ymax = target.total_bounds
     w, h = xmax - xmin, ymax - ymin
     figsize = SIZES.get(size, size) if isinstance(size, str) else size
-    aspect = 0.66 * figsize[0] / (0.83 * figsize[1])
+    aspect = MAP_BOX[2] * figsize[0] / (MAP_BOX[3] * figsize[1])
     cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
     half_w = max(w, h * aspect) * 0.56
     half_h = half_w / aspect
@@ -545,7 +634,14 @@ def district_map(
     own = own.reset_index(drop=True)
     _draw.polygons(ax, own.geometry.values, facecolors=[palette[i % len(palette)] for i in range(len(own))], edgecolor="#6b6b6b", linewidth=0.6)
     _draw.lines(ax, target.geometry.values, color=INK, linewidth=1.8, zorder=3)
-    handles = [Patch(facecolor=palette[0], edgecolor="#6b6b6b", label="Local municipality"), Patch(facecolor="#ececec", edgecolor="white", label="Neighbouring district space")]
+    metro = target["category"].iloc[0] == "A"
+    handles = [
+        Patch(facecolor=palette[0], edgecolor="#6b6b6b", label="Metropolitan municipality" if metro else "Local municipality"),
+        Patch(facecolor="#ececec", edgecolor="white", label="Neighbouring district space"),
+    ]
+    shape = shapely.union_all(target.geometry.values)
+    shapely.prepare(shape)
+    country = shapely.union_all(districts.geometry.values).envelope.buffer(50_000) if layers else None
     markers = iter(["o", "s", "^", "D", "v", "P"])
     colours = iter(["#c0392b", "#2c7fb8", "#1b7837", "#8e44ad", "#d35400", "#34495e"])
     for name, gdf in (layers or {}).items():
@@ -559,19 +655,24 @@ def district_map(
         families = sorted({t.replace("Multi", "").replace("LinearRing", "LineString") for t in whole.geom_type})
         if len(families) > 1:
             raise TableError(f"layer {name!r} mixes {', '.join(families)} geometries: pass one layer per kind, e.g. layers={{'{name} (points)': gdf[gdf.geom_type == 'Point'], ...}}.")
-        g = whole.cx[cx - half_w : cx + half_w, cy - half_h : cy + half_h]
-        if len(g) < len(gdf):
+        away = ~shapely.intersects(country, whole.geometry.values) if len(whole) else np.zeros(0, bool)
+        if len(whole) and away.mean() > 0.5:  # most of the layer lies outside South Africa: a CRS or axis-order slip
             warnings.warn(
-                f"layer {name!r}: {len(gdf) - len(g)} of {len(gdf)} features are not drawn (outside the map of {code}, or "
-                "without geometry). If the layer should lie here, check its CRS and whether longitude and latitude are swapped.",
+                f"layer {name!r}: {int(away.sum())} of {len(whole)} features are not drawn (they lie outside South Africa). Check the layer's CRS "
+                "and whether longitude and latitude are swapped.",
                 DDMGeoWarning,
                 stacklevel=2,
             )
+        kind = whole.geom_type.iloc[0] if len(whole) else "Point"
+        if "Point" in kind:  # points: only those inside the district space are drawn and counted
+            g = whole[shapely.intersects_xy(shape, whole.geometry.x.to_numpy(), whole.geometry.y.to_numpy())]
+        else:
+            g = whole.cx[cx - half_w : cx + half_w, cy - half_h : cy + half_h]
         colour = next(colours, "#333333")
-        kind = g.geom_type.iloc[0] if len(g) else "Point"
         if "Point" in kind:
             marker = next(markers, "o")
-            ax.scatter(g.geometry.x, g.geometry.y, color=colour, s=14, marker=marker, edgecolor="white", linewidth=0.4, zorder=5)
+            few = len(g) < 100  # a sparse layer (hospitals) is drawn larger and above a dense one (schools)
+            ax.scatter(g.geometry.x, g.geometry.y, color=colour, s=30 if few else 14, marker=marker, edgecolor="white", linewidth=0.5, zorder=6 if few else 5)
             handles.append(Line2D([], [], marker=marker, color="none", markerfacecolor=colour, markeredgecolor="white", markersize=7, label=f"{name} ({len(g)})"))
         elif "Line" in kind:
             _draw.lines(ax, g.geometry.values, color=colour, linewidth=1.2, zorder=4)
@@ -588,7 +689,7 @@ def district_map(
     scale_bar(ax)
     north_arrow(ax)
     name = target["name"].iloc[0]
-    cat = "metropolitan municipality" if target["category"].iloc[0] == "A" else "district municipality"
+    cat = "metropolitan municipality" if metro else "district municipality"
     area_km2 = target["area_km2"].iloc[0]
     area_text = f"{area_km2:,.0f}".replace(",", "\u202f")
     _title(fig, title or f"{name} ({code})", f"{cat.capitalize()}, {settings.PROVINCES[target['province_code'].iloc[0]]}; {len(own)} municipalit{'y' if len(own) == 1 else 'ies'}; {area_text} km²")
@@ -597,10 +698,27 @@ def district_map(
     return fig
 
 
-def _label_areas(ax, frame, *, clip=None, **text_kw) -> None:
-    """Label areas at a point inside each, nudging a label up or down (or skipping it) rather than overlap another."""
+def _ink_on(colours, classes: np.ndarray) -> list[str]:
+    """A label colour per area that reads on its fill: white on dark classes, ink on light ones and on no data
+    (text stays text in SVG and PDF, unlike a halo drawn with path effects)."""
+    from matplotlib.colors import to_rgb
+
+    def dark(c) -> bool:
+        r, g, b = to_rgb(c)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.42
+
+    return ["white" if k >= 0 and dark(colours[k]) else INK for k in classes]
+
+
+def _label_areas(ax, frame, *, clip=None, fit: bool = False, **text_kw) -> int:
+    """Label areas at a point inside each, nudging a label up or down (or skipping it) rather than overlap another.
+
+    With ``fit=True`` a label much wider than its area is skipped (small areas stay unlabelled rather
+    than covered). Returns the number of labels placed."""
     from matplotlib.transforms import ScaledTranslation
 
+    if "name" not in frame:
+        return 0
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     placed = []
@@ -613,16 +731,27 @@ def _label_areas(ax, frame, *, clip=None, **text_kw) -> None:
             if not inside:
                 continue
         label = str(row["name"])
+        if fit and len(label) > 12 and " " in label:  # two short lines fit an area better than one long one
+            cut = min((i for i, ch in enumerate(label) if ch == " "), key=lambda i: abs(i - len(label) / 2))
+            label = label[:cut] + "\n" + label[cut + 1 :]
+        if fit:
+            gx0, gy0, gx1, gy1 = row.geometry.bounds
+            (dx0, dy0), (dx1, dy1) = ax.transData.transform([(gx0, gy0), (gx1, gy1)])
         for dy in (0, 1, -1, 2, -2):
-            t = ax.text(pt.x, pt.y, label, ha="center", va="center", zorder=8, **text_kw)
+            kw = dict(text_kw, color=row["_ink"]) if "_ink" in row else text_kw
+            t = ax.text(pt.x, pt.y, label, ha="center", va="center", zorder=8, clip_on=True, **kw)
             if dy:
                 t.set_position((pt.x, pt.y))
                 t.set_transform(ax.transData + ScaledTranslation(0, dy * 0.16, fig.dpi_scale_trans))
             bb = t.get_window_extent(renderer=renderer).expanded(1.05, 1.15)
+            if fit and (bb.width > 1.5 * (dx1 - dx0) or bb.height > 1.5 * (dy1 - dy0)):
+                t.remove()
+                break
             if not any(bb.overlaps(p) for p in placed):
                 placed.append(bb)
                 break
             t.remove()
+    return len(placed)
 
 
 @needs("matplotlib", "mapclassify", extra="maps", purpose="to draw static maps")
@@ -655,7 +784,7 @@ def bivariate(
     frame = lx.frame.reset_index(drop=True)
     if y not in data.columns:
         raise TableError(f"Column {y!r} is not in the data; it has {list(data.columns)}.")
-    ly_label, ly_unit, *_ = _indicator_meta(y, getattr(data, "attrs", {}) or {})
+    ly_label, ly_unit, _, ly_year, *_ = _indicator_meta(y, getattr(data, "attrs", {}) or {})
     if "code" in data.columns:
         ys = pd.DataFrame(data)[["code", y]].copy()
         ys[y] = _numbers(ys, y)
@@ -681,7 +810,7 @@ def bivariate(
     scale_bar(ax)
     north_arrow(ax)
     # legend: a 3 x 3 key
-    key = fig.add_axes((0.73, 0.45, 0.14, 0.25))
+    key = fig.add_axes((0.68, 0.45, 0.14, 0.25))
     for i in range(3):
         for j in range(3):
             key.add_patch(Rectangle((j, i), 1, 1, facecolor=BIVARIATE[i][j], edgecolor="white"))
@@ -701,10 +830,15 @@ def bivariate(
         xr += f" (only {qx.k} classes: many equal values)"
     if qy.k < 3:
         yr += f" (only {qy.k} classes: many equal values)"
-    fig.text(0.73, 0.36, _wrap(f"Tertile breaks of {x_label or lx.label}: {xr}", 50) + "\n" + _wrap(f"Tertile breaks of {y_label or ly_label}: {yr}", 50), fontsize=8, color="#444444", va="top")
+    fig.text(0.68, 0.36, _wrap(f"Tertile breaks of {x_label or lx.label}: {xr}", 50) + "\n" + _wrap(f"Tertile breaks of {y_label or ly_label}: {yr}", 50), fontsize=8, color="#444444", va="top")
     if (cx == -1).any():
-        fig.legend(handles=[Patch(label=f"{NO_DATA_LABEL} ({int((cx == -1).sum())})", **NO_DATA)], loc="upper left", bbox_to_anchor=(0.73, 0.33), frameon=False, fontsize=9)
-    _title(fig, title or f"{lx.label} and {ly_label}", f"{_PLURAL.get(level, level)}, tertiles of each (3 × 3 classes)")
+        fig.legend(handles=[Patch(label=f"{NO_DATA_LABEL} ({int((cx == -1).sum())})", **NO_DATA)], loc="upper left", bbox_to_anchor=(0.68, 0.33), frameon=False, fontsize=9)
+    if lx.year and ly_year and str(lx.year) != str(ly_year):  # different years: the title says which is which
+        heading = f"{lx.label} ({lx.year}) and {ly_label} ({ly_year})"
+    else:
+        year = lx.year or ly_year
+        heading = f"{lx.label} and {ly_label}" + (f", {year}" if year else "")
+    _title(fig, title or heading, f"{_PLURAL.get(level, level)}, tertiles of each (3 × 3 classes)")
     y_source = (getattr(data, "attrs", {}) or {}).get("ddmgeo", {}).get("indicators", {}).get(y, {}).get("source", "")
     source_line(fig, source or _source_text(";".join(s for s in dict.fromkeys(lx.source.split(";") + y_source.split(";")) if s)))
     fig._ddmgeo_bivariate = {"x_bins": list(qx.bins), "y_bins": list(qy.bins), "classes": list(zip(cx.tolist(), cy.tolist()))}
