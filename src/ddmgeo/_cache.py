@@ -23,7 +23,6 @@ Other cache files (the overlays' label grids and coverage structures) are sealed
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -69,7 +68,10 @@ def to_bytes(frame: "pd.DataFrame") -> bytes:
         position = list(frame.columns).index(column)
         table = table.add_column(position, column, pa.array(shapely.to_wkb(frame[column].values), type=pa.binary()))
         crs = frame.crs.to_json() if frame.crs is not None else ""
-        meta[b"ddmgeo"] = json.dumps({"geometry": column, "crs": crs}).encode()
+        info = {"geometry": column, "crs": crs}
+        if frame.crs is not None and frame.crs.srs and frame.crs.srs != crs:
+            info["srs"] = frame.crs.srs  # the text the CRS was made from ("EPSG:4326"): what str(crs) shows
+        meta[b"ddmgeo"] = json.dumps(info).encode()
     table = table.replace_schema_metadata(meta)
     sink = pa.BufferOutputStream()
     with ipc.new_file(sink, table.schema) as writer:
@@ -95,27 +97,42 @@ def from_bytes(data: bytes, attrs: dict, *, geo: bool) -> "pd.DataFrame":
     meta = json.loads((table.schema.metadata or {}).get(b"ddmgeo", b"{}"))
     column = meta.get("geometry")
     if column:
-        frame = _geo_frame(table, column, meta.get("crs") or None)
+        frame = _geo_frame(table, column, meta.get("crs") or None, meta.get("srs") or None)
     else:
         frame = table.to_pandas()
     frame.attrs.update(json.loads(json.dumps(attrs, default=str)))
     return frame
 
 
-def _geo_frame(table, column: str, crs_json: str | None) -> "pd.DataFrame":
+def _geo_frame(table, column: str, crs_json: str | None, srs: str | None = None) -> "pd.DataFrame":
     import geopandas as gpd
     import shapely
-    from pyproj import CRS
 
-    storage = settings.crs(settings.STORAGE_CRS)
-    crs = None if crs_json is None else CRS.from_json(crs_json)
-    if crs is not None and crs.equals(storage):
-        crs = storage
+    crs = None if crs_json is None else _crs(crs_json, srs)
     names = table.column_names
     geometry = shapely.from_wkb(table.column(column).to_numpy(zero_copy_only=False))
     frame = table.drop([column]).to_pandas()
     frame.insert(names.index(column), column, geometry)
     return gpd.GeoDataFrame(frame, geometry=column, crs=crs)
+
+
+def _crs(crs_json: str, srs: str | None):
+    """The CRS stored as PROJJSON, as the object a fresh build holds: ``str()`` is ``EPSG:4326``, not a JSON document."""
+    from pyproj import CRS
+
+    crs = CRS.from_json(crs_json)
+    storage = settings.crs(settings.STORAGE_CRS)
+    if crs.equals(storage):
+        return storage
+    for text in (srs, f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else None):
+        if text:
+            try:
+                named = settings.crs(text)
+            except Exception:  # a text pyproj no longer reads: keep the PROJJSON
+                continue
+            if named.equals(crs):
+                return named
+    return crs
 
 
 def _sha(data: bytes) -> str:

@@ -181,3 +181,52 @@ def test_a_flipped_bit_in_a_cached_coverage_is_rebuilt(tmp_path, monkeypatch):
         again = overlays.zonal_stats(raster, areas=_areas_frame(), stats=["sum"])
     pd.testing.assert_frame_equal(pd.DataFrame(again), pd.DataFrame(first))
     assert first["sum"].tolist() == [64.0, 64.0]
+
+
+# --------------------------------------------------------------------------- the same layer in a second process
+
+_DESCRIBE = """
+import json, sys, warnings
+warnings.simplefilter("ignore")
+import ddmgeo
+from ddmgeo import _core, areas
+_core.read = lambda key, geo=False: None          # the user cache, not the embedded core
+if sys.argv[1] == "read":                          # the second process must not build
+    areas._read_source = lambda *a, **k: sys.exit("rebuilt instead of read from the cache")
+out = {}
+for name, frame in (("district", ddmgeo.districts()), ("municipality", ddmgeo.boundaries("municipality")),
+                    ("carto", __import__("ddmgeo.maps._cartographic", fromlist=["x"]).cartographic("province"))):
+    out[name] = {
+        "str": str(frame.crs), "to_string": frame.crs.to_string(), "srs": frame.crs.srs, "epsg": frame.crs.to_epsg(),
+        "dtypes": [str(t) for t in frame.dtypes], "columns": list(frame.columns), "index": [str(frame.index.dtype), len(frame)],
+        "geometry": frame.geometry.name, "values": frame.drop(columns=frame.geometry.name).to_json(),
+        "wkb": [g.hex() for g in frame.geometry.to_wkb()][:5], "attrs": frame.attrs,
+    }
+print(json.dumps(out, default=str))
+"""
+
+
+def test_a_layer_read_back_in_another_process_is_the_layer_built(tmp_path, shared_data):
+    env = dict(os.environ, DDMGEO_CACHE_DIR=str(tmp_path / "cache"), DDMGEO_DATA_DIR=str(shared_data))
+
+    def describe(mode):
+        res = subprocess.run([sys.executable, "-c", _DESCRIBE, mode], env=env, capture_output=True, text=True, timeout=600)
+        assert res.returncode == 0, res.stderr[-2000:]
+        return json.loads(res.stdout)
+
+    built, read = describe("build"), describe("read")
+    for name in built:
+        assert read[name] == built[name], name
+        assert read[name]["str"] == read[name]["to_string"] == read[name]["srs"] == "EPSG:4326", read[name]["str"][:80]
+
+
+def test_a_crs_other_than_storage_reads_back_by_its_name():
+    """A stored frame in another CRS comes back with the CRS text it was made with, not a PROJJSON document."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    for crs in ("EPSG:32735", "ESRI:102022", "+proj=aea +lat_1=-24 +lat_2=-33 +lon_0=25 +datum=WGS84 +units=m +no_defs"):
+        frame = gpd.GeoDataFrame({"code": ["A"], "v": [1.5]}, geometry=[Point(1, 2)], crs=crs)
+        back = _cache.from_bytes(_cache.to_bytes(frame), {}, geo=True)
+        assert back.crs == frame.crs and str(back.crs) == str(frame.crs) and not str(back.crs).startswith("{"), crs
+        assert list(back.columns) == list(frame.columns) and list(back.dtypes) == list(frame.dtypes)
