@@ -51,6 +51,7 @@ from .errors import (
     UnknownDatasetError,
     UnknownIndicatorError,
     VintageError,
+    YearError,
 )
 
 __all__ = ["WRITES", "app", "exit_code", "for_cli", "main", "writable"]
@@ -61,7 +62,7 @@ USAGE, FAILED = 2, 1
 #: errors about the work, not the command line (checked first: several subclass ValueError)
 _WORK_ERRORS = (DataNotAvailableError, DataIntegrityError, NotComparableError, TableError, CRSError, MissingDependencyError, AggregationError)
 #: errors about what was typed: a name that cannot be resolved, a value that is not allowed
-_USAGE_ERRORS = (UnknownAreaError, AmbiguousAreaError, UnknownIndicatorError, UnknownDatasetError, VintageError, BudgetError)
+_USAGE_ERRORS = (UnknownAreaError, AmbiguousAreaError, UnknownIndicatorError, UnknownDatasetError, VintageError, YearError, BudgetError)
 #: builtin errors that mean a bad argument when ddmgeo raises them on purpose
 _ARGUMENT_ERRORS = (ValueError, KeyError, TypeError, FileNotFoundError)
 

@@ -316,8 +316,12 @@ def _number_column(name: str, col: pd.Series, decimal: str | None) -> tuple[pd.S
     return series, bool(with_pct), [], []
 
 
-def _parse_numbers(df: pd.DataFrame, skip: str, numeric, label: str) -> tuple[list[str], list[str]]:
-    """Convert the numeric columns of ``df`` in place; return (percent columns, notes)."""
+def _parse_numbers(df: pd.DataFrame, skip: str, numeric, label: str, keep_text=None) -> tuple[list[str], list[str]]:
+    """Convert the numeric columns of ``df`` in place; return (percent columns, notes).
+
+    *keep_text* (a predicate on column names) keeps columns out of the detection of numeric columns:
+    their caller reads each cell itself and reports a bad one per row.
+    """
     if isinstance(numeric, Mapping):
         wanted = dict(numeric)
     elif numeric is not None:
@@ -340,7 +344,7 @@ def _parse_numbers(df: pd.DataFrame, skip: str, numeric, label: str) -> tuple[li
     else:
         columns = []
         for c in df.columns:
-            if c == skip or not _is_text(df[c]):
+            if c == skip or not _is_text(df[c]) or (keep_text is not None and keep_text(c)):
                 continue
             share, code_like = _numeric_share(df[c])
             if code_like is not None:
@@ -859,6 +863,11 @@ def read_table(
     >>> print(report.headline())
     3 rows: 2 matched, 1 unmatched, 0 duplicates, 50 district areas with no row.
     """
+    return _read_table(source, area=area, level=level, vintage=vintage, sheet=sheet, numeric=numeric)
+
+
+def _read_table(source, *, area=None, level=None, vintage=settings.DEFAULT_VINTAGE, sheet=None, numeric=None, keep_text=None):
+    """:func:`read_table`, with *keep_text* (see :func:`_parse_numbers`) for callers that read some cells themselves."""
     df, blank, encoding, notes, label = _load(source, sheet)
     if df.empty:
         sheets = next((n for n in notes if n.startswith("read sheet")), None)
@@ -871,7 +880,7 @@ def read_table(
             + "; nothing was read, so nothing can be matched or joined."
         )
     column = _area_column(df, area, level, vintage, label)
-    percent, more = _parse_numbers(df, column, numeric, label)
+    percent, more = _parse_numbers(df, column, numeric, label, keep_text)
     notes += more
     if encoding == "cp1252":
         notes.append("the file is not UTF-8: read as Windows-1252 (cp1252)")
