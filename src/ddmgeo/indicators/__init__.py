@@ -365,8 +365,10 @@ def aggregate(
     >>> m = indicators.get(["unemployed", "labour_force", "unemployment_rate"], level="municipality")  # doctest: +SKIP
     >>> d = indicators.aggregate(m, to="district")                                                     # doctest: +SKIP
     """
+    from ..tables import check_unique_columns
     from ._aggregate import aggregate_tidy, aggregate_wide
 
+    check_unique_columns(table.columns, "the table to aggregate")
     if to not in ("district", "province", "country"):
         raise AggregationError(f"to must be 'district', 'province' or 'country', not {to!r}.")
     if min_coverage is not None and not 0 < min_coverage <= 1:
