@@ -1,7 +1,8 @@
 """Numbers written as text, read exactly (Decimal): "1 234 567", "1,234,567.50", "R 3,2 mil", "12.5%", "(1 234)".
 
 Used by :func:`ddmgeo.read_table` for user spreadsheets and by :mod:`ddmgeo.budget` for amounts in rand,
-which must be exact to the cent (hence Decimal, never float).
+which must be exact to the cent (hence Decimal, never float). :func:`read_year` reads the years callers
+pass (``year="2016"``) and that target tables hold.
 """
 
 from __future__ import annotations
@@ -85,3 +86,45 @@ def scale_suffix(text: str) -> str | None:
     m = NUMBER.match(s)
     unit = (m["unit"] or "").lower() if m else ""
     return unit if unit in SCALE else None
+
+
+#: the years ddmgeo accepts as plausible: its data span 1996-2031, targets reach 2030-2050
+YEARS = (1900, 2100)
+_FINANCIAL_YEAR = re.compile(r"^\s*(\d{4})\s*[/\-\u2013]\s*(\d{2}|\d{4})\s*$")
+
+
+def read_year(value: object, name: str = "year") -> int:
+    """A calendar year given as an int, a whole float or an integer string (``"2016"``, ``" 2016 "``).
+
+    Anything else is a :class:`~ddmgeo.errors.YearError` naming the parameter *name*: text that is not a
+    whole number (a financial year ``"2016/17"`` says which year to give instead), a fraction, a bool,
+    and a year outside :data:`YEARS` (``20300``).
+    """
+    import numbers
+
+    from .errors import YearError
+
+    text = value.strip() if isinstance(value, str) else None
+    year: int | None = None
+    if isinstance(value, bool):
+        year = None
+    elif isinstance(value, numbers.Integral):
+        year = int(value)
+    elif isinstance(value, numbers.Real) and float(value).is_integer():
+        year = int(value)
+    elif text is not None and re.fullmatch(r"[+]?\d+", text):
+        year = int(text)
+    if year is None:
+        fy = _FINANCIAL_YEAR.match(text) if text is not None else None
+        hint = ""
+        if fy is not None:
+            start = int(fy.group(1))
+            hint = f" (for the financial year {text} give the year it ends in, {start + 1})"
+        raise YearError(f"{name}={value!r} is not a year: give a whole calendar year such as 2016{hint}.", parameter=name, value=value)
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise YearError(
+            f"{name}={value!r} is not a plausible year: give a calendar year between {YEARS[0]} and {YEARS[1]}, such as 2016.",
+            parameter=name,
+            value=value,
+        )
+    return year

@@ -51,9 +51,10 @@ from .errors import (
     UnknownDatasetError,
     UnknownIndicatorError,
     VintageError,
+    YearError,
 )
 
-__all__ = ["app", "exit_code", "for_cli", "main"]
+__all__ = ["WRITES", "app", "exit_code", "for_cli", "main", "writable"]
 
 #: exit code of a usage error (click's own) and of failed work
 USAGE, FAILED = 2, 1
@@ -61,7 +62,7 @@ USAGE, FAILED = 2, 1
 #: errors about the work, not the command line (checked first: several subclass ValueError)
 _WORK_ERRORS = (DataNotAvailableError, DataIntegrityError, NotComparableError, TableError, CRSError, MissingDependencyError, AggregationError)
 #: errors about what was typed: a name that cannot be resolved, a value that is not allowed
-_USAGE_ERRORS = (UnknownAreaError, AmbiguousAreaError, UnknownIndicatorError, UnknownDatasetError, VintageError, BudgetError)
+_USAGE_ERRORS = (UnknownAreaError, AmbiguousAreaError, UnknownIndicatorError, UnknownDatasetError, VintageError, YearError, BudgetError)
 #: builtin errors that mean a bad argument when ddmgeo raises them on purpose
 _ARGUMENT_ERRORS = (ValueError, KeyError, TypeError, FileNotFoundError)
 
@@ -335,6 +336,114 @@ def _print_fitted(table, columns: list[str], *, shrink: str, least: int = 0) -> 
     typer.echo("\n".join(line.rstrip() for line in lines))
 
 
+#: what each command's output options can write, by suffix: anything else is a usage error (exit 2) before any
+#: work, never a file in another format under the name given; the writers below take their suffixes from here
+_LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".parquet", ".fgb", ".shp", ".csv")
+_TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
+_STATIC_MAP_SUFFIXES = (".png", ".svg", ".pdf")
+WRITES: dict[str, dict[str, tuple[str, ...]]] = {
+    "districts": {"--out": _LAYER_SUFFIXES},
+    "boundaries": {"--out": _LAYER_SUFFIXES},
+    "indicators": {"--out": _TABLE_SUFFIXES},
+    "change": {"--out": _TABLE_SUFFIXES, "--map": _STATIC_MAP_SUFFIXES},
+    "profile": {"--out": (".html", ".htm", ".pdf", ".md", ".pptx", ".xlsx")},
+    "deck": {"--out": (".pptx",)},
+    "map": {"--out": (*_STATIC_MAP_SUFFIXES, ".html")},
+    "spatialise": {"--out": (".csv", ".xlsx"), "--map": _STATIC_MAP_SUFFIXES, "--unallocated": (".csv",), "--allocations": (".csv",)},
+    "zonal": {"--out": (".csv", ".parquet")},
+    "points": {"--out": (".csv", ".parquet")},
+}
+#: a word on what the output is, where the suffixes alone do not say it
+_WRITES_NOTE = {("deck", "--out"): "a deck is a .pptx file", ("map", "--out"): ".html is the interactive map"}
+
+
+def _suffixes_text(suffixes: tuple[str, ...]) -> str:
+    return suffixes[0] if len(suffixes) == 1 else f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
+
+
+def writable(command: str, option: str, out: Path) -> str:
+    """The lower-case suffix of *out* if ``ddm COMMAND OPTION`` can write it, else a usage error listing those it can.
+
+    Parameters
+    ----------
+    command, option : str
+        A command and one of its output options (a key of :data:`WRITES`).
+    out : pathlib.Path
+        The path given.
+
+    Returns
+    -------
+    str
+        The suffix, e.g. ``".gpkg"``.
+    """
+    suffixes = WRITES[command][option]
+    suffix = out.suffix.lower()
+    if suffix not in suffixes:
+        note = _WRITES_NOTE.get((command, option))
+        raise typer.BadParameter(
+            f"cannot write {out.name}: `ddm {command} {option}` writes {_suffixes_text(suffixes)}"
+            + (f" ({note})" if note else "")
+            + "; give the file one of these suffixes",
+            param_hint=option,
+        )
+    return suffix
+
+
+def _input_files(value: str | Path) -> list[Path]:
+    """The files an input argument reads: the path itself, or where a registered dataset is kept (data folder, cache)."""
+    p = Path(value).expanduser()
+    if p.exists() or p.is_symlink():
+        return [p]
+    from . import _registry
+
+    try:
+        ds = _registry.get(str(value))
+    except (KeyError, ValueError):
+        return [p]
+    from . import settings
+    from .datasets import _candidates
+
+    return [c for _, c in _candidates(ds, None)] + [settings.cache_dir() / ds.path]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether *a* and *b* are one file (the same resolved path, through symlinks and hard links)."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.expanduser().resolve() == b.expanduser().resolve()
+
+
+def _check_outputs(command: str, outputs: dict[str, Optional[Path]], *, inputs: dict[str, Any] | None = None) -> None:
+    """Before any work: every output of ``ddm COMMAND`` has a suffix it can write, none is one of its inputs, no two are one file.
+
+    *outputs* maps an option (``--out``) to its path (None when not given); *inputs* maps an argument's
+    name (``FILE``) to the path or registry name given. Every problem is a usage error (exit 2).
+    """
+    given = {opt: path for opt, path in outputs.items() if path is not None}
+    for option, path in given.items():
+        writable(command, option, path)
+    for name, value in (inputs or {}).items():
+        if value is None:
+            continue
+        for source in _input_files(value):
+            for option, path in given.items():
+                if _same_file(path, source):
+                    raise typer.BadParameter(
+                        f"{path} is the input {name} ({source.resolve()}): ddm never writes over its own input; "
+                        "choose another output file",
+                        param_hint=option,
+                    )
+    seen: list[tuple[str, Path]] = []
+    for option, path in given.items():
+        for other, earlier in seen:
+            if _same_file(path, earlier):
+                raise typer.BadParameter(f"{other} and {option} both name {path}: one would overwrite the other; give each its own file", param_hint=option)
+        seen.append((option, path))
+
+
 def _need_openpyxl(out: Path) -> None:
     if out.suffix.lower() == ".xlsx":
         from ._optional import require
@@ -342,11 +451,9 @@ def _need_openpyxl(out: Path) -> None:
         require("openpyxl", "excel", f"to write {out.name}")
 
 
-def _write_table(table, out: Path) -> None:
+def _write_table(table, out: Path, command: str) -> None:
     """A table (no geometry) to .csv, .xlsx or .parquet, by the file's suffix."""
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".parquet"):
-        raise typer.BadParameter(f"cannot write {out.name}: use .csv, .xlsx or .parquet", param_hint="--out")
+    suffix = writable(command, "--out", out)
     _need_openpyxl(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":  # a workbook: labelled columns, numbers with formats, a definitions and a notes sheet
@@ -357,9 +464,9 @@ def _write_table(table, out: Path) -> None:
     {".csv": lambda: table.to_csv(out, index=False), ".parquet": lambda: table.to_parquet(out, index=False)}[suffix]()
 
 
-def _write(gdf, out: Path, *, layer: str | None = None) -> None:
+def _write(gdf, out: Path, command: str, *, layer: str | None = None) -> None:
     """A layer to a file by its suffix; a GeoPackage keeps its other layers (*layer* names this one)."""
-    suffix = out.suffix.lower()
+    suffix = writable(command, "--out", out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".parquet":
         gdf.to_parquet(out, index=False)
@@ -373,10 +480,8 @@ def _write(gdf, out: Path, *, layer: str | None = None) -> None:
         return
     elif suffix in (".geojson", ".json", ".shp", ".fgb"):
         gdf.to_file(out, engine="pyogrio")
-    elif suffix == ".csv":
+    else:  # .csv
         gdf.drop(columns="geometry").to_csv(out, index=False)
-    else:
-        raise typer.BadParameter(f"cannot write {out.name}: use .gpkg, .geojson, .parquet, .fgb, .shp or .csv", param_hint="--out")
     _info(f"wrote {len(gdf)} rows to {out}")
 
 
@@ -394,6 +499,7 @@ def districts(
     """
     import ddmgeo
 
+    _check_outputs("districts", {"--out": out})
     gdf = ddmgeo.districts(vintage=vintage)
     munis = ddmgeo.areas_table("municipality", vintage=vintage)
     table = gdf.drop(columns="geometry").copy()
@@ -407,7 +513,7 @@ def districts(
         f"geometry: {meta.get('geometry', '?')}.\n{meta.get('attribution', '')}"
     )
     if out is not None:
-        _write(gdf, out, layer=f"district_{vintage}")
+        _write(gdf, out, "districts", layer=f"district_{vintage}")
 
 
 @app.command()
@@ -423,7 +529,8 @@ def boundaries(
     """
     import ddmgeo
 
-    _write(ddmgeo.boundaries(level, vintage=vintage, resolution=resolution), out, layer=f"{level}_{vintage}")
+    _check_outputs("boundaries", {"--out": out})
+    _write(ddmgeo.boundaries(level, vintage=vintage, resolution=resolution), out, "boundaries", layer=f"{level}_{vintage}")
 
 
 @app.command()
@@ -511,11 +618,12 @@ def indicators(
     if not ids:
         _print_catalogue(theme)
         return
+    _check_outputs("indicators", {"--out": out})
     table = ind.get(ids, level=level, year=year, vintage=vintage)
     if out is None:
         _print_table(table)
     else:
-        _write_table(table, out)
+        _write_table(table, out, "indicators")
         _info(f"wrote {len(table)} rows x {len(ids)} indicators to {out}")
     meta = table.attrs["ddmgeo"]["indicators"]
     for i, m in meta.items():
@@ -538,11 +646,12 @@ def change(
     """
     from . import maps, monitoring
 
+    _check_outputs("change", {"--out": out, "--map": map_})
     table = monitoring.change(ids, start=start, end=end, level=level, vintage=vintage)
     if out is None:
         _print_table(table, columns=[c for c in ("code", "name", "indicator", "start_value", "end_value", "change", "direction", "rank_movement") if c in table.columns])
     else:
-        _write_table(table, out)
+        _write_table(table, out, "change")
         _info(f"wrote {len(table)} rows to {out}")
     if map_ is not None:
         maps.save(maps.change_map(table, ids[0]), map_)
@@ -575,9 +684,15 @@ def profile(
 
     if all_ == (area is not None):
         raise typer.BadParameter("give one AREA or --all (not both)")
-    kind = fmt or _PROFILE_SUFFIXES.get(out.suffix.lower(), "html")
-    if kind not in ("html", "pdf", "md", "pptx", "xlsx"):
-        raise typer.BadParameter(f"unknown format {kind!r}: use html, pdf, md, pptx or xlsx", param_hint="--format")
+    if fmt is not None and fmt not in _PROFILE_FORMATS:
+        raise typer.BadParameter(f"unknown format {fmt!r}: use html, pdf, md, pptx or xlsx", param_hint="--format")
+    if all_:  # --out is a folder; the format is --format, else html
+        kind = fmt or "html"
+    else:
+        kind = _PROFILE_SUFFIXES[writable("profile", "--out", out)]
+        if fmt is not None and fmt != kind:
+            wanted = _suffixes_text(tuple(s for s, k in _PROFILE_SUFFIXES.items() if k == fmt))
+            raise typer.BadParameter(f"--format {fmt} but --out {out.name} is a {out.suffix.lower()} file: name it with {wanted}, or leave out --format", param_hint="--format")
     if all_:
         if kind in ("pptx", "xlsx"):
             raise typer.BadParameter("--all builds html, pdf or md profiles with an index; make decks and workbooks one area at a time", param_hint="--format")
@@ -592,7 +707,8 @@ def profile(
     _info(f"wrote {out} ({p.name}, {p.code})")
 
 
-_PROFILE_SUFFIXES = {".pdf": "pdf", ".md": "md", ".html": "html", ".htm": "html", ".pptx": "pptx", ".xlsx": "xlsx"}
+_PROFILE_SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf", ".md": "md", ".pptx": "pptx", ".xlsx": "xlsx"}
+_PROFILE_FORMATS = ("html", "pdf", "md", "pptx", "xlsx")
 
 
 @app.command()
@@ -610,8 +726,7 @@ def deck(
 
     from . import profiles
 
-    if out.suffix.lower() != ".pptx":
-        raise typer.BadParameter(f"cannot write {out.name}: a deck is a .pptx file", param_hint="--out")
+    _check_outputs("deck", {"--out": out})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         p = profiles.profile(area, level=level, vintage=vintage)  # type: ignore[arg-type]
@@ -663,9 +778,8 @@ def map_(
     """
     from . import indicators, maps
 
+    _check_outputs("map", {"--out": out})
     suffix = out.suffix.lower()
-    if suffix not in (".png", ".svg", ".pdf", ".html"):
-        raise typer.BadParameter(f"cannot write {out.name}: use .png, .svg, .pdf or .html", param_hint="--out")
     if palette is not None:
         _check_palette(palette)
     table = indicators.get(indicator, level=level, year=year, vintage=vintage)
@@ -722,6 +836,9 @@ def spatialise(
     from . import budget
 
     tags = _tags(tag)
+    _check_outputs(
+        "spatialise", {"--out": out, "--map": map_, "--unallocated": unallocated, "--allocations": allocations}, inputs={"FILE": file}
+    )
     _need_openpyxl(out)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -746,10 +863,8 @@ def spatialise(
         _error(f"{len(result.unallocated)} row(s) could not be placed (see --unallocated); pass --allow-unallocated to accept.", FAILED)
 
 
-def _write_overlay_table(table, out: Path) -> None:
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise typer.BadParameter(f"cannot write {out.name}: use .csv or .parquet", param_hint="--out")
+def _write_overlay_table(table, out: Path, command: str) -> None:
+    suffix = writable(command, "--out", out)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False) if suffix == ".csv" else table.to_parquet(out, index=False)
     _info(f"wrote {len(table)} rows to {out}")
@@ -774,6 +889,7 @@ def zonal(
     """
     from . import overlays
 
+    _check_outputs("zonal", {"--out": out}, inputs={"RASTER": raster})
     table = overlays.zonal_stats(
         raster,
         level=level,
@@ -785,7 +901,7 @@ def zonal(
         engine=engine,
         tile_rows=tile_rows,
     )
-    _write_overlay_table(table, out)
+    _write_overlay_table(table, out, "zonal")
     empty = table.attrs["ddmgeo"]["no_cells"]
     if empty:
         _info(f"{len(empty)} area(s) have no valid raster cell: {', '.join(empty[:10])}{' ...' if len(empty) > 10 else ''}")
@@ -808,8 +924,9 @@ def points(
     """
     from . import overlays
 
+    _check_outputs("points", {"--out": out}, inputs={"FILE": file})
     table = overlays.count_points(file, level=level, vintage=vintage, weights=weight or None, by=by, lon=lon, lat=lat)
-    _write_overlay_table(table, out)
+    _write_overlay_table(table, out, "points")
     report = table.attrs["ddmgeo"]["report"]
     _info(str(report))
     _info(

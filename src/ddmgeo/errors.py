@@ -32,6 +32,7 @@ __all__ = [
     "AggregationError",
     "VintageError",
     "NotComparableError",
+    "YearError",
 ]
 
 
@@ -140,6 +141,19 @@ class CRSError(DDMGeoError, ValueError):
 
 class VintageError(DDMGeoError, ValueError):
     """A boundary vintage or level that ddmgeo does not know, or codes of the wrong vintage."""
+
+
+class YearError(DDMGeoError, ValueError):
+    """A year that is not a whole calendar year (``"2016/17"``, ``2016.5``, ``"next year"``) or not a plausible one (``20300``).
+
+    ``parameter`` names the argument or column it was given in and ``value`` is what was given. A year
+    written as text is accepted when it is a whole number (``"2016"``); see :func:`ddmgeo._numbers.read_year`.
+    """
+
+    def __init__(self, message: str, *, parameter: str = "", value: object = None):
+        super().__init__(message)
+        self.parameter = parameter
+        self.value = value
 
 
 class NotComparableError(DDMGeoError, ValueError):

@@ -316,8 +316,12 @@ def _number_column(name: str, col: pd.Series, decimal: str | None) -> tuple[pd.S
     return series, bool(with_pct), [], []
 
 
-def _parse_numbers(df: pd.DataFrame, skip: str, numeric, label: str) -> tuple[list[str], list[str]]:
-    """Convert the numeric columns of ``df`` in place; return (percent columns, notes)."""
+def _parse_numbers(df: pd.DataFrame, skip: str, numeric, label: str, keep_text=None) -> tuple[list[str], list[str]]:
+    """Convert the numeric columns of ``df`` in place; return (percent columns, notes).
+
+    *keep_text* (a predicate on column names) keeps columns out of the detection of numeric columns:
+    their caller reads each cell itself and reports a bad one per row.
+    """
     if isinstance(numeric, Mapping):
         wanted = dict(numeric)
     elif numeric is not None:
@@ -340,7 +344,7 @@ def _parse_numbers(df: pd.DataFrame, skip: str, numeric, label: str) -> tuple[li
     else:
         columns = []
         for c in df.columns:
-            if c == skip or not _is_text(df[c]):
+            if c == skip or not _is_text(df[c]) or (keep_text is not None and keep_text(c)):
                 continue
             share, code_like = _numeric_share(df[c])
             if code_like is not None:
@@ -532,6 +536,32 @@ def _read_xls(path: Path, sheet: str | int | None, label: str) -> tuple[list, li
     return [(i + 1, sh.row_values(i)) for i in range(sh.nrows)], notes
 
 
+def check_unique_columns(columns, label: str, *, header_line: int | None = None) -> None:
+    """A :class:`~ddmgeo.errors.TableError` naming the column names that occur more than once in *columns*.
+
+    A name that picks several columns cannot say which one holds the amounts, the areas or the values,
+    so a table with one is refused rather than read from whichever copy comes first. Used for files
+    (their header row, before anything is renamed) and for DataFrames given to read_table, join,
+    budget.spatialise and indicators.aggregate. Blank header cells are not names and are not counted.
+    """
+    names = [None if c is None or (isinstance(c, float) and c != c) else c for c in columns]
+    seen: dict = {}
+    for i, name in enumerate(names):
+        if name is not None:
+            seen.setdefault(name, []).append(i + 1)
+    dups = {name: at for name, at in seen.items() if len(at) > 1}
+    if not dups:
+        return
+    where = "; ".join(f"{name!r} in columns {', '.join(map(str, at[:-1]))} and {at[-1]}" for name, at in dups.items())
+    first = next(iter(dups))
+    example = f"{first!r} -> '{first} 2023' and '{first} 2024'"
+    if header_line is not None:  # a file: its header row
+        fix = f"rename the copies in the header on line {header_line} ({example}) or delete the columns not needed, then read the file again"
+    else:  # a DataFrame
+        fix = f"rename the copies ({example}: assign df.columns) or drop them (df.loc[:, ~df.columns.duplicated()] keeps the first of each)"
+    raise TableError(f"{label} has column names given more than once: {where}. One name must mean one column, or ddmgeo cannot tell which copy holds the data: {fix}.")
+
+
 def _frame(rows: list, label: str, delimiter: str | None) -> tuple[pd.DataFrame, list, list[str]]:
     """A table of objects indexed by line from (line, cells) rows: header, blank rows, ragged rows."""
     filled = [i for i, (_, cells) in enumerate(rows) if not all(_blank(c) for c in cells)]
@@ -541,6 +571,7 @@ def _frame(rows: list, label: str, delimiter: str | None) -> tuple[pd.DataFrame,
     header = [None if _blank(h) else str(h).strip() for h in header]
     while header and header[-1] is None:
         header.pop()
+    check_unique_columns(header, label, header_line=header_line)
     width = len(header)
     lines, data, blank = [], [], []
     for line, cells in rows[filled[0] + 1 : filled[-1] + 1]:
@@ -570,12 +601,8 @@ def _frame(rows: list, label: str, delimiter: str | None) -> tuple[pd.DataFrame,
             if df[i].map(_blank).all():
                 continue
             h = f"Unnamed: {i}"
-        if h in names:
-            n = 1
-            while f"{h}.{n}" in names:
-                n += 1
-            notes.append(f"column {h!r} appears more than once; the copy in column {i + 1} is named {h}.{n}")
-            h = f"{h}.{n}"
+            while h in names or h in header:
+                h += "_"
         names.append(h)
         keep.append(i)
     df = df[keep]
@@ -586,6 +613,7 @@ def _frame(rows: list, label: str, delimiter: str | None) -> tuple[pd.DataFrame,
 def _load(source, sheet: str | int | None) -> tuple[pd.DataFrame, list, str | None, list[str], str]:
     """(raw table of objects, blank lines removed, encoding, notes, how to name the source)."""
     if isinstance(source, pd.DataFrame):
+        check_unique_columns(source.columns, "the DataFrame")
         blank = np.array([all(_blank(v) for v in row) for row in source.itertuples(index=False, name=None)], dtype=bool)
         return source.loc[~blank].copy(), list(source.index[blank]), None, [], "the DataFrame"
     if not isinstance(source, (str, Path)) and not hasattr(source, "__fspath__"):
@@ -842,7 +870,7 @@ def read_table(
     ------
     TableError
         The file's content is not what its extension says, the table has no
-        data rows, an Excel header has merged cells, no column names the
+        data rows, a column name is given twice, an Excel header has merged cells, no column names the
         areas, or cells of a numeric column are not numbers or can be read
         two ways (the message names the column, line and readings).
     FileNotFoundError
@@ -861,6 +889,11 @@ def read_table(
     >>> print(report.headline())
     3 rows: 2 matched, 1 unmatched, 0 duplicates, 50 district areas with no row.
     """
+    return _read_table(source, area=area, level=level, vintage=vintage, sheet=sheet, numeric=numeric)
+
+
+def _read_table(source, *, area=None, level=None, vintage=settings.DEFAULT_VINTAGE, sheet=None, numeric=None, keep_text=None):
+    """:func:`read_table`, with *keep_text* (see :func:`_parse_numbers`) for callers that read some cells themselves."""
     df, blank, encoding, notes, label = _load(source, sheet)
     if df.empty:
         sheets = next((n for n in notes if n.startswith("read sheet")), None)
@@ -873,7 +906,7 @@ def read_table(
             + "; nothing was read, so nothing can be matched or joined."
         )
     column = _area_column(df, area, level, vintage, label)
-    percent, more = _parse_numbers(df, column, numeric, label)
+    percent, more = _parse_numbers(df, column, numeric, label, keep_text)
     notes += more
     if encoding == "cp1252":
         notes.append("the file is not UTF-8: read as Windows-1252 (cp1252)")
@@ -1002,6 +1035,7 @@ def join(
         table, report = table
     elif not (isinstance(table, pd.DataFrame) and on in table.columns):
         table, report = read_table(table, level=level, vintage=vintage)
+    check_unique_columns(table.columns, "the table")
     key = on if on in table.columns else "code"
     if key not in table.columns:
         raise TableError(f"The table has no {on!r} column to join on; its columns are {list(table.columns)}.")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from ddmgeo import indicators as ind
-from ddmgeo.errors import AggregationError, DataNotAvailableError, TableError, UnknownAreaError, UnknownIndicatorError, VintageError
+from ddmgeo.errors import AggregationError, DataNotAvailableError, TableError, UnknownAreaError, UnknownIndicatorError, VintageError, YearError
 
 from ._support import Case, expect, params
 
@@ -36,6 +36,16 @@ CASES = [
     Case("get-no-ids", lambda m, o: ind.get([]), ValueError, (r"Give at least one indicator id", r"catalogue\(\)")),
     Case("get-unknown-level", lambda m, o: ind.get("population", level="county"), VintageError, (r"Unknown level 'county'",)),
     Case("get-year-not-collected", lambda m, o: ind.get("population", year=1990), DataNotAvailableError, (r"not available for 1990; years available: 2011, 2016",)),
+    # years given as text: an integer string is the year; anything else names the parameter
+    Case("get-year-financial", lambda m, o: ind.get("population", year="2016/17"), YearError, (r"year='2016/17' is not a year", r"give the year it ends in, 2017")),
+    Case("get-year-words", lambda m, o: ind.get("population", year="last year"), YearError, (r"year='last year' is not a year: give a whole calendar year such as 2016",)),
+    Case("get-year-fraction", lambda m, o: ind.get("population", year=2016.5), YearError, (r"year=2016\.5 is not a year",)),
+    Case("get-year-bool", lambda m, o: ind.get("population", year=True), YearError, (r"year=True is not a year",)),
+    Case("get-year-implausible", lambda m, o: ind.get("population", year=20300), YearError, (r"year=20300 is not a plausible year: give a calendar year between 1900 and 2100",)),
+    Case("get-year-implausible-text", lambda m, o: ind.get("population", year="20300"), YearError, (r"year='20300' is not a plausible year",)),
+    Case("get-by-year-text", lambda m, o: ind.get("population", by="sex", year="2016/17"), YearError, (r"year='2016/17' is not a year",)),
+    Case("service-index-year-text", lambda m, o: ind.service_index(year="twenty sixteen"), YearError, (r"year='twenty sixteen' is not a year",)),
+    Case("growth-start-text", lambda m, o: ind.population_growth(start="2011/12"), YearError, (r"start='2011/12' is not a year",)),
     Case("get-unknown-vintage", lambda m, o: ind.get("population", vintage=2019), VintageError, (r"Unknown boundary vintage 2019",)),
     Case("get-ward-geometry-2016", lambda m, o: ind.get("population", level="ward", geometry=True), DataNotAvailableError, (r"Ward geometry exists for the 2021 ward delimitation only",)),
     Case("get-output", lambda m, o: ind.get("population", output="long"), ValueError, (r"output must be 'wide' or 'tidy', not 'long'",)),
@@ -88,7 +98,20 @@ CASES = [
 
 @pytest.mark.parametrize("case", params(CASES))
 def test_bad_indicator_input(case, munis, old):
-    expect(case, munis, old)
+    err = expect(case, munis, old)
+    if isinstance(err, YearError):
+        assert err.parameter in str(err) and isinstance(err, ValueError)
+
+
+@pytest.mark.parametrize("year", ["2016", " 2016 ", "+2016", 2016.0, np.int64(2016)], ids=["text", "padded", "plus", "float", "numpy"])
+def test_a_year_given_as_an_integer_string_is_the_year(year):
+    pd.testing.assert_frame_equal(ind.get(["population", "households"], year=year), ind.get(["population", "households"], year=2016))
+
+
+def test_a_year_as_text_in_the_breakdowns_and_indices():
+    pd.testing.assert_frame_equal(ind.get("population", by="sex", year="2016"), ind.get("population", by="sex", year=2016))
+    pd.testing.assert_frame_equal(ind.service_index(year="2011"), ind.service_index(year=2011))
+    pd.testing.assert_frame_equal(ind.population_growth(start="2011", end="2016"), ind.population_growth(start=2011, end=2016))
 
 
 def test_missing_part_is_missing_not_zero(munis):

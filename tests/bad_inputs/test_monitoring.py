@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ddmgeo import monitoring as mon
-from ddmgeo.errors import DataIntegrityError, DataNotAvailableError, NotComparableError, TableError, UnknownIndicatorError
+from ddmgeo.errors import DataIntegrityError, DataNotAvailableError, NotComparableError, TableError, UnknownIndicatorError, YearError
 
 from ._support import Case, expect, params
 
@@ -66,6 +66,13 @@ CASES = [
     Case("change-reversed", lambda tmp, b: mon.change("population", start=2016, end=2011), ValueError, (r"start must be the earlier year: start=2016, end=2011",)),
     Case("change-not-comparable", lambda tmp, b: mon.change("unemployment_rate", start=2011, end=2016), NotComparableError, (r"unemployment_rate has no 2016 value: it exists for 2011 only", r"Leave these indicators out")),
     Case("change-year-absent", lambda tmp, b: mon.change("population", start=2001, end=2016), NotComparableError, (r"no 2001 value: it exists for 2011, 2016",)),
+    Case("baseline-year-financial", lambda tmp, b: mon.baseline("population", year="2016/17"), YearError, (r"year='2016/17' is not a year", r"2017")),
+    Case("baseline-year-implausible", lambda tmp, b: mon.baseline("population", year=20300), YearError, (r"year=20300 is not a plausible year",)),
+    Case("change-start-financial", lambda tmp, b: mon.change("population", start="2011/12", end=2016), YearError, (r"start='2011/12' is not a year", r"give the year it ends in, 2012")),
+    Case("change-end-implausible", lambda tmp, b: mon.change("population", start=2011, end="20160"), YearError, (r"end='20160' is not a plausible year",)),
+    Case("change-end-words", lambda tmp, b: mon.change("population", start=2011, end="now"), YearError, (r"end='now' is not a year",)),
+    Case("track-latest-implausible", lambda tmp, b: mon.track(_targets(), latest=20300), YearError, (r"latest=20300 is not a plausible year",)),
+    Case("track-baseline-financial", lambda tmp, b: mon.track(_targets(), baseline="2011/12"), YearError, (r"baseline='2011/12' is not a year",)),
     Case("change-negative-tolerance", lambda tmp, b: mon.change("population", start=2011, end=2016, tolerance=-1), ValueError, (r"tolerance must be a number >= 0",)),
     Case("change-unknown-id", lambda tmp, b: mon.change("nope", start=2011, end=2016), UnknownIndicatorError, (r"No indicator 'nope'",)),
     Case("save-xlsx", lambda tmp, b: mon.save_baseline(b, tmp / "b.xlsx"), ValueError, (r"saved as \.csv \(with a \.meta\.json sidecar\) or \.parquet, not 'b\.xlsx'",)),
@@ -106,7 +113,12 @@ def test_unknown_area_and_indicator_rows_are_kept_and_reported():
     [
         pytest.param("lots", 2030, "missing or not a number", id="target-as-text"),
         pytest.param(np.nan, 2030, "missing or not a number", id="target-nan"),
-        pytest.param(0.9, "next year", "missing or not a number", id="year-as-text"),
+        pytest.param(0.9, "next year", "target_year='next year' is not a year", id="year-as-text"),
+        pytest.param(0.9, "2030/31", "target_year='2030/31' is not a year: give a whole calendar year such as 2016 (for the financial year 2030/31 give the year it ends in, 2031)", id="year-financial"),
+        pytest.param(0.9, 20300, "target_year=20300 is not a plausible year", id="year-implausible"),
+        pytest.param(0.9, "20300", "target_year='20300' is not a plausible year", id="year-implausible-text"),
+        pytest.param(0.9, 2030.5, "target_year=2030.5 is not a year", id="year-fraction"),
+        pytest.param(0.9, None, "missing or not a number", id="year-missing"),
         pytest.param(0.9, 2000, "not after the baseline year 2011", id="year-in-the-past"),
         pytest.param(-0.5, 2030, "worse than the baseline", id="negative-share"),
     ],
@@ -115,6 +127,43 @@ def test_invalid_targets_are_not_assessed_with_a_reason(target, year, note):
     table, report = mon.track(_targets(target=[target], target_year=[year]))
     assert table["status"].tolist() == ["invalid target"] and note in table["note"].iat[0]
     assert report.not_assessed["line"].tolist() == [0]
+
+
+def test_bad_years_are_reported_per_row_and_the_rest_judged(tmp_path):
+    """One table with good and bad years, as a file and as a DataFrame: each bad row is reported with its
+    column and value, never judged against another year; "2030" as text is 2030."""
+    targets = pd.DataFrame(
+        {
+            "district": ["Waterberg", "Vhembe", "Capricorn", "Mopani", "Sekhukhune"],
+            "indicator": ["formal_dwelling_share"] * 5,
+            "target": [0.95] * 5,
+            "target_year": ["2030", "20300", "2030/31", 2030, 2030],
+            "baseline_year": [2011, 2011, 2011, "2011/12", "2011"],
+        }
+    )
+    path = tmp_path / "targets.csv"
+    targets.to_csv(path, index=False)
+    for source in (targets, path):
+        table, report = mon.track(source)
+        assert table["status"].tolist()[1:4] == ["invalid target"] * 3
+        assert table["status"].iat[0] in ("on track", "off track") and table["status"].iat[4] in ("on track", "off track")
+        assert table["target_year"].iat[0] == 2030 and table["baseline_year"].iat[4] == 2011
+        notes = table["note"].tolist()
+        assert "target_year=20300" in notes[1] or "target_year='20300'" in notes[1]
+        assert "'2030/31' is not a year" in notes[2] and "baseline_year='2011/12' is not a year" in notes[3]
+        assert report.not_assessed["line"].tolist() == table["line"].iloc[1:4].tolist()  # lines of the file, or the frame's index
+        assert table["progress"].iloc[1:4].isna().all(), "a row with a bad year was judged"
+
+
+def test_year_columns_named_by_columns_are_read_per_row():
+    targets = pd.DataFrame({"district": ["Waterberg", "Vhembe"], "indicator": ["formal_dwelling_share"] * 2, "Goal": [0.95, 0.95], "By": ["2030", "2030/31"]})
+    table, _ = mon.track(targets, columns={"target": "Goal", "target_year": "By"})
+    assert table["status"].iat[1] == "invalid target" and "By='2030/31' is not a year" in table["note"].iat[1]
+    assert table["target_year"].iat[0] == 2030
+
+
+def test_change_with_years_as_text_is_the_change_with_numbers():
+    pd.testing.assert_frame_equal(mon.change("population", start="2011", end="2016"), mon.change("population", start=2011, end=2016))
 
 
 def test_targets_given_twice_are_reported():

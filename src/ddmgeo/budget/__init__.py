@@ -149,7 +149,10 @@ def _read(projects) -> "pd.DataFrame":
     content is not what its name says, merged header cells or an empty sheet are named, never misread)."""
     import pandas as pd
 
+    from ..tables import check_unique_columns
+
     if isinstance(projects, pd.DataFrame):
+        check_unique_columns(projects.columns, "the project table")
         if projects.empty:
             raise BudgetError("The project table has no rows: there is nothing to place.")
         return projects
@@ -172,7 +175,9 @@ def _read(projects) -> "pd.DataFrame":
             raise TableError(f"{path.name} is named {suffix} but its content looks like {what}: check that the right file was saved.")
         import geopandas as gpd
 
-        return gpd.read_parquet(path) if suffix == ".parquet" else gpd.read_file(path)
+        frame = gpd.read_parquet(path) if suffix == ".parquet" else gpd.read_file(path)
+        check_unique_columns(frame.columns, path.name)
+        return frame
     raise BudgetError(f"Cannot read {path.name}: use .csv, .xlsx, .gpkg, .geojson, .parquet or a DataFrame.")
 
 

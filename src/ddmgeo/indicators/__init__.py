@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Literal
 
 from .. import settings
+from .._numbers import read_year
 from ..errors import AggregationError, DataNotAvailableError, VintageError
 from . import _catalogue, _errata
 
@@ -217,6 +218,8 @@ def get(
 
     from ._engine import compute
 
+    if year is not None:
+        year = read_year(year)  # "2016" is 2016; "2016/17" or 20300 is a YearError naming year=
     if by is not None:
         if source is not None:
             raise ValueError("source= cannot be combined with by= (a breakdown chooses its source per group table).")
@@ -362,8 +365,10 @@ def aggregate(
     >>> m = indicators.get(["unemployed", "labour_force", "unemployment_rate"], level="municipality")  # doctest: +SKIP
     >>> d = indicators.aggregate(m, to="district")                                                     # doctest: +SKIP
     """
+    from ..tables import check_unique_columns
     from ._aggregate import aggregate_tidy, aggregate_wide
 
+    check_unique_columns(table.columns, "the table to aggregate")
     if to not in ("district", "province", "country"):
         raise AggregationError(f"to must be 'district', 'province' or 'country', not {to!r}.")
     if min_coverage is not None and not 0 < min_coverage <= 1:
@@ -559,6 +564,7 @@ def service_index(
 
     if missing not in ("skip", "raise"):
         raise ValueError(f"missing must be 'skip' (average the components present) or 'raise', not {missing!r}.")
+    year = read_year(year)
     if year not in SERVICE_COMPONENTS:
         raise DataNotAvailableError(f"The service index is defined for {sorted(SERVICE_COMPONENTS)} (survey years with the components).")
     comps = SERVICE_COMPONENTS[year]
@@ -687,7 +693,7 @@ def development_index(
     """
     from ._lenses import development_index as _development_index
 
-    return _development_index(level=level, year=year, vintage=vintage, weights=weights, mean=mean, sensitivity=sensitivity)
+    return _development_index(level=level, year=read_year(year), vintage=vintage, weights=weights, mean=mean, sensitivity=sensitivity)
 
 
 def population_growth(
@@ -742,7 +748,7 @@ def population_growth(
     """
     from ._lenses import population_growth as _population_growth
 
-    return _population_growth(level=level, start=start, end=end, vintage=vintage, source=source, years=years)
+    return _population_growth(level=level, start=read_year(start, "start"), end=read_year(end, "end"), vintage=vintage, source=source, years=years)
 
 
 def growth_extremes(table: "pd.DataFrame", district_code: str, *, n: int = 3) -> "pd.DataFrame":

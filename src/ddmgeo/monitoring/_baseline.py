@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from .. import __version__, settings
+from .._numbers import read_year
 from ..errors import DataIntegrityError
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def baseline(
     """
     from .. import indicators
 
-    t = indicators.get(ids, level=level, year=year, vintage=vintage, output="tidy")
+    t = indicators.get(ids, level=level, year=None if year is None else read_year(year), vintage=vintage, output="tidy")
     out = _typed(t[list(COLUMNS)].reset_index(drop=True))
     info = t.attrs["ddmgeo"]
     meta = {

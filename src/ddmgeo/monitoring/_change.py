@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 import numpy as np
 
 from .. import settings
+from .._numbers import read_year
 from ..indicators import _catalogue
 from . import _comparability
 
@@ -315,7 +316,7 @@ def change(
     import pandas as pd
 
     ids = _ids(ids)
-    start, end = int(start), int(end)
+    start, end = read_year(start, "start"), read_year(end, "end")
     if start >= end:
         raise ValueError(f"start must be the earlier year: start={start}, end={end}.")
     tolerances = {i: _tolerance_of(i, tolerance) for i in ids}

@@ -192,12 +192,24 @@ def _suggest(text: str) -> tuple[str, ...]:
     return tuple(difflib.get_close_matches(_norm(text) or text, ids, n=3, cutoff=0.6))
 
 
-def _year(v: Any) -> int | None:
+def _year(v: Any, column: str) -> tuple[int | None, str]:
+    """The year in a cell and, when the cell holds something that is not a plausible year, why (else "").
+
+    An empty cell is (None, ""): no year given. ``"2016"`` is 2016; ``"2016/17"``, ``2016.5`` and ``20300``
+    are (None, the reason naming *column*), so the row is reported, never judged against another year.
+    """
+    import pandas as pd
+
+    from .._numbers import read_year
+    from ..errors import YearError
+
+    if isinstance(v, str) and not v.strip() or not isinstance(v, str) and np.ndim(v) == 0 and pd.isna(v):
+        return None, ""
     try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return int(f) if np.isfinite(f) and f.is_integer() else None
+        return read_year(v, column), ""
+    except YearError as exc:
+        return None, str(exc)
+
 
 
 # ----------------------------------------------------------------------------- values
@@ -347,10 +359,19 @@ def track(
     import pandas as pd
 
     from ..areas import areas_table
-    from ..tables import read_table
+    from ..tables import _read_table
 
+    from .._numbers import read_year
+
+    latest = None if latest is None else read_year(latest, "latest")
+    if baseline is not None and not isinstance(baseline, pd.DataFrame):
+        baseline = read_year(baseline, "baseline")
     v = 2016 if int(vintage) == 2021 else int(vintage)
-    table, join = read_table(targets, area=area, level=level, vintage=vintage, sheet=sheet)
+    # year columns stay as written: each row's year is read by _year, and a bad one ("2016/17") is that row's status
+    year_columns = {n for role in ("target_year", "baseline_year") for n in _ROLES[role]} | {c for r, c in (columns or {}).items() if r.endswith("_year")}
+    table, join = _read_table(
+        targets, area=area, level=level, vintage=vintage, sheet=sheet, keep_text=lambda c: c in year_columns or _norm(c) in year_columns
+    )
     roles = _columns(table, columns, join.area_column)
     frozen = _frozen(baseline, level, vintage) if isinstance(baseline, pd.DataFrame) else {}
     default_base = None if isinstance(baseline, pd.DataFrame) else (None if baseline is None else int(baseline))
@@ -371,7 +392,10 @@ def track(
         row["caveat"] = ""
         row["note"] = ""
         row["target"] = pd.to_numeric(r[roles["target"]], errors="coerce")
-        row["target_year"] = _year(r[roles["target_year"]])
+        row["target_year"], row["year_problem"] = _year(r[roles["target_year"]], roles["target_year"])
+        if roles["baseline_year"]:
+            row["baseline_year_given"], problem = _year(r[roles["baseline_year"]], roles["baseline_year"])
+            row["year_problem"] = "; ".join(p for p in (row["year_problem"], problem) if p)
         rows.append(row)
         if ind is not None and raw != ind:
             notes.append(f"line {line}: indicator {raw!r} read as {ind!r}")
@@ -425,6 +449,9 @@ def _assess_row(row: dict, r, roles: dict, ind: str, values: _Values, frozen: di
     if d.unit == "proportion" and np.isfinite(target) and 1 < abs(target) <= 100:
         notes.append(f"line {row['line']}: target {target:g} for {ind} (a share) read as {target:g} % = {target / 100:g}")
         target = row["target"] = target / 100
+    if row.get("year_problem"):
+        row["status"], row["note"] = "invalid target", row["year_problem"]
+        return
     if not np.isfinite(target) or ty is None:
         row["status"], row["note"] = "invalid target", "the target value or target year is missing or not a number"
         return
@@ -436,7 +463,7 @@ def _assess_row(row: dict, r, roles: dict, ind: str, values: _Values, frozen: di
     latest_values, ly, latest_sources = got
     row["latest_year"], row["latest"] = ly, float(latest_values.get(row["code"], np.nan))
     # the baseline value
-    by = _year(r[roles["baseline_year"]]) if roles["baseline_year"] else None
+    by = row.get("baseline_year_given")
     if (row["code"], ind) in frozen:
         fy, fv, fs = frozen[(row["code"], ind)]
         if by is not None and by != fy:

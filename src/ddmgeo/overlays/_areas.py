@@ -169,7 +169,7 @@ _PENDING_LOCK = threading.Lock()
 
 
 def load_arrays(path: Path) -> "dict[str, np.ndarray] | None":
-    """Arrays saved by :func:`save_arrays`, or None when absent or unreadable (then rebuilt).
+    """Arrays saved by :func:`save_arrays`, or None when absent, unreadable or not matching their sha256 (then rebuilt).
 
     A write of *path* still running in the background is waited for first."""
     import numpy as np
@@ -178,7 +178,9 @@ def load_arrays(path: Path) -> "dict[str, np.ndarray] | None":
         writing = _PENDING.get(path)
     if writing is not None:
         writing.join()
-    if not path.is_file():
+    from .._cache import verified
+
+    if not verified(path):  # absent, not sealed, or not matching its sha256 sidecar (then deleted): rebuild
         return None
     try:
         with np.load(path, allow_pickle=False) as z:
@@ -217,7 +219,9 @@ def _write_arrays(path: Path, arrays: "dict[str, np.ndarray]", compress: bool) -
             for name, arr in arrays.items():
                 with zf.open(f"{name}.npy", "w", force_zip64=True) as fh:
                     np.lib.format.write_array(fh, np.asanyarray(arr), allow_pickle=False)
-        os.replace(tmp, path)
+        from .._cache import seal
+
+        seal(path, tmp)  # hashed, renamed into place, then its sha256 sidecar (checked by load_arrays)
     except OSError as exc:
         log.info("could not write overlay cache %s: %s", path, exc)
         if tmp is not None and os.path.exists(tmp):
