@@ -15,6 +15,7 @@ Examples
     $ ddm resolve "OR Tambo" Cacadu Joburg
     $ ddm boundaries municipality --out munis.gpkg
     $ ddm catalogue --theme services
+    $ ddm catalogue piped water          # indicators whose id, label or definition hold both words
     $ ddm data list
     $ ddm data fetch --all --to ./ddm-data
     $ ddm data build cs2016_indicators
@@ -322,11 +323,23 @@ def _terminal_width() -> int:
     return shutil.get_terminal_size(fallback=(80, 24)).columns
 
 
-def _print_fitted(table, columns: list[str], *, shrink: str, least: int = 0) -> None:
-    """Left-aligned columns that fit the terminal: the *shrink* column is cut (with …) to what is left, but not below *least*."""
+def _print_fitted(table, columns: list[str], *, shrink: str, least: int = 0, droppable: tuple[str, ...] = ()) -> None:
+    """Left-aligned columns that fit the terminal: the *shrink* column is cut (with …) to what is left, but not below *least*.
+
+    When even that does not fit, the *droppable* columns are left out, in their order, until it does.
+    """
     cells = {c: ["" if v is None or v != v else str(v) for v in table[c]] for c in columns}  # v != v: NaN
     widths = {c: max([len(c), *map(len, cells[c])]) for c in columns}
-    room = _terminal_width() - sum(w for c, w in widths.items() if c != shrink) - 2 * (len(columns) - 1)
+
+    def room() -> int:
+        return _terminal_width() - sum(w for c, w in widths.items() if c != shrink) - 2 * (len(widths) - 1)
+
+    for column in droppable:
+        if room() >= max(len(shrink), least):
+            break
+        del widths[column], cells[column]
+    columns = [c for c in columns if c in widths]
+    room = room()
     widths[shrink] = min(widths[shrink], max(len(shrink), least, room))
     cut = widths[shrink]
     cells[shrink] = [v if len(v) <= cut else v[: cut - 1] + "…" for v in cells[shrink]]
@@ -476,21 +489,41 @@ def lineage(
 # ----------------------------------------------------------------------------- indicators
 
 
-def _print_catalogue(theme: str | None) -> None:
+def _print_catalogue(theme: str | None, search: str | None = None) -> None:
     from . import indicators as ind
 
-    cat = ind.catalogue(theme=theme)
-    _print_fitted(cat, ["id", "theme", "kind", "unit", "year", "label"], shrink="label", least=30)
+    cat = ind.catalogue(search, theme=theme)
+    if search is not None and cat.empty:
+        within = f" in theme {theme!r}" if theme else ""
+        typer.echo(f"No indicator matches {search!r}{within}: every word must occur in the id, label or definition. `ddm catalogue` lists them all.")
+        return
+    from .indicators._catalogue import parse_years
+
+    latest = cat.assign(year=[str(max(parse_years(y))) if parse_years(y) else "" for y in cat["year"]])
+    # on a narrow terminal (80 columns) the unit, then the theme, make room for the label
+    _print_fitted(latest, ["id", "theme", "kind", "unit", "year", "label"], shrink="label", least=24, droppable=("unit", "theme"))
     typer.echo(f"\n{len(cat)} indicators. Values: ddm indicators ID ... --level LEVEL")
 
 
-@app.command()
-def catalogue(theme: Optional[str] = typer.Option(None, help="Only one theme.")) -> None:
-    """List the indicator catalogue: id, theme, kind, unit, latest year and label.
+_THEME_HELP = "Only one theme (demographics, economy, spatial, infrastructure, services, governance) or its One Plan area, e.g. 'Economic positioning'."
 
-    Example: ddm catalogue --theme services
+
+def _complete_theme(incomplete: str) -> list[str]:
+    from .indicators._catalogue import ONE_PLAN_AREAS
+
+    return _complete([*ONE_PLAN_AREAS, *ONE_PLAN_AREAS.values()], incomplete)
+
+
+@app.command()
+def catalogue(
+    search: Optional[List[str]] = typer.Argument(None, help="Words to find in the ids, labels and definitions (all must occur), e.g. piped water."),
+    theme: Optional[str] = typer.Option(None, help=_THEME_HELP, autocompletion=_complete_theme),
+) -> None:
+    """List the indicator catalogue: id, theme, kind, unit, latest year and label (with words: the indicators that match).
+
+    Example: ddm catalogue piped water   (or: ddm catalogue --theme "Integrated service provision")
     """
-    _print_catalogue(theme)
+    _print_catalogue(theme, " ".join(search) if search else None)
 
 
 @app.command()
@@ -499,18 +532,21 @@ def indicators(
     level: str = typer.Option("district", help="country, province, district or municipality."),
     year: Optional[int] = typer.Option(None, help="Reference year (default: each indicator's latest)."),
     vintage: int = typer.Option(2016, help="Boundary vintage."),
-    theme: Optional[str] = typer.Option(None, help="With no ids: list one theme only."),
+    theme: Optional[str] = typer.Option(None, help="With no ids: list one theme (or One Plan area) only.", autocompletion=_complete_theme),
+    search: Optional[str] = typer.Option(None, "--search", "-s", help="With no ids: list the indicators whose id, label or definition hold every word, e.g. 'piped water'."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the values (.csv, .xlsx, .parquet)."),
 ) -> None:
     """Get indicator values for every area of a level (with no ids: list the catalogue, as `ddm catalogue`).
 
-    Example: ddm indicators unemployment_rate piped_water_share --level municipality --out values.csv
+    Example: ddm indicators unemployment_rate piped_water_share --level municipality --out values.csv   (or: ddm indicators --search water)
     """
     from . import indicators as ind
 
     if not ids:
-        _print_catalogue(theme)
+        _print_catalogue(theme, search)
         return
+    if search is not None or theme is not None:
+        raise typer.BadParameter("--search and --theme list the catalogue: give them without indicator ids", param_hint="--search/--theme")
     table = ind.get(ids, level=level, year=year, vintage=vintage)
     if out is None:
         _print_table(table)
