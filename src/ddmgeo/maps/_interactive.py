@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from .. import settings
-from .._optional import needs
+from .._optional import needs, require
 from ._static import NO_DATA_LABEL, _cmap_for, _class_of, _prepare, _source_text, classify, format_value, legend_entries
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def _inline_assets() -> tuple[str, str]:
 
 
 def _hex(colour) -> str:
-    from matplotlib.colors import to_hex
+    to_hex = require("matplotlib.colors").to_hex
 
     return to_hex(colour)
 
@@ -97,7 +97,7 @@ def interactive(
     >>> m = maps.interactive(column="unemployment_rate", tiles=None)   # doctest: +SKIP
     >>> m.save("unemployment.html")                                     # doctest: +SKIP
     """
-    import folium
+    folium = require("folium")
 
     js, css = _inline_assets()
     if tolerance is None and level == "ward":
@@ -176,7 +176,7 @@ def interactive(
 
 
 def _add_layer(m, name: str, gdf) -> None:
-    import folium
+    folium = require("folium")
     import geopandas as gpd
     import numpy as np
     import shapely
