@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any, Iterator, List, NoReturn, Optional
@@ -179,6 +180,47 @@ def _logging(verbose: bool) -> Iterator[None]:
         logger.propagate = propagate
 
 
+def _from_ddmgeo(category: type[Warning], filename: str) -> bool:
+    """Whether a warning is ddmgeo's: one of its classes, or issued in its code."""
+    from .errors import DDMGeoWarning
+
+    return issubclass(category, DDMGeoWarning) or os.path.abspath(filename).startswith(_PACKAGE + os.sep)
+
+
+@contextlib.contextmanager
+def _warnings(quiet: bool, verbose: bool) -> Iterator[None]:
+    """Warnings as ``warning:`` lines on stderr for the length of a command.
+
+    Default: each distinct warning once, as one line (ddmgeo's with ``ddm`` commands for the Python calls
+    they suggest). --quiet: ddmgeo's warnings are not shown (others still are). --verbose: every
+    occurrence, with its class and where it was raised.
+    """
+    import warnings
+
+    seen: set[tuple[type[Warning], str]] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        ours = _from_ddmgeo(category, filename)
+        if quiet and ours:
+            return
+        text = for_cli(str(message))
+        if not verbose:  # the same warning raised at several places in the code is one line
+            if (category, text) in seen:
+                return
+            seen.add((category, text))
+        if verbose:
+            text += f" ({category.__name__}, {os.path.basename(filename)}:{lineno})"
+        elif not ours:
+            text = f"{category.__name__}: {text}"
+        typer.secho(f"warning: {text}", fg=typer.colors.YELLOW, err=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        if verbose:
+            warnings.simplefilter("always")
+        yield
+
+
 def _silence_stdout() -> None:
     """Point stdout at /dev/null, so that flushing it at exit raises nothing more."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
@@ -209,10 +251,15 @@ class _Group(typer.core.TyperGroup):
             raise  # pragma: no cover - _click_error always raises
 
     def invoke(self, ctx: typer.Context) -> Any:
-        _RUN["quiet"] = bool(ctx.params.get("quiet"))
-        with _logging(bool(ctx.params.get("verbose"))):
+        quiet, verbose = bool(ctx.params.get("quiet")), bool(ctx.params.get("verbose"))
+        _RUN["quiet"] = quiet
+        started = time.perf_counter()
+        with _logging(verbose), _warnings(quiet, verbose):
             try:
-                return super().invoke(ctx)
+                result = super().invoke(ctx)
+                if verbose and ctx.invoked_subcommand:
+                    typer.echo(f"ddm: {ctx.invoked_subcommand} done in {time.perf_counter() - started:.1f} s", err=True)
+                return result
             except _CLICK_ERROR as exc:
                 _click_error(exc)
             except (typer.Exit, typer.Abort):
@@ -254,8 +301,8 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only what was asked for: no 'wrote ...' lines."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print ddmgeo's progress messages (INFO logging) on stderr."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only what was asked for: no 'wrote ...' lines, progress or ddmgeo warnings."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print ddmgeo's progress messages (INFO logging), every warning with its origin, and the time taken, on stderr."),
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
 ) -> None:
     """ddmgeo: boundaries, indicators, profiles, maps and budgets for the DDM's 52 district spaces.
@@ -659,7 +706,8 @@ def _profile_all(out: Path, kind: str, *, level: str, province: str | None, vint
     """Every profile of *level* (in *province*) into *out*; one FAILED line per failure, then exit 1."""
     from . import profiles
 
-    result = profiles.build_all(out, fmt=kind, level=level, province=province, vintage=vintage, jobs=jobs)
+    progress = False if _RUN["quiet"] else None  # None: a bar on a terminal, a line per area otherwise
+    result = profiles.build_all(out, fmt=kind, level=level, province=province, vintage=vintage, jobs=jobs, progress=progress)
     failed = result[result.status != "ok"]
     _info(f"built {len(result) - len(failed)} of {len(result)} profiles in {out} (index: {out / 'index.html'})")
     for r in failed.itertuples():
