@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -313,3 +314,113 @@ def test_deck_and_workbook_commands(shared_data, tmp_path):
     header = [c.value for c in ws[1]]
     assert "Unemployment rate (official definition) (%, 2011)" in header
     assert ws.cell(row=2, column=header.index("Unemployment rate (official definition) (%, 2011)") + 1).number_format == "0.0%"
+
+
+# ----------------------------------------------------------------------------- warnings under --quiet / --verbose
+
+DEPRECATED = ["indicators", "unemployed_expanded", "--level", "province"]
+
+
+def test_warnings_are_one_line_each_by_default(tmp_path):
+    res = CliRunner().invoke(app, [*DEPRECATED, "--out", str(tmp_path / "x.csv")])
+    assert res.exit_code == 0, res.output
+    lines = [line for line in res.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(lines) == 1, res.stderr  # raised twice in the code, shown once
+    assert "'unemployed_expanded' is deprecated" in lines[0] and "`ddm catalogue`" in lines[0]
+    assert "FutureWarning" not in lines[0] and ".py:" not in res.stderr  # no Python warning format
+
+
+def test_quiet_hides_ddmgeo_warnings_and_info(tmp_path):
+    res = CliRunner().invoke(app, ["--quiet", *DEPRECATED, "--out", str(tmp_path / "x.csv")])
+    assert res.exit_code == 0 and res.output == "" and (tmp_path / "x.csv").exists()
+
+
+def test_verbose_shows_every_warning_with_its_origin_and_the_time(tmp_path):
+    res = CliRunner().invoke(app, ["--verbose", *DEPRECATED, "--out", str(tmp_path / "x.csv")])
+    assert res.exit_code == 0, res.output
+    lines = [line for line in res.stderr.splitlines() if line.startswith("warning: ")]
+    assert lines and all("(FutureWarning, " in line and ".py:" in line for line in lines), res.stderr
+    assert re.search(r"^ddm: indicators done in \d+\.\d s$", res.stderr, re.M)
+    assert "done in" not in CliRunner().invoke(app, [*DEPRECATED, "--out", str(tmp_path / "y.csv")]).stderr
+
+
+def test_quiet_keeps_warnings_that_are_not_ddmgeos(capsys):
+    import warnings
+
+    from ddmgeo.cli import _warnings
+    from ddmgeo.errors import DataIntegrityWarning
+
+    with _warnings(quiet=True, verbose=False):
+        warnings.warn_explicit("from elsewhere", RuntimeWarning, "/elsewhere/module.py", 1)
+        warnings.warn_explicit("ours", DataIntegrityWarning, "/elsewhere/module.py", 2)
+    assert capsys.readouterr().err == "warning: RuntimeWarning: from elsewhere\n"
+    with _warnings(quiet=False, verbose=False):
+        warnings.warn_explicit("ours", DataIntegrityWarning, "/elsewhere/module.py", 2)
+    assert capsys.readouterr().err == "warning: ours\n"
+
+
+def test_quiet_turns_off_the_progress_of_profile_all(monkeypatch, tmp_path):
+    import pandas as pd
+
+    from ddmgeo import profiles
+
+    calls = []
+
+    def build_all(out, **kwargs):
+        calls.append(kwargs["progress"])
+        return pd.DataFrame({"code": ["DC36"], "name": ["Waterberg"], "status": ["ok"], "error": [""]})
+
+    monkeypatch.setattr(profiles, "build_all", build_all)
+    loud = CliRunner().invoke(app, ["profile", "--all", "--out", str(tmp_path)])
+    quiet = CliRunner().invoke(app, ["-q", "profile", "--all", "--out", str(tmp_path)])
+    assert loud.exit_code == quiet.exit_code == 0, loud.output + quiet.output
+    assert calls == [None, False]  # None: a bar on a terminal, a line per area otherwise
+    assert "built 1 of 1 profiles" in loud.output and quiet.output == ""
+
+
+# ----------------------------------------------------------------------------- more exit codes
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--quiet", "--verbose", "districts"],  # options that exclude each other
+        ["districts", "--vintage", "1999"],  # a vintage that does not exist
+        ["indicators", "population", "--level", "galaxy"],  # a level that does not exist
+        ["map", "population", "--out", "m.png", "--k", "zero"],  # not a number
+        ["catalogue", "--theme", "transport"],  # neither a theme nor a One Plan area
+        ["zonal", "nosuch.tif", "--out", "z.csv"],  # neither a file nor a dataset
+        ["data", "list", "--bogus"],  # an unknown option
+    ],
+    ids=" ".join,
+)
+def test_bad_option_values_exit_2(tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2, res.output
+    errors = [line for line in res.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "Traceback" not in res.output, res.output
+
+
+@pytest.mark.parametrize("error", ["DataNotAvailableError", "DataIntegrityError", "NotComparableError", "MissingDependencyError"])
+def test_failed_work_exits_1_with_a_short_message(monkeypatch, error):
+    import ddmgeo
+    from ddmgeo import errors
+
+    def fails(*args, **kwargs):
+        raise getattr(errors, error)("The table you asked for is not on this machine.\nRun `ddm data fetch x`.")
+
+    monkeypatch.setattr(ddmgeo.names, "lineage", fails)
+    monkeypatch.setitem(vars(ddmgeo), "lineage", fails)
+    res = CliRunner().invoke(app, ["lineage", "EC103"])
+    assert res.exit_code == 1
+    assert res.output == "error: The table you asked for is not on this machine. Run `ddm data fetch x`.\n"
+
+
+def test_readme_and_docs_mention_shell_completion():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for page in ("README.md", "docs/cli.md"):
+        text = (root / page).read_text(encoding="utf-8")
+        assert "ddm --install-completion" in text and "--quiet" in text and "--verbose" in text, page

@@ -8,6 +8,7 @@ command line one ``error:`` line with exit code 1.
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import sys
@@ -17,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 import ddmgeo
-from ddmgeo._optional import EXTRAS, require
+from ddmgeo._optional import EXTRAS, PURPOSES, require
 from ddmgeo.errors import DDMGeoError, MissingDependencyError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,17 +97,106 @@ def test_every_extra_named_installs_the_module():
         assert _distribution(module) in _distributions(extra, extras), f"ddmgeo[{extra}] does not install {module}"
 
 
-def test_every_optional_import_in_src_is_in_extras():
-    """A module imported through require() anywhere in src/ is known to EXTRAS, and the extra it names installs it."""
-    extras = _pyproject_extras()
+def _sources() -> dict[Path, ast.Module]:
+    return {path: ast.parse(path.read_text(encoding="utf-8")) for path in sorted((REPO / "src" / "ddmgeo").rglob("*.py"))}
+
+
+def _type_checking_nodes(tree: ast.Module) -> set[int]:
+    """The ids of the nodes under ``if TYPE_CHECKING:`` (imports for annotations only, never run)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            out |= {id(n) for sub in node.body for n in ast.walk(sub)}
+    return out
+
+
+def _require_calls() -> set[tuple[str, str | None]]:
+    """(module, extra) of every require() call in src/ with a literal module (extra None: EXTRAS's default)."""
     calls = set()
-    for path in (REPO / "src" / "ddmgeo").rglob("*.py"):
-        calls |= set(re.findall(r"require\(\s*\"([\w.]+)\",\s*\"(\w+)\"", path.read_text(encoding="utf-8")))
-    assert calls, "no require() call found"
-    for module, extra in sorted(calls):
+    for tree in _sources().values():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and ast.unparse(node.func).endswith("require") and node.args):
+                continue
+            if isinstance(node.args[0], ast.Constant):
+                extra = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "extra"), None)
+                calls.add((node.args[0].value, extra.value if isinstance(extra, ast.Constant) else None))
+            elif isinstance(node.args[0], ast.IfExp):  # require("openpyxl" if ... else "xlrd", "excel", ...)
+                for branch in (node.args[0].body, node.args[0].orelse):
+                    calls.add((branch.value, node.args[1].value if len(node.args) > 1 else None))
+    return calls
+
+
+def _needs_modules() -> set[tuple[str, str]]:
+    """(module, extra) of every @needs(...) decorator in src/."""
+    out = set()
+    for tree in _sources().values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("needs"):
+                extra = next(k.value.value for k in node.keywords if k.arg == "extra")
+                out |= {(a.value, extra) for a in node.args}
+    return out
+
+
+def test_no_optional_module_is_imported_outside_require():
+    """Every optional module is imported through require()/needs(), so that a missing one names its extra."""
+    found = []
+    for path, tree in _sources().items():
+        if path.name == "_optional.py":
+            continue
+        skip = _type_checking_nodes(tree)
+        for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            found += [f"{path.relative_to(REPO)}:{node.lineno}: {ast.unparse(node)}" for n in names if n.partition(".")[0] in EXTRAS]
+            # importlib.import_module("folium") would slip past the check above
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("import_module") and node.args:
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant) and str(arg.value).partition(".")[0] in EXTRAS:
+                    found.append(f"{path.relative_to(REPO)}:{node.lineno}: {ast.unparse(node)}")
+    assert not found, "import these through ddmgeo._optional.require():\n" + "\n".join(found)
+
+
+def test_every_optional_import_in_src_is_in_extras():
+    """A module imported through require() or needs() anywhere in src/ is known to EXTRAS, and the extra named installs it."""
+    extras = _pyproject_extras()
+    calls = _require_calls() | _needs_modules()
+    assert len(calls) > 20, "the require() calls were not found"
+    for module, extra in sorted(calls, key=str):
         top = module.partition(".")[0]
         assert top in EXTRAS, f"require({module!r}, ...): add {top!r} to ddmgeo._optional.EXTRAS"
+        extra = extra or EXTRAS[top]
         assert _distribution(top) in _distributions(extra, extras), f"require({module!r}, {extra!r}): ddmgeo[{extra}] does not install it"
+
+
+def test_every_module_of_extras_is_used_in_src():
+    """The other way round: every EXTRAS module is imported somewhere in src/, and every distribution of a
+    user-facing extra is an EXTRAS module (nothing installed that ddmgeo does not use)."""
+    used = {module.partition(".")[0] for module, _ in _require_calls() | _needs_modules()}
+    assert set(EXTRAS) <= used, f"in EXTRAS but never imported: {sorted(set(EXTRAS) - used)}"
+    extras = _pyproject_extras()
+    # notebooks: JupyterLab runs the analyst notebooks (notebooks/*.ipynb), not ddmgeo itself
+    by_notebooks = {"jupyterlab"}
+    user_facing = [e for e in extras if e not in ("all", "test", "docs", "bench", "dev")]
+    installed = set().union(*(_distributions(e, extras) for e in user_facing))
+    assert installed - by_notebooks == {_distribution(m) for m in EXTRAS}, "a distribution of an extra is not used in src/"
+    assert _distributions("notebooks", extras) & by_notebooks == by_notebooks
+    assert set(PURPOSES) == set(EXTRAS.values())
+
+
+def test_require_defaults_to_the_extra_of_extras(monkeypatch):
+    hide(monkeypatch, "matplotlib")
+    err = expect_missing(lambda: require("matplotlib.patches"), "matplotlib", "maps")
+    assert str(err) == 'matplotlib is needed to draw maps but is not installed: pip install "ddmgeo[maps]"'
+    import json
+
+    assert require("json", "none") is json  # an explicit extra needs no EXTRAS entry
 
 
 def test_all_is_user_facing_and_dev_has_the_tools():
@@ -272,3 +362,80 @@ def test_cli_names_the_extra(monkeypatch, shared_data, tmp_path, module, extra, 
     errors = [line for line in res.output.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, res.output
     assert f'pip install "ddmgeo[{extra}]"' in res.output and "ModuleNotFoundError" not in res.output
+
+
+# ----------------------------------------------------------------------------- every module, one public call each
+
+
+def _points_csv(tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("lon,lat\n28.0,-24.0\n")
+    return str(path)
+
+
+def _points_parquet(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    pytest.importorskip("dask.dataframe")  # so that dask_geopandas is the one missing
+    path = tmp_path / "points.parquet"
+    gpd.GeoDataFrame({"n": [1]}, geometry=[Point(28.0, -24.0)], crs="EPSG:4326").to_parquet(path)
+    return str(path)
+
+
+def _xls(tmp_path):
+    (tmp_path / "x.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    return tmp_path / "x.xls"
+
+
+def _district_values():
+    return ddmgeo.indicators.get("unemployment_rate", level="district")  # the embedded core: no data needed
+
+
+#: module -> a public call that needs it: (needs, call). needs: "data" (the shared data), "profile" (a
+#: built profile, passed as the second argument) or "" (nothing).
+EVERY_MODULE = {
+    "matplotlib": ("", lambda tmp, _: ddmgeo.maps.save(None, tmp / "m.png")),
+    "mapclassify": ("", lambda tmp, _: ddmgeo.maps.bivariate(_district_values(), "unemployment_rate", "unemployment_rate")),
+    "folium": ("", lambda tmp, _: ddmgeo.maps.interactive(_district_values(), "unemployment_rate", tiles=None)),
+    "rasterio": ("", lambda tmp, _: ddmgeo.overlays.raster_cells(tmp / "no.tif")),
+    "esda": ("", lambda tmp, _: ddmgeo.overlays.hotspots(_district_values(), "unemployment_rate")),
+    "libpysal": ("", lambda tmp, _: ddmgeo.overlays.hotspots(_district_values(), "unemployment_rate")),
+    "jinja2": ("profile", lambda tmp, p: p.to_html(tmp / "p.html")),
+    "weasyprint": ("profile", lambda tmp, p: p.to_pdf(tmp / "p.pdf")),
+    "pptx": ("profile", lambda tmp, p: p.to_pptx(tmp / "p.pptx")),
+    "tqdm": ("data", lambda tmp, _: ddmgeo.profiles.build_all(tmp, areas=["DC36"], progress=True)),
+    "openpyxl": ("", lambda tmp, _: ddmgeo.io.to_workbook(_district_values(), tmp / "v.xlsx")),
+    "xlrd": ("", lambda tmp, _: ddmgeo.read_table(_xls(tmp))),
+    "dask": ("", lambda tmp, _: ddmgeo.overlays.count_points(_points_csv(tmp), engine="dask")),
+    "dask_geopandas": ("", lambda tmp, _: ddmgeo.overlays.count_points(_points_parquet(tmp), engine="dask")),
+    "py7zr": ("data", lambda tmp, _: ddmgeo.datasets.build("ne10m_lakes_za", to=tmp)),
+    "rdata": ("data", lambda tmp, _: ddmgeo.datasets.build("who_kemri_health_facilities", to=tmp)),
+}
+
+
+def test_every_optional_module_has_a_case():
+    assert set(EVERY_MODULE) == set(EXTRAS)
+
+
+@pytest.mark.parametrize("module", sorted(EVERY_MODULE))
+def test_every_optional_module_names_its_extra(monkeypatch, request, tmp_path, module):
+    what, call = EVERY_MODULE[module]
+    profile = None
+    if what == "data":
+        request.getfixturevalue("shared_data")
+    elif what == "profile":
+        profile = request.getfixturevalue("waterberg")
+    if module == "tqdm":  # a progress bar is drawn on a terminal only
+        class Terminal(io.StringIO):
+            def isatty(self) -> bool:
+                return True
+
+        monkeypatch.setattr(sys, "stderr", Terminal())
+    if module == "jinja2":
+        from ddmgeo.profiles import _render
+
+        _render.environment.cache_clear()  # built once per process, with jinja2
+        request.addfinalizer(_render.environment.cache_clear)
+    hide(monkeypatch, module)
+    expect_missing(lambda: call(tmp_path, profile), module, EXTRAS[module])

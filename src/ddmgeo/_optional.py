@@ -10,13 +10,14 @@ instead of a bare ``ModuleNotFoundError``.
 from __future__ import annotations
 
 import functools
+import sys
 from importlib import import_module
 from types import ModuleType
 from typing import Any, Callable, TypeVar
 
 from .errors import MissingDependencyError
 
-__all__ = ["EXTRAS", "needs", "require"]
+__all__ = ["EXTRAS", "PURPOSES", "install_hint", "needs", "require"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,22 +43,41 @@ EXTRAS: dict[str, str] = {
 }
 
 
+#: What each extra is for, as read after "is needed" (the default purpose of :func:`require`).
+PURPOSES: dict[str, str] = {
+    "maps": "to draw maps",
+    "interactive": "to make interactive maps",
+    "raster": "to read rasters",
+    "spatial": "for local spatial statistics (hotspots)",
+    "report": "to build profiles, decks and their progress bars",
+    "excel": "to read and write Excel workbooks",
+    "build": "to build datasets from their upstream files",
+    "dask": "for engine='dask'",
+}
+
+
 def install_hint(extra: str) -> str:
     """The pip command that installs a ddmgeo extra, e.g. ``pip install "ddmgeo[maps]"``."""
     return f'pip install "ddmgeo[{extra}]"'
 
 
-def require(module: str, extra: str, purpose: str) -> ModuleType:
+def require(module: str, extra: str | None = None, purpose: str | None = None) -> ModuleType:
     """Import and return an optional module, or raise an error naming the extra that installs it.
+
+    Every import of an optional module in ddmgeo is a call of this function (or of :func:`needs`);
+    ``tests/test_optional.py`` checks that no ``import`` statement of one is left outside
+    ``if TYPE_CHECKING:``. ``require("matplotlib.patches").Patch`` stands for
+    ``from matplotlib.patches import Patch``.
 
     Parameters
     ----------
     module : str
         The dotted module name, e.g. ``"matplotlib.pyplot"``.
-    extra : str
-        The ddmgeo extra that installs it, e.g. ``"maps"``.
-    purpose : str
-        What it is needed for, read after "is needed", e.g. ``"to draw static maps"``.
+    extra : str, optional
+        The ddmgeo extra that installs it, e.g. ``"maps"`` (default: :data:`EXTRAS` of its package).
+    purpose : str, optional
+        What it is needed for, read after "is needed", e.g. ``"to draw static maps"``
+        (default: :data:`PURPOSES` of the extra).
 
     Returns
     -------
@@ -69,12 +89,17 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
     ddmgeo.errors.MissingDependencyError
         The module (or a module it needs) cannot be imported.
     """
+    cached = sys.modules.get(module)  # imported already (drawing code asks often); None: hidden, so fall through
+    if cached is not None:
+        return cached
+    top = module.partition(".")[0]
+    extra = extra or EXTRAS[top]
+    purpose = purpose or PURPOSES.get(extra, f"for ddmgeo[{extra}]")
     try:
         return import_module(module)
     except MissingDependencyError:
         raise
     except ImportError as exc:
-        top = module.partition(".")[0]
         missing = (exc.name or top).partition(".")[0]
         if missing in EXTRAS:  # the module, or another optional module it imports (esda needs libpysal)
             top = missing

@@ -15,6 +15,7 @@ Examples
     $ ddm resolve "OR Tambo" Cacadu Joburg
     $ ddm boundaries municipality --out munis.gpkg
     $ ddm catalogue --theme services
+    $ ddm catalogue piped water          # indicators whose id, label or definition hold both words
     $ ddm data list
     $ ddm data fetch --all --to ./ddm-data
     $ ddm data build cs2016_indicators
@@ -29,6 +30,7 @@ import os
 import re
 import shutil
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any, Iterator, List, NoReturn, Optional
@@ -179,6 +181,47 @@ def _logging(verbose: bool) -> Iterator[None]:
         logger.propagate = propagate
 
 
+def _from_ddmgeo(category: type[Warning], filename: str) -> bool:
+    """Whether a warning is ddmgeo's: one of its classes, or issued in its code."""
+    from .errors import DDMGeoWarning
+
+    return issubclass(category, DDMGeoWarning) or os.path.abspath(filename).startswith(_PACKAGE + os.sep)
+
+
+@contextlib.contextmanager
+def _warnings(quiet: bool, verbose: bool) -> Iterator[None]:
+    """Warnings as ``warning:`` lines on stderr for the length of a command.
+
+    Default: each distinct warning once, as one line (ddmgeo's with ``ddm`` commands for the Python calls
+    they suggest). --quiet: ddmgeo's warnings are not shown (others still are). --verbose: every
+    occurrence, with its class and where it was raised.
+    """
+    import warnings
+
+    seen: set[tuple[type[Warning], str]] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        ours = _from_ddmgeo(category, filename)
+        if quiet and ours:
+            return
+        text = for_cli(str(message))
+        if not verbose:  # the same warning raised at several places in the code is one line
+            if (category, text) in seen:
+                return
+            seen.add((category, text))
+        if verbose:
+            text += f" ({category.__name__}, {os.path.basename(filename)}:{lineno})"
+        elif not ours:
+            text = f"{category.__name__}: {text}"
+        typer.secho(f"warning: {text}", fg=typer.colors.YELLOW, err=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        if verbose:
+            warnings.simplefilter("always")
+        yield
+
+
 def _silence_stdout() -> None:
     """Point stdout at /dev/null, so that flushing it at exit raises nothing more."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
@@ -209,10 +252,15 @@ class _Group(typer.core.TyperGroup):
             raise  # pragma: no cover - _click_error always raises
 
     def invoke(self, ctx: typer.Context) -> Any:
-        _RUN["quiet"] = bool(ctx.params.get("quiet"))
-        with _logging(bool(ctx.params.get("verbose"))):
+        quiet, verbose = bool(ctx.params.get("quiet")), bool(ctx.params.get("verbose"))
+        _RUN["quiet"] = quiet
+        started = time.perf_counter()
+        with _logging(verbose), _warnings(quiet, verbose):
             try:
-                return super().invoke(ctx)
+                result = super().invoke(ctx)
+                if verbose and ctx.invoked_subcommand:
+                    typer.echo(f"ddm: {ctx.invoked_subcommand} done in {time.perf_counter() - started:.1f} s", err=True)
+                return result
             except _CLICK_ERROR as exc:
                 _click_error(exc)
             except (typer.Exit, typer.Abort):
@@ -254,8 +302,8 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only what was asked for: no 'wrote ...' lines."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print ddmgeo's progress messages (INFO logging) on stderr."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only what was asked for: no 'wrote ...' lines, progress or ddmgeo warnings."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print ddmgeo's progress messages (INFO logging), every warning with its origin, and the time taken, on stderr."),
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
 ) -> None:
     """ddmgeo: boundaries, indicators, profiles, maps and budgets for the DDM's 52 district spaces.
@@ -323,11 +371,23 @@ def _terminal_width() -> int:
     return shutil.get_terminal_size(fallback=(80, 24)).columns
 
 
-def _print_fitted(table, columns: list[str], *, shrink: str, least: int = 0) -> None:
-    """Left-aligned columns that fit the terminal: the *shrink* column is cut (with …) to what is left, but not below *least*."""
+def _print_fitted(table, columns: list[str], *, shrink: str, least: int = 0, droppable: tuple[str, ...] = ()) -> None:
+    """Left-aligned columns that fit the terminal: the *shrink* column is cut (with …) to what is left, but not below *least*.
+
+    When even that does not fit, the *droppable* columns are left out, in their order, until it does.
+    """
     cells = {c: ["" if v is None or v != v else str(v) for v in table[c]] for c in columns}  # v != v: NaN
     widths = {c: max([len(c), *map(len, cells[c])]) for c in columns}
-    room = _terminal_width() - sum(w for c, w in widths.items() if c != shrink) - 2 * (len(columns) - 1)
+
+    def room() -> int:
+        return _terminal_width() - sum(w for c, w in widths.items() if c != shrink) - 2 * (len(widths) - 1)
+
+    for column in droppable:
+        if room() >= max(len(shrink), least):
+            break
+        del widths[column], cells[column]
+    columns = [c for c in columns if c in widths]
+    room = room()
     widths[shrink] = min(widths[shrink], max(len(shrink), least, room))
     cut = widths[shrink]
     cells[shrink] = [v if len(v) <= cut else v[: cut - 1] + "…" for v in cells[shrink]]
@@ -583,21 +643,41 @@ def lineage(
 # ----------------------------------------------------------------------------- indicators
 
 
-def _print_catalogue(theme: str | None) -> None:
+def _print_catalogue(theme: str | None, search: str | None = None) -> None:
     from . import indicators as ind
 
-    cat = ind.catalogue(theme=theme)
-    _print_fitted(cat, ["id", "theme", "kind", "unit", "year", "label"], shrink="label", least=30)
+    cat = ind.catalogue(search, theme=theme)
+    if search is not None and cat.empty:
+        within = f" in theme {theme!r}" if theme else ""
+        typer.echo(f"No indicator matches {search!r}{within}: every word must occur in the id, label or definition. `ddm catalogue` lists them all.")
+        return
+    from .indicators._catalogue import parse_years
+
+    latest = cat.assign(year=[str(max(parse_years(y))) if parse_years(y) else "" for y in cat["year"]])
+    # on a narrow terminal (80 columns) the unit, then the theme, make room for the label
+    _print_fitted(latest, ["id", "theme", "kind", "unit", "year", "label"], shrink="label", least=24, droppable=("unit", "theme"))
     typer.echo(f"\n{len(cat)} indicators. Values: ddm indicators ID ... --level LEVEL")
 
 
-@app.command()
-def catalogue(theme: Optional[str] = typer.Option(None, help="Only one theme.")) -> None:
-    """List the indicator catalogue: id, theme, kind, unit, latest year and label.
+_THEME_HELP = "Only one theme (demographics, economy, spatial, infrastructure, services, governance) or its One Plan area, e.g. 'Economic positioning'."
 
-    Example: ddm catalogue --theme services
+
+def _complete_theme(incomplete: str) -> list[str]:
+    from .indicators._catalogue import ONE_PLAN_AREAS
+
+    return _complete([*ONE_PLAN_AREAS, *ONE_PLAN_AREAS.values()], incomplete)
+
+
+@app.command()
+def catalogue(
+    search: Optional[List[str]] = typer.Argument(None, help="Words to find in the ids, labels and definitions (all must occur), e.g. piped water."),
+    theme: Optional[str] = typer.Option(None, help=_THEME_HELP, autocompletion=_complete_theme),
+) -> None:
+    """List the indicator catalogue: id, theme, kind, unit, latest year and label (with words: the indicators that match).
+
+    Example: ddm catalogue piped water   (or: ddm catalogue --theme "Integrated service provision")
     """
-    _print_catalogue(theme)
+    _print_catalogue(theme, " ".join(search) if search else None)
 
 
 @app.command()
@@ -606,18 +686,21 @@ def indicators(
     level: str = typer.Option("district", help="country, province, district or municipality."),
     year: Optional[int] = typer.Option(None, help="Reference year (default: each indicator's latest)."),
     vintage: int = typer.Option(2016, help="Boundary vintage."),
-    theme: Optional[str] = typer.Option(None, help="With no ids: list one theme only."),
+    theme: Optional[str] = typer.Option(None, help="With no ids: list one theme (or One Plan area) only.", autocompletion=_complete_theme),
+    search: Optional[str] = typer.Option(None, "--search", "-s", help="With no ids: list the indicators whose id, label or definition hold every word, e.g. 'piped water'."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the values (.csv, .xlsx, .parquet)."),
 ) -> None:
     """Get indicator values for every area of a level (with no ids: list the catalogue, as `ddm catalogue`).
 
-    Example: ddm indicators unemployment_rate piped_water_share --level municipality --out values.csv
+    Example: ddm indicators unemployment_rate piped_water_share --level municipality --out values.csv   (or: ddm indicators --search water)
     """
     from . import indicators as ind
 
     if not ids:
-        _print_catalogue(theme)
+        _print_catalogue(theme, search)
         return
+    if search is not None or theme is not None:
+        raise typer.BadParameter("--search and --theme list the catalogue: give them without indicator ids", param_hint="--search/--theme")
     _check_outputs("indicators", {"--out": out})
     table = ind.get(ids, level=level, year=year, vintage=vintage)
     if out is None:
@@ -738,7 +821,8 @@ def _profile_all(out: Path, kind: str, *, level: str, province: str | None, vint
     """Every profile of *level* (in *province*) into *out*; one FAILED line per failure, then exit 1."""
     from . import profiles
 
-    result = profiles.build_all(out, fmt=kind, level=level, province=province, vintage=vintage, jobs=jobs)
+    progress = False if _RUN["quiet"] else None  # None: a bar on a terminal, a line per area otherwise
+    result = profiles.build_all(out, fmt=kind, level=level, province=province, vintage=vintage, jobs=jobs, progress=progress)
     failed = result[result.status != "ok"]
     _info(f"built {len(result) - len(failed)} of {len(result)} profiles in {out} (index: {out / 'index.html'})")
     for r in failed.itertuples():
@@ -749,9 +833,9 @@ def _profile_all(out: Path, kind: str, *, level: str, province: str | None, vint
 
 def _check_palette(name: str) -> None:
     """A usage error naming some colormaps when *name* is not one matplotlib knows."""
-    from matplotlib import colormaps
+    from ._optional import require
 
-    if name not in colormaps:
+    if name not in require("matplotlib").colormaps:
         some = ", ".join(["Blues", "Greens", "OrRd", "YlGnBu", "viridis", "cividis", "RdBu"])
         raise typer.BadParameter(f"{name!r} is not a matplotlib colormap; try one of {some} (names are case-sensitive)", param_hint="--palette")
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from . import settings
 from .errors import CRSError
+from ._optional import require
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -206,7 +207,8 @@ def _licence(sources: str) -> str:
 
 def _format_sheet(ws, frame: "pd.DataFrame | None", formats: dict, *, wrap: bool = False) -> None:
     """Bold header, frozen first row, column widths, number formats; long text wrapped."""
-    from openpyxl.styles import Alignment, Font
+    Alignment = require("openpyxl.styles").Alignment
+    Font = require("openpyxl.styles").Font
 
     for cell in ws[1]:
         cell.font = Font(bold=True)

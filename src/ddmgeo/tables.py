@@ -506,7 +506,7 @@ def _merged_ranges(path: Path, sheet_name: str) -> list[str]:
 
 def _check_merged_header(path: Path, sheet_name: str, rows: list, label: str) -> None:
     """TableError when merged cells touch the header row: they give one name to several columns (or rows)."""
-    from openpyxl.utils.cell import range_boundaries
+    range_boundaries = require("openpyxl.utils.cell").range_boundaries
 
     header = next((line for line, cells in rows if not all(_blank(c) for c in cells)), None)
     if header is None:

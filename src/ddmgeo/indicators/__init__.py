@@ -45,13 +45,21 @@ __all__ = [
 Level = Literal["country", "province", "district", "municipality", "ward", "district_municipality"]
 
 
-def catalogue(*, theme: str | None = None, expand: bool = False) -> "pd.DataFrame":
+def catalogue(search: str | None = None, *, theme: str | None = None, expand: bool = False) -> "pd.DataFrame":
     """Every indicator ddmgeo knows, with its definition, source, years, vintages and licence.
 
     Parameters
     ----------
+    search : str, optional
+        Words to look for in the ids, labels and definitions (the ``notes``), e.g. ``"water"`` or
+        ``"piped water"``: an indicator is kept when every word occurs in one of them (case-insensitive,
+        part of a word counts, ``_`` reads as a space, so ``"scheme household"`` finds
+        ``water_scheme_household_share``). An indicator with several sources is matched on all their
+        definitions together.
     theme : str, optional
-        One of ``demographics, economy, spatial, infrastructure, services, governance``.
+        A theme (``demographics, economy, spatial, infrastructure, services, governance``) or the
+        One Plan area that holds it (see the ``one_plan_area`` column), e.g. ``"Economic positioning"``.
+        Case and ``&`` for "and" do not matter.
     expand : bool, default False
         One row per source definition (an indicator measured by several sources,
         e.g. population in Census 2011 and CS 2016, has several) instead of one per indicator.
@@ -59,8 +67,29 @@ def catalogue(*, theme: str | None = None, expand: bool = False) -> "pd.DataFram
     Returns
     -------
     pandas.DataFrame
-        ``id, label, theme, kind, numerator, denominator, unit, higher_is, source, year,
-        code_vintage, levels, licence, notes``.
+        ``id, label, theme, one_plan_area, kind, numerator, denominator, unit, higher_is, source, year,
+        code_vintage, levels, licence, notes``; no rows when nothing matches *search*.
+
+    Raises
+    ------
+    ValueError
+        *theme* is neither a theme nor a One Plan area.
+
+    Notes
+    -----
+    The One Plan of the District Development Model has six transformation areas; each catalogue theme
+    belongs to one of them (``ddmgeo.indicators._catalogue.ONE_PLAN_AREAS``):
+
+    ==============  ===================================
+    theme           one_plan_area
+    ==============  ===================================
+    demographics    District demographics and profiling
+    economy         Economic positioning
+    spatial         Spatial restructuring
+    infrastructure  Infrastructure engineering
+    services        Integrated service provision
+    governance      Governance and management
+    ==============  ===================================
 
     Examples
     --------
@@ -68,17 +97,27 @@ def catalogue(*, theme: str | None = None, expand: bool = False) -> "pd.DataFram
     >>> cat = indicators.catalogue()
     >>> cat.set_index("id").loc["unemployment_rate", ["kind", "numerator", "denominator"]].tolist()
     ['rate', 'unemployed', 'labour_force']
+    >>> "piped_water_share" in set(indicators.catalogue("piped water").id)
+    True
+    >>> set(indicators.catalogue(theme="Economic positioning").theme)
+    {'economy'}
     """
     import pandas as pd
 
     t = _catalogue.table().copy()
     if theme is not None:
-        if theme not in _catalogue.THEMES:
-            raise ValueError(f"Unknown theme {theme!r}: use one of {', '.join(_catalogue.THEMES)}.")
-        t = t[t.theme == theme]
+        t = t[t.theme == _catalogue.theme_of(theme)]
+    if search is not None:
+        text = t["id"] + " " + t["label"] + " " + t["notes"]
+        found = _catalogue.matches(search, text.groupby(t["id"], sort=False).transform(" ".join))
+        t = t[found]
+    t["one_plan_area"] = t["theme"].map(_catalogue.ONE_PLAN_AREAS)
     t["source"] = t["dataset"]
     t["licence"] = t["dataset"].map(_catalogue.licence_of)
-    cols = ["id", "label", "theme", "kind", "numerator", "denominator", "unit", "higher_is", "source", "year", "code_vintage", "levels", "licence", "notes"]
+    cols = [
+        "id", "label", "theme", "one_plan_area", "kind", "numerator", "denominator", "unit", "higher_is", "source", "year",
+        "code_vintage", "levels", "licence", "notes",
+    ]
     if expand:
         return t[cols + ["measure", "categories", "exclude", "scale"]].reset_index(drop=True)
 
@@ -90,9 +129,8 @@ def catalogue(*, theme: str | None = None, expand: bool = False) -> "pd.DataFram
                     seen.append(part)
         return ";".join(seen)
 
-    grouped = t.groupby("id", sort=False).agg(
-        {c: ("first" if c in ("label", "theme", "kind", "numerator", "denominator", "unit", "higher_is") else join) for c in cols if c != "id"}
-    )
+    first = ("label", "theme", "one_plan_area", "kind", "numerator", "denominator", "unit", "higher_is")
+    grouped = t.groupby("id", sort=False).agg({c: ("first" if c in first else join) for c in cols if c != "id"})
     return grouped.reset_index()[cols]
 
 

@@ -15,6 +15,17 @@ if TYPE_CHECKING:
 KINDS = ("count", "share", "rate", "mean", "median", "index")
 RATIO_KINDS = ("share", "rate", "mean")
 THEMES = ("demographics", "economy", "spatial", "infrastructure", "services", "governance")
+#: The One Plan's six transformation areas (DCoG's District Development Model), in the plan's order, and the
+#: catalogue theme each holds: every indicator of a theme belongs to its area. The names are the plan's
+#: headings in sentence case; ``catalogue(theme=...)`` accepts a theme or an area name.
+ONE_PLAN_AREAS: dict[str, str] = {
+    "demographics": "District demographics and profiling",
+    "economy": "Economic positioning",
+    "spatial": "Spatial restructuring",
+    "infrastructure": "Infrastructure engineering",
+    "services": "Integrated service provision",
+    "governance": "Governance and management",
+}
 SEP = " || "
 #: the pseudo-dataset of areas computed from the boundaries
 AREA_DATASET = "mdb2020_openup"
@@ -232,6 +243,37 @@ def sources_of(indicator: str) -> set[str]:
     return out
 
 
+def _words(text: str) -> str:
+    """Lower-case text with ``&`` read as "and" and every run of other characters (``_``, ``-``, ``,``) as one space."""
+    import re
+
+    return " ".join(re.split(r"[^0-9a-z]+", str(text).lower().replace("&", " and "))).strip()
+
+
+def theme_of(name: str) -> str:
+    """The catalogue theme *name* names: a theme (``services``) or a One Plan area (``Integrated service provision``).
+
+    Case, ``&`` for "and", and punctuation do not matter. Raises ValueError listing both kinds of name.
+    """
+    wanted = _words(name)
+    for theme, area in ONE_PLAN_AREAS.items():
+        if wanted in (theme, _words(area)):
+            return theme
+    listing = "; ".join(f"{theme} ({area})" for theme, area in ONE_PLAN_AREAS.items())
+    raise ValueError(f"Unknown theme {name!r}: use a theme or its One Plan area: {listing}.")
+
+
+def matches(search: str, texts: "pd.Series") -> "pd.Series":
+    """Which *texts* hold every word of *search* (case-insensitive; ``_``, ``-`` and punctuation read as spaces)."""
+    import pandas as pd
+
+    plain = texts.map(_words)
+    keep = pd.Series(True, index=texts.index)
+    for word in _words(search).split():
+        keep &= plain.str.contains(word, regex=False)
+    return keep
+
+
 def first(indicator: str) -> Definition:
     return lookup(indicator)[0]
 
@@ -240,4 +282,7 @@ def licence_of(dataset: str) -> str:
     return _registry.get(dataset).licence if dataset else ""
 
 
-__all__ = ["ALIASES", "Definition", "KINDS", "THEMES", "canonical", "definitions", "in_source", "lookup", "parse_years", "series_of", "table"]
+__all__ = [
+    "ALIASES", "Definition", "KINDS", "ONE_PLAN_AREAS", "THEMES", "canonical", "definitions", "in_source", "lookup", "matches",
+    "parse_years", "series_of", "table", "theme_of",
+]

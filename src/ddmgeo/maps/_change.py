@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import settings
-from .._optional import needs
+from .._optional import needs, require
 from .._format import NO_DATA_LABEL, format_value
 from ..monitoring._change import index_scale
 from ._static import (
@@ -256,7 +256,7 @@ def change_map(
     _finish_axes(ax)
     scale_bar(ax)
     north_arrow(ax)
-    from matplotlib.patches import Patch
+    Patch = require("matplotlib.patches").Patch
 
     handles = [Patch(facecolor=c, edgecolor="#777777", linewidth=0.4, label=f"{lab}  ({cnt})") for lab, cnt, c in entries]
     if n_missing:
@@ -334,8 +334,8 @@ def dumbbell(
     """
     import textwrap
 
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
+    plt = require("matplotlib.pyplot")
+    Line2D = require("matplotlib.lines").Line2D
 
     from ._static import SIZES
 

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 import shapely
 
+from .._optional import require
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
 def _polygon_path(geom):
-    from matplotlib.path import Path
+    Path = require("matplotlib.path").Path
 
     verts, codes = [], []
     for poly in getattr(geom, "geoms", [geom]):
@@ -41,7 +43,7 @@ def _polygon_path(geom):
 
 def polygons(ax: "Axes", geoms: Iterable, *, facecolor="none", facecolors=None, edgecolor="none", linewidth=0.3, hatch=None, alpha=None, zorder=1):
     """Add polygons as a single PathCollection: one ``facecolor``, or ``facecolors`` (one per geometry)."""
-    from matplotlib.collections import PathCollection
+    PathCollection = require("matplotlib.collections").PathCollection
 
     geoms = list(geoms)
     paths, keep = [], []
@@ -61,7 +63,7 @@ def polygons(ax: "Axes", geoms: Iterable, *, facecolor="none", facecolors=None, 
 
 def lines(ax: "Axes", geoms: Iterable, *, color="#333333", linewidth=0.8, zorder=2):
     """Add (multi)lines or polygon boundaries as a single LineCollection."""
-    from matplotlib.collections import LineCollection
+    LineCollection = require("matplotlib.collections").LineCollection
 
     segs = []
     for g in geoms:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from .. import settings
-from .._optional import needs
+from .._optional import needs, require
 from ._static import NO_DATA_LABEL, _cmap_for, _class_of, _prepare, _source_text, classify, format_value, legend_entries
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def _inline_assets() -> tuple[str, str]:
 
 
 def _hex(colour) -> str:
-    from matplotlib.colors import to_hex
+    to_hex = require("matplotlib.colors").to_hex
 
     return to_hex(colour)
 
@@ -97,7 +97,7 @@ def interactive(
         ``{"Hospitals": points_gdf, ...}``: GeoDataFrames shown as toggleable layers; a
         ``name`` column, if present, is used in their tooltips. Point layers of more than
         :data:`CLUSTER_ABOVE` points are clustered (all 24,813 schools make a file of
-        about 2 MB).
+        about 1.3 MB).
 
     Returns
     -------
@@ -110,7 +110,7 @@ def interactive(
     >>> m = maps.interactive(column="unemployment_rate", tiles=None)   # doctest: +SKIP
     >>> m.save("unemployment.html")                                     # doctest: +SKIP
     """
-    import folium
+    folium = require("folium")
 
     js, css = _inline_assets()
     if tolerance is None and level == "ward":
@@ -184,7 +184,7 @@ def interactive(
 
 
 def _add_layer(m, name: str, gdf) -> None:
-    import folium
+    folium = require("folium")
     import geopandas as gpd
     import numpy as np
     import shapely
@@ -238,8 +238,7 @@ def _background(tiles: str):
     """A folium tile layer, refusing names folium does not know and sets that need an API key."""
     import warnings
 
-    import folium
-
+    folium = require("folium")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -253,7 +252,7 @@ def _background(tiles: str):
 
 def _cluster(points, tips: list[str], name: str):
     """A clustered point layer (Leaflet.markercluster, inlined): one row of [lat, lon, tooltip] per point."""
-    from folium.plugins import FastMarkerCluster
+    FastMarkerCluster = require("folium.plugins").FastMarkerCluster
 
     data = [[round(p.y, 5), round(p.x, 5), t] for p, t in zip(points.geometry.values, tips)]
     callback = (
@@ -270,8 +269,8 @@ def _cluster(points, tips: list[str], name: str):
 
 
 def _metric_scale_class():
-    from branca.element import MacroElement
-    from jinja2 import Template
+    MacroElement = require("branca.element", "interactive").MacroElement  # branca and jinja2 come with folium
+    Template = require("jinja2", "interactive").Template
 
     class MetricScale(MacroElement):
         """A scale bar in metres and kilometres only (Leaflet's default adds miles and feet), and the zoom range

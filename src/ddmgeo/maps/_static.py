@@ -201,7 +201,7 @@ def _own_geometry(data: "gpd.GeoDataFrame", *, points: bool = False) -> "gpd.Geo
 
 
 def _cmap_for(higher_is: str, cmap: str | None):
-    import matplotlib
+    matplotlib = require("matplotlib")
 
     name = cmap or {"worse": "OrRd", "better": "YlGnBu"}.get(higher_is, "Blues")
     return matplotlib.colormaps[name]
@@ -269,7 +269,7 @@ def legend_entries(classifier, values: "pd.Series", unit: str) -> list[tuple[str
 
 
 def _figure(size: str | tuple[float, float], ax: "Axes | None") -> tuple["Figure", "Axes"]:
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot")
 
     if ax is not None:
         return ax.figure, ax
@@ -288,7 +288,7 @@ def _finish_axes(ax: "Axes") -> None:
 
 def scale_bar(ax: "Axes", *, location: tuple[float, float] = (0.05, 0.05)) -> None:
     """A scale bar of a round length about a fifth of the map's width (axes in metres)."""
-    from matplotlib.patches import Rectangle
+    Rectangle = require("matplotlib.patches").Rectangle
 
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -359,7 +359,7 @@ def _outlines(ax, level: str, vintage: int, *, tolerance: float | None = None, l
 
 
 def _patches(colours, entries):
-    from matplotlib.patches import Patch
+    Patch = require("matplotlib.patches").Patch
 
     handles = [Patch(facecolor=c, edgecolor="#777777", linewidth=0.4, label=f"{lab}  ({n})") for c, (lab, n) in zip(colours, entries)]
     if len(entries) > len(colours):  # the No-data entry
@@ -370,7 +370,7 @@ def _patches(colours, entries):
 
 def _gauteng_inset(fig, main_ax, frame, classes, colours, level: str, vintage: int) -> None:
     """Gauteng's three metros and two districts are too small at national scale: show them enlarged."""
-    from matplotlib.patches import Rectangle
+    Rectangle = require("matplotlib.patches").Rectangle
 
     prov = projected("province", vintage, None)
     gt = prov.loc[prov.code == "GT"]
@@ -607,8 +607,9 @@ def district_map(
     """
     import geopandas as gpd
     import shapely
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
+
+    Line2D = require("matplotlib.lines").Line2D
+    Patch = require("matplotlib.patches").Patch
 
     from ..names import resolve
 
@@ -701,7 +702,7 @@ def district_map(
 def _ink_on(colours, classes: np.ndarray) -> list[str]:
     """A label colour per area that reads on its fill: white on dark classes, ink on light ones and on no data
     (text stays text in SVG and PDF, unlike a halo drawn with path effects)."""
-    from matplotlib.colors import to_rgb
+    to_rgb = require("matplotlib.colors").to_rgb
 
     def dark(c) -> bool:
         r, g, b = to_rgb(c)
@@ -714,8 +715,9 @@ def _label_areas(ax, frame, *, clip=None, fit: bool = False, **text_kw) -> int:
     """Label areas at a point inside each, nudging a label up or down (or skipping it) rather than overlap another.
 
     With ``fit=True`` a label much wider than its area is skipped (small areas stay unlabelled rather
-    than covered). Returns the number of labels placed."""
-    from matplotlib.transforms import ScaledTranslation
+    than covered). An ``_ink`` column, when present, gives each label its colour. Returns the number of
+    labels placed."""
+    ScaledTranslation = require("matplotlib.transforms").ScaledTranslation
 
     if "name" not in frame:
         return 0
@@ -776,9 +778,10 @@ def bivariate(
     >>> t = indicators.get(["unemployment_rate", "piped_water_share"])     # doctest: +SKIP
     >>> fig = maps.bivariate(t, "unemployment_rate", "piped_water_share")  # doctest: +SKIP
     """
-    import mapclassify
+    mapclassify = require("mapclassify")
     import pandas as pd
-    from matplotlib.patches import Patch, Rectangle
+    Patch = require("matplotlib.patches").Patch
+    Rectangle = require("matplotlib.patches").Rectangle
 
     lx = _prepare(data, x, level, vintage, None)
     frame = lx.frame.reset_index(drop=True)
@@ -868,7 +871,7 @@ def proportional_symbols(
     >>> from ddmgeo import maps
     >>> fig = maps.proportional_symbols(budget_by_district, "total")   # doctest: +SKIP
     """
-    from matplotlib.lines import Line2D
+    Line2D = require("matplotlib.lines").Line2D
 
     layer = _prepare(data, column, level, vintage, None, points=True)
     frame = layer.frame.reset_index(drop=True)
@@ -900,7 +903,7 @@ def proportional_symbols(
     ]
     n_missing = int(np.isnan(vals).sum())
     if n_missing:
-        from matplotlib.patches import Patch
+        Patch = require("matplotlib.patches").Patch
 
         handles.append(Patch(label=f"{NO_DATA_LABEL} ({n_missing})", **NO_DATA))
     leg = fig.legend(handles=handles, title=_unit_title(layer), loc="center left", bbox_to_anchor=(0.66, 0.5), frameon=False, fontsize=10, title_fontsize=11, labelspacing=2.4, borderpad=1.5, handletextpad=2.0)
@@ -921,9 +924,9 @@ def save(fig: "Figure", path, *, dpi: int = 200) -> "Path":
     """
     from pathlib import Path
 
-    import matplotlib
+    matplotlib = require("matplotlib")
 
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure").Figure
 
     if not isinstance(fig, Figure):
         raise TypeError(f"save() takes the matplotlib Figure a ddmgeo map function returns, not {type(fig).__name__}; for an interactive map use m.save('map.html').")

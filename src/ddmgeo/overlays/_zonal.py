@@ -225,7 +225,7 @@ def _warn_sentinel(ds, value: float) -> None:
 def _valid_mask(ds, band: int, data: "np.ndarray", window) -> "np.ndarray | None":
     """Valid cells of a block: not nodata, not masked, not NaN (None: all valid)."""
     import numpy as np
-    from rasterio.enums import MaskFlags
+    MaskFlags = require("rasterio.enums").MaskFlags
 
     flags = ds.mask_flag_enums[band - 1]
     nd = ds.nodata if MaskFlags.nodata in flags else None
@@ -277,7 +277,7 @@ def _blocks(cov: Coverage, block_h: int = 1) -> tuple[list[tuple[int, int]], int
 def _reduce_blocks(ds, band: int, cov: Coverage, want: set, row_area, blocks, c_lo: int, c_hi: int) -> dict:
     """Per-area sum, weight (count or km²), count, min and max of the valid cells of some row windows."""
     import numpy as np
-    from rasterio.windows import Window
+    Window = require("rasterio.windows").Window
 
     n = cov.n_areas
     acc = _empty_acc(n)
@@ -373,7 +373,7 @@ def _reduce(ds, path: str | None, band: int, cov: Coverage, want: set, row_area)
     workers = min(THREADS, os.cpu_count() or 1, len(blocks))
     if workers <= 1 or path is None:
         return _reduce_blocks(ds, band, cov, want, row_area, blocks, c_lo, c_hi)
-    import rasterio
+    rasterio = require("rasterio")
     from concurrent.futures import ThreadPoolExecutor
 
     def work(part):
@@ -412,7 +412,7 @@ def _tiles(blocks: list[tuple[int, int]], tile_rows: int | None) -> list[list[tu
 
 def _reduce_tile(path: str, band: int, cov: Coverage, want: set, row_area, tile, c_lo: int, c_hi: int) -> dict:
     """One dask task: open the raster file and reduce one tile of row windows."""
-    import rasterio
+    rasterio = require("rasterio")
 
     with rasterio.open(path) as ds:
         return _reduce_blocks(ds, band, cov, want, row_area, tile, c_lo, c_hi)

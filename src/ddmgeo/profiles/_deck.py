@@ -12,6 +12,8 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._optional import require
+
 if TYPE_CHECKING:
     from . import Profile
 
@@ -23,11 +25,8 @@ CARDS_PER_SLIDE = 6
 
 def to_pptx(p: "Profile", path: str | Path) -> Path:
     """Write the profile's slide deck to *path* (``.pptx``)."""
-    from .. import _optional
-
-    _optional.require("pptx", "report", "to write slide decks")
-    from pptx import Presentation
-    from pptx.util import Inches
+    Presentation = require("pptx", "report", "to write slide decks").Presentation
+    Inches = require("pptx.util").Inches
 
     deck = Presentation()
     deck.slide_width, deck.slide_height = Inches(WIDTH_IN), Inches(HEIGHT_IN)
@@ -52,8 +51,9 @@ def _blank(deck):
 
 
 def _text(slide, left: float, top: float, width: float, height: float, text: str, *, size: int, bold: bool = False, colour=INK, wrap: bool = True):
-    from pptx.dml.color import RGBColor
-    from pptx.util import Inches, Pt
+    RGBColor = require("pptx.dml.color").RGBColor
+    Inches = require("pptx.util").Inches
+    Pt = require("pptx.util").Pt
 
     box = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
     frame = box.text_frame
@@ -80,9 +80,10 @@ def _title_slide(deck, p: "Profile") -> None:
 
 
 def _cards_slide(deck, p: "Profile", figures, *, part: int) -> None:
-    from pptx.dml.color import RGBColor
-    from pptx.enum.shapes import MSO_SHAPE
-    from pptx.util import Inches, Pt
+    RGBColor = require("pptx.dml.color").RGBColor
+    MSO_SHAPE = require("pptx.enum.shapes").MSO_SHAPE
+    Inches = require("pptx.util").Inches
+    Pt = require("pptx.util").Pt
 
     s = _blank(deck)
     _heading(s, p, "Key figures" if part == 1 else f"Key figures ({part})")
@@ -101,7 +102,7 @@ def _cards_slide(deck, p: "Profile", figures, *, part: int) -> None:
 
 
 def _figure_slide(deck, p: "Profile", section: str, figure) -> None:
-    from pptx.util import Inches
+    Inches = require("pptx.util").Inches
 
     from ._figures import png
 
@@ -118,7 +119,7 @@ def _figure_slide(deck, p: "Profile", section: str, figure) -> None:
 
 
 def _bullets_slide(deck, p: "Profile", title: str, lines: list[str], *, note: str = "") -> None:
-    from pptx.util import Pt
+    Pt = require("pptx.util").Pt
 
     s = _blank(deck)
     _heading(s, p, title)

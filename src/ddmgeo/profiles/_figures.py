@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._format import number
+from .._optional import require
 from ._content import Figure
 
 if TYPE_CHECKING:
@@ -25,14 +26,14 @@ FOCUS = "#c0392b"
 
 def _subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float]):
     """A figure and its axes, without pyplot (no global figure manager, no GUI backend chosen)."""
-    from matplotlib.figure import Figure as MplFigure
+    MplFigure = require("matplotlib.figure").Figure
 
     fig = MplFigure(figsize=figsize)
     return fig, fig.subplots(nrows, ncols)
 
 
 def _mappable(*, norm, cmap):
-    from matplotlib.cm import ScalarMappable
+    ScalarMappable = require("matplotlib.cm").ScalarMappable
 
     return ScalarMappable(norm=norm, cmap=cmap)
 
@@ -49,7 +50,7 @@ def png(figure: Figure, *, dpi: int = 200) -> bytes:
 
 def svg(fig) -> str:
     """The figure as SVG text (fonts as text, fixed ids), cropped to what is drawn."""
-    import matplotlib
+    matplotlib = require("matplotlib")
 
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ddmgeo"}):
@@ -64,8 +65,8 @@ def _tight_bbox(fig):
     Measured with an Agg renderer instead of the dry-run draw that ``bbox_inches="tight"`` makes,
     which halves the time of writing a figure (the extent differs by under a point).
     """
-    import matplotlib
-    from matplotlib.backends.backend_agg import RendererAgg
+    matplotlib = require("matplotlib")
+    RendererAgg = require("matplotlib.backends.backend_agg").RendererAgg
 
     renderer = RendererAgg(fig.bbox.width, fig.bbox.height, fig.dpi)
     return fig.get_tightbbox(renderer).padded(matplotlib.rcParams["savefig.pad_inches"])
@@ -196,8 +197,8 @@ def small_multiples(ctx: "Context", table: "pd.DataFrame", labels: dict, *, lege
     level, codes = ctx.subject.parts
     if len(codes) < 2:
         return None
-    from matplotlib import colormaps
-    from matplotlib.colors import Normalize
+    colormaps = require("matplotlib").colormaps
+    Normalize = require("matplotlib.colors").Normalize
 
     from ..maps import _draw
 
@@ -228,8 +229,8 @@ def growth_map(ctx: "Context", rates: "pd.Series", *, years: str) -> Figure | No
     level, codes = ctx.subject.parts
     if len(codes) < 2:
         return None
-    from matplotlib import colormaps
-    from matplotlib.colors import TwoSlopeNorm
+    colormaps = require("matplotlib").colormaps
+    TwoSlopeNorm = require("matplotlib.colors").TwoSlopeNorm
 
     from ..maps import _draw
 
