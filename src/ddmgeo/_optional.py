@@ -10,9 +10,10 @@ instead of a bare ``ModuleNotFoundError``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from importlib import import_module
 from types import ModuleType
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from .errors import MissingDependencyError
 

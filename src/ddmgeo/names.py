@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import difflib
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Literal
+from typing import TYPE_CHECKING, Literal
 
 from . import settings
 from ._normalise import key as _key

@@ -36,8 +36,9 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 __all__ = ["scorecard", "sources"]
 

@@ -21,10 +21,11 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -204,7 +205,6 @@ def _add_per_capita(by_area: "pd.DataFrame", level: str, vintage: int, year: int
 def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, population_year) -> SpatialisedBudget:
     import pandas as pd
 
-    from .. import indicators
     from ..indicators import _names
     from ._dask import spatialise_dask
 
@@ -504,7 +504,15 @@ def spatialise(
     import pandas as pd
 
     from ._amounts import column_to_cents, share_cents, share_cents_many
-    from ._locate import CODE_NAMES, NAME_NAMES, PROVINCE_NAMES, LocationProblem, coordinate_column, find_column, resolve_text
+    from ._locate import (
+        CODE_NAMES,
+        NAME_NAMES,
+        PROVINCE_NAMES,
+        LocationProblem,
+        coordinate_column,
+        find_column,
+        resolve_text,
+    )
 
     if level not in ("district", "municipality", "province"):
         raise BudgetError(f"level must be 'district', 'municipality' or 'province', not {level!r}.")

@@ -16,11 +16,12 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Literal
+from typing import TYPE_CHECKING, Literal
 
 from .. import settings
-from ..errors import AggregationError, DataNotAvailableError, VintageError
+from ..errors import AggregationError, DataNotAvailableError
 from . import _catalogue, _errata
 
 if TYPE_CHECKING:
@@ -68,8 +69,6 @@ def catalogue(*, theme: str | None = None, expand: bool = False) -> "pd.DataFram
     >>> cat.set_index("id").loc["unemployment_rate", ["kind", "numerator", "denominator"]].tolist()
     ['rate', 'unemployed', 'labour_force']
     """
-    import pandas as pd
-
     t = _catalogue.table().copy()
     if theme is not None:
         if theme not in _catalogue.THEMES:

@@ -5,19 +5,22 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import __version__, settings
-from .._optional import needs, require
 from .._format import NO_DATA_LABEL, format_value
+from .._optional import needs, require
 from ..errors import DataNotAvailableError, DDMGeoWarning, TableError
 from . import _draw
 from ._cartographic import MAP_CRS, projected
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import geopandas as gpd
     import pandas as pd
     from matplotlib.axes import Axes
@@ -788,7 +791,6 @@ def save(fig: "Figure", path, *, dpi: int = 200) -> "Path":
     from pathlib import Path
 
     import matplotlib
-
     from matplotlib.figure import Figure
 
     if not isinstance(fig, Figure):

@@ -13,11 +13,15 @@ larger than memory can hold millions of them).
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from .. import settings
 from .._optional import require
 from ..errors import TableError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _read(points: Any, blocksize: str | int | None):

@@ -14,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import os
 import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterator, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from .. import settings
 from .._optional import require
@@ -366,15 +367,14 @@ def _reduce(ds, path: str | None, band: int, cov: Coverage, want: set, row_area)
     A raster file is read by :data:`THREADS` threads, each with its own dataset handle
     (numpy and GDAL release the GIL); a dataset object passed in is read by one.
     """
-    import numpy as np
-
     block_h = ds.block_shapes[band - 1][0] if ds.block_shapes else 1
     blocks, c_lo, c_hi = _blocks(cov, block_h)
     workers = min(THREADS, os.cpu_count() or 1, len(blocks))
     if workers <= 1 or path is None:
         return _reduce_blocks(ds, band, cov, want, row_area, blocks, c_lo, c_hi)
-    import rasterio
     from concurrent.futures import ThreadPoolExecutor
+
+    import rasterio
 
     def work(part):
         with rasterio.Env(GTIFF_DIRECT_IO=True):
