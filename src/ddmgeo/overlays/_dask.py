@@ -106,7 +106,7 @@ def count_points_dask(
     import numpy as np
     import pandas as pd
 
-    from ._areas import resolve_areas
+    from .._area_sets import resolve_areas
     from ._locator import locator
     from ._points import _LAT_NAMES, _LON_NAMES, _find_column
 

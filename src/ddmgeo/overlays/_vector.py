@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import settings
+from .._area_sets import AreaSet, resolve_areas
 from ..errors import CRSError, TableError
-from ._areas import AreaSet, resolve_areas
 
 if TYPE_CHECKING:
     import geopandas as gpd
