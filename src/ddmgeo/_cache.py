@@ -76,7 +76,7 @@ def to_bytes(frame: "pd.DataFrame") -> bytes:
 
 def _geometry_column(frame: "pd.DataFrame") -> str | None:
     if hasattr(frame, "geometry") and getattr(frame, "_geometry_column_name", None) in frame.columns:
-        return frame._geometry_column_name  # type: ignore[no-any-return]
+        return frame._geometry_column_name
     return None
 
 

@@ -261,7 +261,8 @@ def _quarterly_rows(name: str, unit: str, parts: tuple[str, ...], v: Mapping[str
             continue
         note = ""
         if isinstance(x, list):
-            x, note = sum(x), f"sum of the {len(x)} monthly values in the quarter"
+            note = f"sum of the {len(x)} monthly values in the quarter"
+            x = sum(x)
         yield _fact(year, period, f"{name}__{part}", "rand", x, amount_type=amount_type, note=note)
 
 

@@ -7,7 +7,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 _PLURAL = {"district": "District spaces", "municipality": "Municipalities", "province": "Provinces", "ward": "Wards"}
 SIZES = {"slide": (13.333, 7.5), "a4": (11.69, 8.27), "a4-portrait": (8.27, 11.69)}
-NO_DATA = dict(facecolor="#f4f4f4", edgecolor="#9a9a9a", hatch="////", linewidth=0.3)
+# matplotlib keyword arguments of a no-data patch (Any: each keyword has its own type)
+NO_DATA: dict[str, Any] = dict(facecolor="#f4f4f4", edgecolor="#9a9a9a", hatch="////", linewidth=0.3)
 INK = "#222222"
 # 3 x 3 bivariate palette (Joshua Stevens' purple-blue); rows: y class low->high, columns: x class low->high
 BIVARIATE = (("#e8e8e8", "#ace4e4", "#5ac8c8"), ("#dfb0d6", "#a5add3", "#5698b9"), ("#be64ac", "#8c62aa", "#3b4994"))
