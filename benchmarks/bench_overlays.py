@@ -48,7 +48,8 @@ def verdict(ratio: float, target: float) -> str:
 
 def clear_overlay_caches() -> None:
     from ddmgeo import settings
-    from ddmgeo.overlays import _locator, _zonal
+    from ddmgeo import _zonal
+    from ddmgeo.overlays import _locator
 
     _locator._MEMO.clear()
     _zonal._MEMO.clear()
@@ -118,7 +119,7 @@ def bench_zonal(mpx: float, repeat: int, workdir: str) -> None:
 
     import ddmgeo
     from ddmgeo import overlays
-    from ddmgeo.overlays import _zonal
+    from ddmgeo import _zonal
 
     try:
         from exactextract import exact_extract

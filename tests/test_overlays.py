@@ -312,7 +312,7 @@ def test_zonal_raster_in_another_crs(tmp_path):
 
 
 def test_zonal_windowed_and_cached(tmp_path, monkeypatch):
-    from ddmgeo.overlays import _zonal
+    from ddmgeo import _zonal
 
     rng = np.random.default_rng(3)
     r = make_raster(tmp_path / "rand.tif", rng.random((120, 90)), x0=X0 - 300, y0=Y0 + 300, dx=41, dy=-41)
@@ -646,7 +646,8 @@ def test_dask_engine_finds_coordinate_columns_like_read_points(tmp_path):
 def test_locator_cache_written_in_background_and_reloaded(tmp_path, monkeypatch):
     """The label grid's cache file is packed in a background thread; a new session (memo cleared) waits for
     the write, loads the file instead of rebuilding, and places points identically."""
-    from ddmgeo.overlays import _areas, _locator
+    from ddmgeo import _area_sets as _areas
+    from ddmgeo.overlays import _locator
 
     monkeypatch.setenv("DDMGEO_CACHE_DIR", str(tmp_path))
     areas = grid_areas(5)
@@ -673,7 +674,8 @@ def test_locator_shared_between_threads_gives_the_single_thread_answer(tmp_path,
     the exact GEOS tests are serialised (prepared geometries are not thread-safe), the rest runs in parallel."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from ddmgeo.overlays import _areas, _locator
+    from ddmgeo import _area_sets as _areas
+    from ddmgeo.overlays import _locator
 
     monkeypatch.setenv("DDMGEO_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(_locator, "LOCATE_CHUNK", 1000)  # many passes per call

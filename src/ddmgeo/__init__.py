@@ -51,12 +51,27 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import areas, budget, datasets, errors, indicators, maps, names, profiles, settings
-    from . import overlays, tables
-    from .profiles import profile
-    from .areas import areas_table, boundaries, districts
-    from .names import lineage, resolve
-    from .tables import JoinReport, join, read_table
+    # explicit re-exports (`name as name`): __all__ is built from _LAZY, which linters cannot read
+    from . import areas as areas
+    from . import budget as budget
+    from . import datasets as datasets
+    from . import errors as errors
+    from . import indicators as indicators
+    from . import maps as maps
+    from . import names as names
+    from . import overlays as overlays
+    from . import profiles as profiles
+    from . import settings as settings
+    from . import tables as tables
+    from .areas import areas_table as areas_table
+    from .areas import boundaries as boundaries
+    from .areas import districts as districts
+    from .names import lineage as lineage
+    from .names import resolve as resolve
+    from .profiles import profile as profile
+    from .tables import JoinReport as JoinReport
+    from .tables import join as join
+    from .tables import read_table as read_table
 
 
 def __getattr__(name: str) -> Any:

@@ -27,8 +27,9 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from . import settings
 
@@ -81,7 +82,7 @@ def to_bytes(frame: "pd.DataFrame") -> bytes:
 
 def _geometry_column(frame: "pd.DataFrame") -> str | None:
     if hasattr(frame, "geometry") and getattr(frame, "_geometry_column_name", None) in frame.columns:
-        return frame._geometry_column_name  # type: ignore[no-any-return]
+        return frame._geometry_column_name
     return None
 
 

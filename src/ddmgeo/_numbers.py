@@ -111,7 +111,7 @@ def read_year(value: object, name: str = "year") -> int:
     elif isinstance(value, numbers.Integral):
         year = int(value)
     elif isinstance(value, numbers.Real) and float(value).is_integer():
-        year = int(value)
+        year = int(float(value))
     elif text is not None and re.fullmatch(r"[+]?\d+", text):
         year = int(text)
     if year is None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
 from importlib import import_module
 from types import ModuleType
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from .errors import MissingDependencyError
 

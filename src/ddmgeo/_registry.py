@@ -179,7 +179,7 @@ def _inputs(file: Path, entry: dict) -> tuple[Input, ...]:
         if not item.dataset and not (item.url and item.sha256):
             raise ValueError(f"{file}: every input of {entry.get('name')!r} needs a url and a sha256, or a dataset")
         if not item.dataset:
-            item.path  # a URL that does not name a pinned commit is refused here
+            _ = item.path  # a URL that does not name a pinned commit is refused here
         out.append(item)
     if out and not entry.get("recipe"):
         raise ValueError(f"{file}: dataset {entry.get('name')!r} lists inputs but no recipe")

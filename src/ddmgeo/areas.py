@@ -134,7 +134,7 @@ def _layer(level: str, vintage: int, resolution: str) -> _registry.Layer:
             "Git LFS in j-norwood-young/SA-Maps) or the OpenUp 2016 layer 'Wards_2016_geomfix' would fill this; "
             "the 2016 ward attribute table is registered as 'mdb2016_ward_attributes'."
         )
-    available = sorted({(l.level, l.vintage) for l in _registry.layers() if l.resolution == resolution})
+    available = sorted({(lay.level, lay.vintage) for lay in _registry.layers() if lay.resolution == resolution})
     raise DataNotAvailableError(
         f"No {resolution} {level} geometry of the {vintage} vintage is registered. Registered {resolution} layers: "
         + ", ".join(f"{lv} {v}" for lv, v in available)

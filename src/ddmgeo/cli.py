@@ -32,8 +32,9 @@ import shutil
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, List, NoReturn, Optional
+from typing import Any, NoReturn
 
 import typer
 import typer.core
@@ -476,7 +477,7 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.expanduser().resolve() == b.expanduser().resolve()
 
 
-def _check_outputs(command: str, outputs: dict[str, Optional[Path]], *, inputs: dict[str, Any] | None = None) -> None:
+def _check_outputs(command: str, outputs: dict[str, Path | None], *, inputs: dict[str, Any] | None = None) -> None:
     """Before any work: every output of ``ddm COMMAND`` has a suffix it can write, none is one of its inputs, no two are one file.
 
     *outputs* maps an option (``--out``) to its path (None when not given); *inputs* maps an argument's
@@ -551,7 +552,7 @@ def _write(gdf, out: Path, command: str, *, layer: str | None = None) -> None:
 @app.command()
 def districts(
     vintage: int = typer.Option(2016, help="Boundary vintage: 2016 (default), 2011 or 2021."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write them (.gpkg, .geojson, .parquet, .fgb, .shp, .csv)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Also write them (.gpkg, .geojson, .parquet, .fgb, .shp, .csv)."),
 ) -> None:
     """List the 52 DDM district and metropolitan spaces.
 
@@ -595,8 +596,8 @@ def boundaries(
 
 @app.command()
 def resolve(
-    names: List[str] = typer.Argument(..., help="Codes or names, as people write them."),
-    level: Optional[str] = typer.Option(None, help="Only this level: province, district, municipality, ward."),
+    names: list[str] = typer.Argument(..., help="Codes or names, as people write them."),
+    level: str | None = typer.Option(None, help="Only this level: province, district, municipality, ward."),
     vintage: int = typer.Option(2016, help="Vintage of the returned codes."),
 ) -> None:
     """Print the MDB code of each name (former names and spellings included); exit 2 if a name matches nothing.
@@ -670,8 +671,8 @@ def _complete_theme(incomplete: str) -> list[str]:
 
 @app.command()
 def catalogue(
-    search: Optional[List[str]] = typer.Argument(None, help="Words to find in the ids, labels and definitions (all must occur), e.g. piped water."),
-    theme: Optional[str] = typer.Option(None, help=_THEME_HELP, autocompletion=_complete_theme),
+    search: list[str] | None = typer.Argument(None, help="Words to find in the ids, labels and definitions (all must occur), e.g. piped water."),
+    theme: str | None = typer.Option(None, help=_THEME_HELP, autocompletion=_complete_theme),
 ) -> None:
     """List the indicator catalogue: id, theme, kind, unit, latest year and label (with words: the indicators that match).
 
@@ -682,13 +683,13 @@ def catalogue(
 
 @app.command()
 def indicators(
-    ids: List[str] = typer.Argument(None, help="Indicator ids (see `ddm catalogue`); none to list the catalogue.", autocompletion=_complete_indicator),
+    ids: list[str] = typer.Argument(None, help="Indicator ids (see `ddm catalogue`); none to list the catalogue.", autocompletion=_complete_indicator),
     level: str = typer.Option("district", help="country, province, district or municipality."),
-    year: Optional[int] = typer.Option(None, help="Reference year (default: each indicator's latest)."),
+    year: int | None = typer.Option(None, help="Reference year (default: each indicator's latest)."),
     vintage: int = typer.Option(2016, help="Boundary vintage."),
-    theme: Optional[str] = typer.Option(None, help="With no ids: list one theme (or One Plan area) only.", autocompletion=_complete_theme),
-    search: Optional[str] = typer.Option(None, "--search", "-s", help="With no ids: list the indicators whose id, label or definition hold every word, e.g. 'piped water'."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the values (.csv, .xlsx, .parquet)."),
+    theme: str | None = typer.Option(None, help="With no ids: list one theme (or One Plan area) only.", autocompletion=_complete_theme),
+    search: str | None = typer.Option(None, "--search", "-s", help="With no ids: list the indicators whose id, label or definition hold every word, e.g. 'piped water'."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the values (.csv, .xlsx, .parquet)."),
 ) -> None:
     """Get indicator values for every area of a level (with no ids: list the catalogue, as `ddm catalogue`).
 
@@ -715,13 +716,13 @@ def indicators(
 
 @app.command()
 def change(
-    ids: List[str] = typer.Argument(..., help="Indicator ids to compare between two years (also development_index, service_index)."),
+    ids: list[str] = typer.Argument(..., help="Indicator ids to compare between two years (also development_index, service_index)."),
     start: int = typer.Option(2011, help="Baseline year."),
     end: int = typer.Option(2016, help="Latest year."),
     level: str = typer.Option("district", help="district, municipality or province."),
     vintage: int = typer.Option(2016, help="Boundary vintage (both years are put on it)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the change table (.csv, .xlsx, .parquet)."),
-    map_: Optional[Path] = typer.Option(None, "--map", help="Also write a change map of the first indicator (.png/.svg/.pdf)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the change table (.csv, .xlsx, .parquet)."),
+    map_: Path | None = typer.Option(None, "--map", help="Also write a change map of the first indicator (.png/.svg/.pdf)."),
 ) -> None:
     """Change between two years on the same boundaries: absolute, relative, percentage points, direction and ranks.
 
@@ -748,12 +749,12 @@ def change(
 
 @app.command()
 def profile(
-    area: Optional[str] = typer.Argument(None, help="A district space, municipality or province: code, name or former name (e.g. Waterberg, DC36, Lephalale, Limpopo, Eden).", autocompletion=_complete_district),
+    area: str | None = typer.Argument(None, help="A district space, municipality or province: code, name or former name (e.g. Waterberg, DC36, Lephalale, Limpopo, Eden).", autocompletion=_complete_district),
     out: Path = typer.Option(..., "--out", "-o", help="Output file (one profile) or folder (--all)."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="html, pdf, md, pptx or xlsx (default: from the --out suffix, else html)."),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="html, pdf, md, pptx or xlsx (default: from the --out suffix, else html)."),
     all_: bool = typer.Option(False, "--all", help="Build every profile of a level (default: the 52 district spaces) into the --out folder, with an index.html."),
-    level: Optional[str] = typer.Option(None, help="With AREA: the kind of area it names when the name is ambiguous; with --all: district (default), municipality or province."),
-    province: Optional[str] = typer.Option(None, help="With --all: only the areas of this province (e.g. NC, Limpopo)."),
+    level: str | None = typer.Option(None, help="With AREA: the kind of area it names when the name is ambiguous; with --all: district (default), municipality or province."),
+    province: str | None = typer.Option(None, help="With --all: only the areas of this province (e.g. NC, Limpopo)."),
     vintage: int = typer.Option(2016, help="Boundary vintage."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for --all."),
 ) -> None:
@@ -798,7 +799,7 @@ _PROFILE_FORMATS = ("html", "pdf", "md", "pptx", "xlsx")
 def deck(
     area: str = typer.Argument(..., help="A district space, municipality or province (e.g. Waterberg, Lephalale, Limpopo).", autocompletion=_complete_district),
     out: Path = typer.Option(..., "--out", "-o", help="The slide deck (.pptx)."),
-    level: Optional[str] = typer.Option(None, help="The kind of area AREA names when the name is ambiguous: district, municipality or province."),
+    level: str | None = typer.Option(None, help="The kind of area AREA names when the name is ambiguous: district, municipality or province."),
     vintage: int = typer.Option(2016, help="Boundary vintage."),
 ) -> None:
     """A 16:9 slide deck of an area's profile: title, key figures, maps and charts, key issues, sources.
@@ -845,16 +846,16 @@ def map_(
     indicator: str = typer.Argument(..., help="A catalogue indicator id (see `ddm catalogue`).", autocompletion=_complete_indicator),
     out: Path = typer.Option(..., "--out", "-o", help="Output: .png, .svg, .pdf (static) or .html (interactive)."),
     level: str = typer.Option("district", help="district, municipality or province."),
-    year: Optional[int] = typer.Option(None, help="Reference year (default: the indicator's latest)."),
+    year: int | None = typer.Option(None, help="Reference year (default: the indicator's latest)."),
     vintage: int = typer.Option(2016, help="Boundary vintage."),
     scheme: str = typer.Option("quantiles", help="quantiles, equal_interval, natural_breaks, fisher_jenks."),
     k: int = typer.Option(5, help="Number of classes."),
     size: str = typer.Option("slide", help="slide (16:9) or a4."),
     tiles: str = typer.Option("none", help="Background tiles of an .html map, e.g. openstreetmap (fetched when the page opens); the default 'none' needs no internet."),
     dpi: int = typer.Option(200, help="PNG resolution."),
-    title: Optional[str] = typer.Option(None, "--title", help="Title of a static map (default: the indicator's label and year)."),
-    palette: Optional[str] = typer.Option(None, "--palette", help="A matplotlib colormap, e.g. Blues, viridis (default: by whether higher is better or worse)."),
-    area: Optional[str] = typer.Option(None, "--area", help="A province or district space as the map's extent, e.g. Limpopo or Waterberg."),
+    title: str | None = typer.Option(None, "--title", help="Title of a static map (default: the indicator's label and year)."),
+    palette: str | None = typer.Option(None, "--palette", help="A matplotlib colormap, e.g. Blues, viridis (default: by whether higher is better or worse)."),
+    area: str | None = typer.Option(None, "--area", help="A province or district space as the map's extent, e.g. Limpopo or Waterberg."),
 ) -> None:
     """Map one indicator: a slide-ready PNG/SVG/PDF or a self-contained interactive HTML.
 
@@ -900,15 +901,15 @@ def spatialise(
     out: Path = typer.Option(..., "--out", "-o", help="Per-area totals (.csv or .xlsx)."),
     level: str = typer.Option("district", help="district, municipality or province."),
     split: str = typer.Option("population", help="population, equal, area, or a column of per-row shares."),
-    location: Optional[List[str]] = typer.Option(None, help="Location column(s), in order (default: found by name)."),
-    id: Optional[str] = typer.Option(None, "--id", help="Project id column (duplicates are reported)."),
-    by: Optional[List[str]] = typer.Option(None, help="Category column(s) to split totals by."),
-    tag: Optional[List[str]] = typer.Option(None, help="Tag column and target group, e.g. gender_responsive=women or youth_share=youth."),
+    location: list[str] | None = typer.Option(None, help="Location column(s), in order (default: found by name)."),
+    id: str | None = typer.Option(None, "--id", help="Project id column (duplicates are reported)."),
+    by: list[str] | None = typer.Option(None, help="Category column(s) to split totals by."),
+    tag: list[str] | None = typer.Option(None, help="Tag column and target group, e.g. gender_responsive=women or youth_share=youth."),
     fix_swapped: bool = typer.Option(False, help="Use points whose lon/lat are evidently swapped."),
     allow_suffixes: bool = typer.Option(False, help="Read scale words in amounts (1.2m, R 3 bn)."),
-    map_: Optional[Path] = typer.Option(None, "--map", help="Also write a spend-per-capita map (.png/.svg/.pdf)."),
-    unallocated: Optional[Path] = typer.Option(None, help="Write the rows that could not be placed (.csv)."),
-    allocations: Optional[Path] = typer.Option(None, help="Write the audit trail: one row per (project, area) (.csv)."),
+    map_: Path | None = typer.Option(None, "--map", help="Also write a spend-per-capita map (.png/.svg/.pdf)."),
+    unallocated: Path | None = typer.Option(None, help="Write the rows that could not be placed (.csv)."),
+    allocations: Path | None = typer.Option(None, help="Write the audit trail: one row per (project, area) (.csv)."),
     allow_unallocated: bool = typer.Option(False, help="Exit 0 even when some rows could not be placed."),
 ) -> None:
     """Place a project or budget table in the district spaces, exactly to the cent.
@@ -965,7 +966,7 @@ def zonal(
     band: int = typer.Option(1, help="Raster band."),
     area_weighted: bool = typer.Option(False, "--area-weighted", help="Multiply each cell by its area in km² (densities: sum becomes a count)."),
     engine: str = typer.Option("memory", help="memory, or dask (tiles of rows as dask tasks; needs the dask extra)."),
-    tile_rows: Optional[int] = typer.Option(None, help="Rows per dask tile (engine dask)."),
+    tile_rows: int | None = typer.Option(None, help="Rows per dask tile (engine dask)."),
 ) -> None:
     """Statistics of a raster per area (exact fractional coverage), written as a table keyed by code.
 
@@ -997,10 +998,10 @@ def points(
     out: Path = typer.Option(..., "--out", "-o", help="Output table: .csv or .parquet (every area, keyed by code)."),
     level: str = typer.Option("district", help="district, municipality, province or ward."),
     vintage: int = typer.Option(2016, help="Boundary vintage (wards: 2021)."),
-    weight: Optional[List[str]] = typer.Option(None, "--weight", "-w", help="A numeric column to sum per area (repeatable)."),
-    by: Optional[str] = typer.Option(None, help="A category column to split the counts by."),
-    lon: Optional[str] = typer.Option(None, help="Longitude column (default: found by name)."),
-    lat: Optional[str] = typer.Option(None, help="Latitude column (default: found by name)."),
+    weight: list[str] | None = typer.Option(None, "--weight", "-w", help="A numeric column to sum per area (repeatable)."),
+    by: str | None = typer.Option(None, help="A category column to split the counts by."),
+    lon: str | None = typer.Option(None, help="Longitude column (default: found by name)."),
+    lat: str | None = typer.Option(None, help="Latitude column (default: found by name)."),
 ) -> None:
     """Count points per area (and sum weight columns); report points outside every area or without coordinates.
 
@@ -1023,7 +1024,7 @@ def points(
 
 
 @data_app.command("list")
-def data_list(group: Optional[str] = typer.Option(None, help="Only one group: boundaries, indicators, points, rasters, layers.")) -> None:
+def data_list(group: str | None = typer.Option(None, help="Only one group: boundaries, indicators, points, rasters, layers.")) -> None:
     """Every registered dataset: how it is obtained, whether the core holds it, whether it is on this machine.
 
     Example: ddm data list --group points
@@ -1061,9 +1062,9 @@ def _chosen(names: list[str] | None, all_: bool, *, built: bool) -> list[str]:
 
 @data_app.command("fetch")
 def data_fetch(
-    names: List[str] = typer.Argument(None, help="Dataset names (see `ddm data list`).", autocompletion=_complete_dataset),
+    names: list[str] = typer.Argument(None, help="Dataset names (see `ddm data list`).", autocompletion=_complete_dataset),
     all_: bool = typer.Option(False, "--all", help="Every registered dataset (downloaded, or built from its upstream files)."),
-    to: Optional[Path] = typer.Option(None, "--to", help="Also copy the files here, laid out as a DDMGEO_DATA_DIR."),
+    to: Path | None = typer.Option(None, "--to", help="Also copy the files here, laid out as a DDMGEO_DATA_DIR."),
 ) -> None:
     """Download or build, and verify, datasets; with --to, assemble a data folder.
 
@@ -1083,9 +1084,9 @@ def data_fetch(
 
 @data_app.command("build")
 def data_build(
-    names: List[str] = typer.Argument(None, help="Derived datasets to build (`ddm data list` marks them 'built').", autocompletion=_complete_dataset),
+    names: list[str] = typer.Argument(None, help="Derived datasets to build (`ddm data list` marks them 'built').", autocompletion=_complete_dataset),
     all_: bool = typer.Option(False, "--all", help="Every dataset that is built from upstream files."),
-    to: Optional[Path] = typer.Option(None, "--to", help="Build into this folder (laid out as a DDMGEO_DATA_DIR) instead of the cache."),
+    to: Path | None = typer.Option(None, "--to", help="Build into this folder (laid out as a DDMGEO_DATA_DIR) instead of the cache."),
 ) -> None:
     """Build derived datasets from their pinned upstream files and check them against the registry.
 
@@ -1115,7 +1116,7 @@ def _report_failures(failures: list, n: int, verb: str) -> None:
 
 @data_app.command("export")
 def data_export(
-    levels: List[str] = typer.Argument(..., help="Levels to export: province, district, municipality, ward."),
+    levels: list[str] = typer.Argument(..., help="Levels to export: province, district, municipality, ward."),
     to: Path = typer.Option(Path("."), "--to", help="Output folder."),
     fmt: str = typer.Option("geoparquet", "--format", help="geoparquet (for DuckDB, Sedona, BigQuery) or gpkg."),
     vintage: int = typer.Option(2016, help="Boundary vintage."),

@@ -9,12 +9,13 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from . import settings
-from .errors import CRSError
 from ._optional import require
+from .errors import CRSError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -214,7 +215,7 @@ def _format_sheet(ws, frame: "pd.DataFrame | None", formats: dict, *, wrap: bool
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
-    for idx, column in enumerate(ws.iter_cols(min_row=1, max_row=ws.max_row), start=1):
+    for column in ws.iter_cols(min_row=1, max_row=ws.max_row):
         header = column[0].value
         fmt = formats.get(header)
         width = min(max(len(str(c.value or "")) for c in column[: min(len(column), 200)]) + 2, 60 if wrap else 40)

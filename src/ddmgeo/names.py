@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import difflib
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Literal
+from typing import TYPE_CHECKING, Literal
 
 from . import settings
-from ._normalise import key as _key
 from ._normalise import implied_level, split_hint
+from ._normalise import key as _key
 from .errors import AmbiguousAreaError, FormerNameWarning, SplitAreaError, UnknownAreaError, VintageError
 
 if TYPE_CHECKING:

@@ -26,10 +26,11 @@ import io
 import re
 import warnings
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,14 @@ from . import settings
 from ._normalise import key as _key
 from ._numbers import NA, NotANumber, parse_number
 from ._optional import require
-from .errors import AmbiguousAreaError, FormerNameWarning, SplitAreaError, TableError, UnknownAreaError, UnmatchedRowsError
+from .errors import (
+    AmbiguousAreaError,
+    FormerNameWarning,
+    SplitAreaError,
+    TableError,
+    UnknownAreaError,
+    UnmatchedRowsError,
+)
 
 if TYPE_CHECKING:
     import os

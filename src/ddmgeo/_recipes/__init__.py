@@ -20,9 +20,9 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Callable, Mapping
 from importlib import import_module
 from pathlib import Path
-from typing import Callable, Mapping
 
 from .. import _registry, settings
 from ..errors import DataIntegrityError, DataNotAvailableError

@@ -17,16 +17,16 @@ Only the standard library is used; a 4 MB dump is read in well under a second.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Union
 
 from ..errors import DataIntegrityError
 
 __all__ = ["CopyBlock", "copy_blocks", "decode_field", "parse_columns", "read_copy"]
 
-Row = tuple[Optional[str], ...]
-PathLike = Union[str, Path]
+Row = tuple[str | None, ...]
+PathLike = str | Path
 
 # COPY <table> [(<columns>)] FROM stdin;  -- the table may be schema-qualified and quoted
 _COPY = re.compile(r'^COPY\s+(?P<table>(?:"(?:[^"]|"")*"|[^\s(."]+)(?:\.(?:"(?:[^"]|"")*"|[^\s(."]+))?)'
@@ -60,7 +60,7 @@ class CopyBlock:
     rows: list[Row]
     line: int
 
-    def records(self) -> Iterator[dict[str, Optional[str]]]:
+    def records(self) -> Iterator[dict[str, str | None]]:
         """Yield each row as a ``{column: value}`` dict.
 
         Yields
@@ -119,7 +119,7 @@ def _unescape(match: re.Match[str]) -> str:
     return _SIMPLE.get(char, char)
 
 
-def decode_field(field: str) -> Optional[str]:
+def decode_field(field: str) -> str | None:
     """Decode one field of PostgreSQL's text COPY format.
 
     Parameters

@@ -27,8 +27,9 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from .._optional import require
 

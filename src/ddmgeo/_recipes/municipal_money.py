@@ -36,8 +36,9 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 __all__ = ["scorecard", "sources"]
 
@@ -260,7 +261,8 @@ def _quarterly_rows(name: str, unit: str, parts: tuple[str, ...], v: Mapping[str
             continue
         note = ""
         if isinstance(x, list):
-            x, note = sum(x), f"sum of the {len(x)} monthly values in the quarter"
+            note = f"sum of the {len(x)} monthly values in the quarter"
+            x = sum(x)
         yield _fact(year, period, f"{name}__{part}", "rand", x, amount_type=amount_type, note=note)
 
 

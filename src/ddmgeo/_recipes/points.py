@@ -32,8 +32,9 @@ from __future__ import annotations
 import csv
 import math
 import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from .._optional import require
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
 from ..errors import DataIntegrityError
 from ._pgdump import CopyBlock, read_copy
@@ -47,7 +47,7 @@ TIDY_HEADER = (
     "geo_level", "geo_code", "demarcation", "year", "source", "table", "universe", "indicator", "category", "value"
 )
 
-Cell = Optional[str]
+Cell = str | None
 Row = tuple[Cell, ...]
 
 
@@ -249,7 +249,7 @@ def _single_rows(block: CopyBlock, head: tuple[str, ...], table: Table, value: s
             yield (r[level], r[code], r[version], *head, table.universe, table.indicators[0], label, r[count])
 
 
-def _add(total: Optional[int], count: Cell) -> Optional[int]:
+def _add(total: int | None, count: Cell) -> int | None:
     """*total* + *count*; a null count makes the sum null."""
     return None if total is None or count is None else total + int(count)
 
@@ -260,7 +260,7 @@ def _marginal_rows(block: CopyBlock, head: tuple[str, ...], table: Table, field:
     Geographies keep their upstream order; within a geography the categories are sorted.
     """
     level, code, version, count, cat = (_column(block, c) for c in (*GEO, "total", field))
-    sums: dict[tuple[Cell, Cell, Cell], dict[Cell, Optional[int]]] = {}
+    sums: dict[tuple[Cell, Cell, Cell], dict[Cell, int | None]] = {}
     for r in block.rows:
         if r[level] in AREA_LEVELS:
             cells = sums.setdefault((r[level], r[code], r[version]), {})

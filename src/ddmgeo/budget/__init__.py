@@ -21,10 +21,11 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -225,7 +226,6 @@ def _dask_refuses(**options: object) -> None:
 def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, population_year) -> SpatialisedBudget:
     import pandas as pd
 
-    from .. import indicators
     from ..indicators import _names
     from ._dask import spatialise_dask
 
@@ -270,7 +270,7 @@ def _area_index_at(lon: np.ndarray, lat: np.ndarray, level: str, vintage: int) -
     """Position in ``all_of_level(level, vintage)`` of the area at each lon/lat (EPSG:4326), -1 outside:
     ddmgeo.overlays.assign_points' locator and boundary rule, fed coordinates directly (no point
     geometries are built for a million rows)."""
-    from ..overlays._areas import resolve_areas
+    from .._area_sets import resolve_areas
     from ..overlays._locator import locator
 
     areas = resolve_areas(level, vintage)
@@ -281,7 +281,7 @@ def _area_index_at(lon: np.ndarray, lat: np.ndarray, level: str, vintage: int) -
 @lru_cache(maxsize=8)
 def _locator_to_level(level: str, vintage: int) -> np.ndarray:
     """Map the locator's area order to ``all_of_level`` order."""
-    from ..overlays._areas import resolve_areas
+    from .._area_sets import resolve_areas
     from ._locate import all_of_level
 
     pos = {c: k for k, c in enumerate(all_of_level(level, vintage))}
@@ -297,7 +297,7 @@ def _edges(level: str, vintage: int):
 
     pieces, owner = [], []
     step = 32  # segments per piece
-    from ..overlays._areas import resolve_areas
+    from .._area_sets import resolve_areas
 
     geometry = resolve_areas(level, vintage).to_crs(settings.DISTANCE_CRS)  # cached on the area set
     for k, geom in zip(_locator_to_level(level, vintage).tolist(), geometry):
@@ -333,7 +333,7 @@ def _snap_zone(level: str, vintage: int, snap_km: float):
     holds every point within *snap_km*, and the exact distance test in :func:`_nearest_area` decides."""
     import shapely
 
-    from ..overlays._areas import resolve_areas
+    from .._area_sets import resolve_areas
 
     q = 8
     zone = shapely.buffer(shapely.union_all(resolve_areas(level, vintage).to_crs(settings.DISTANCE_CRS)), snap_km * 1000 / np.cos(np.pi / (4 * q)) + 1, quad_segs=q)
@@ -531,7 +531,15 @@ def spatialise(
     import pandas as pd
 
     from ._amounts import column_to_cents, share_cents, share_cents_many
-    from ._locate import CODE_NAMES, NAME_NAMES, PROVINCE_NAMES, LocationProblem, coordinate_column, find_column, resolve_text
+    from ._locate import (
+        CODE_NAMES,
+        NAME_NAMES,
+        PROVINCE_NAMES,
+        LocationProblem,
+        coordinate_column,
+        find_column,
+        resolve_text,
+    )
 
     if level not in ("district", "municipality", "province"):
         raise BudgetError(f"level must be 'district', 'municipality' or 'province', not {level!r}.")

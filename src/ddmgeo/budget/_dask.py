@@ -9,7 +9,6 @@ Rows are placed by their coordinates only (lists, names and provinces need the i
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from ..errors import TableError

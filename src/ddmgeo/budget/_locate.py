@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .._normalise import tokens
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 CODE_NAMES = ("code", "area_code", "district_code", "municipality_code", "muni_code", "geo_code", "dc_code", "mdb_code")
 NAME_NAMES = ("district", "municipality", "area", "region", "location", "local_municipality", "district_municipality", "municipality_name", "district_name", "place", "area_name")

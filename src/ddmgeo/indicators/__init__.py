@@ -16,12 +16,13 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Literal
+from typing import TYPE_CHECKING, Literal
 
 from .. import settings
 from .._numbers import read_year
-from ..errors import AggregationError, DataNotAvailableError, VintageError
+from ..errors import AggregationError, DataNotAvailableError
 from . import _catalogue, _errata
 
 if TYPE_CHECKING:
@@ -102,8 +103,6 @@ def catalogue(search: str | None = None, *, theme: str | None = None, expand: bo
     >>> set(indicators.catalogue(theme="Economic positioning").theme)
     {'economy'}
     """
-    import pandas as pd
-
     t = _catalogue.table().copy()
     if theme is not None:
         t = t[t.theme == _catalogue.theme_of(theme)]

@@ -229,7 +229,7 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
         else:
             how = method.get(col) if isinstance(method, dict) else method
             grouped = full[col].groupby(parent)
-            values[col] = grouped.agg(lambda v: _METHODS[how](v.values) if v.notna().any() else np.nan).reindex(targets)
+            values[col] = grouped.agg(lambda v, how=how: _METHODS[how](v.values) if v.notna().any() else np.nan).reindex(targets)
             miss = full[col].isna()
             reports[col] = f"descriptive {how} of the parts (not an aggregate)"
         missing_lists[col] = _missing_text(miss, parent, targets)

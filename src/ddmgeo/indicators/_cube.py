@@ -328,7 +328,6 @@ def lookup_by(indicator: str, by: str, level: str, year: int | None, vintage: in
     import pandas as pd
 
     from ._disaggregate import ByResult
-    from ._engine import choose
 
     if _STATE["building"] or vintage != BY_VINTAGE:
         return None

@@ -21,9 +21,10 @@ for the undisaggregated indicators.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .. import settings
 from ..errors import AggregationError, DataNotAvailableError, DDMGeoError, VintageError
@@ -446,7 +447,7 @@ def table_by(ids: list[str], *, by: str, level: str, year: int | None, vintage: 
     meta = {r.definition.id: metadata(r, by=by, groups=list(r.labels)) for r in results}
     sources = {r.definition.id: r.source for r in results}
     if len(set(sources.values())) > 1:
-        for i, m in meta.items():
+        for m in meta.values():
             m["notes"] = "; ".join(x for x in (m["notes"], "the indicators of this table come from different sources: " + ", ".join(f"{k} {v}" for k, v in sources.items())) if x)
     codes = results[0].frame["code"].drop_duplicates()
     name_of = names(level, v, codes)

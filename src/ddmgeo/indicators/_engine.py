@@ -9,9 +9,10 @@ provinces -> country), and a missing part leaves the whole missing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -82,7 +83,6 @@ def codes_of(level: str, vintage: int) -> tuple[str, ...]:
     if level == "district_municipality":
         t = areas_table("district", vintage=vintage)
         return tuple(c for c in t.code if c.startswith("DC"))
-    import pandas as pd
 
     t = areas_table(level, vintage=vintage)
     return tuple(t.code.iloc[_code_sort_key(t.code).argsort()].tolist())

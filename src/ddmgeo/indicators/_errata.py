@@ -9,8 +9,9 @@ output that shows the area, or an area containing it, carries the note.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from .. import settings
 from ..errors import DDMGeoError

@@ -78,9 +78,9 @@ def _piece_population(level: str) -> dict:
     import shapely
 
     from .. import settings
+    from .._zonal import population_from_density
     from ..areas import boundaries
     from ..names import _lineage_table
-    from ..overlays import population_from_density
 
     lin = _lineage_table()
     lin = lin[lin.level == level]

@@ -15,7 +15,16 @@ from __future__ import annotations
 
 from ._cartographic import MAP_CRS, TOLERANCE_M, cartographic
 from ._change import change_map, dumbbell
-from ._static import bivariate, choropleth, classify, district_map, format_value, legend_entries, proportional_symbols, save
+from ._static import (
+    bivariate,
+    choropleth,
+    classify,
+    district_map,
+    format_value,
+    legend_entries,
+    proportional_symbols,
+    save,
+)
 
 __all__ = [
     "MAP_CRS",

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import settings
-from .._optional import needs, require
 from .._format import NO_DATA_LABEL, format_value
+from .._optional import needs, require
 from ..monitoring._change import index_scale
 from ._static import (
     NO_DATA,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from .. import settings
 from .._optional import needs, require
-from ._static import NO_DATA_LABEL, _cmap_for, _class_of, _prepare, _source_text, classify, format_value, legend_entries
+from ._static import _class_of, _cmap_for, _prepare, _source_text, classify, format_value, legend_entries
 
 if TYPE_CHECKING:
     import folium
@@ -119,7 +120,7 @@ def interactive(
         from ._cartographic import cartographic
 
         frame = cartographic(level, vintage=vintage, tolerance=tolerance).copy()
-        label, unit, colours, entries, source = level.title(), "", [], [], ""
+        label, colours, entries, source = level.title(), [], [], ""
         frame["_fill"] = "#c6dbef"
         frame["_value"] = ""
     else:
@@ -134,7 +135,7 @@ def interactive(
         frame["_fill"] = [colours[c] if c >= 0 else NO_DATA_FILL for c in classes]
         frame["_value"] = [format_value(v, layer.unit) for v in values]
         entries = legend_entries(classifier, values, layer.unit)
-        label, unit, source = layer.label, layer.unit, _source_text(layer.source)
+        label, source = layer.label, _source_text(layer.source)
         if layer.year:
             label = f"{label}, {layer.year}"
     if column is not None:

@@ -5,19 +5,22 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import __version__, settings
-from .._optional import needs, require
 from .._format import NO_DATA_LABEL, format_value
+from .._optional import needs, require
 from ..errors import DataNotAvailableError, DDMGeoWarning, RawCountWarning, TableError
 from . import _draw
 from ._cartographic import MAP_CRS, projected
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import geopandas as gpd
     import pandas as pd
     from matplotlib.axes import Axes
@@ -25,7 +28,8 @@ if TYPE_CHECKING:
 
 _PLURAL = {"district": "District spaces", "municipality": "Municipalities", "province": "Provinces", "ward": "Wards"}
 SIZES = {"slide": (13.333, 7.5), "a4": (11.69, 8.27), "a4-portrait": (8.27, 11.69)}
-NO_DATA = dict(facecolor="#f4f4f4", edgecolor="#9a9a9a", hatch="////", linewidth=0.3)
+# matplotlib keyword arguments of a no-data patch (Any: each keyword has its own type)
+NO_DATA: dict[str, Any] = dict(facecolor="#f4f4f4", edgecolor="#9a9a9a", hatch="////", linewidth=0.3)
 INK = "#222222"
 #: the subtitle's words for each classification scheme
 SCHEME_TEXT = {

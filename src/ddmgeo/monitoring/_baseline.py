@@ -13,8 +13,9 @@ import datetime as _dt
 import hashlib
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from .. import __version__, settings
 from .._numbers import read_year

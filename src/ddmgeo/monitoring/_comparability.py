@@ -8,9 +8,10 @@ checked the definitions and added a row.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from .. import settings
 from ..errors import DDMGeoError, NotComparableError

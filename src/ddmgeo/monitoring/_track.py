@@ -5,8 +5,9 @@ from __future__ import annotations
 import difflib
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -358,10 +359,9 @@ def track(
     """
     import pandas as pd
 
+    from .._numbers import read_year
     from ..areas import areas_table
     from ..tables import _read_table
-
-    from .._numbers import read_year
 
     latest = None if latest is None else read_year(latest, "latest")
     if baseline is not None and not isinstance(baseline, pd.DataFrame):

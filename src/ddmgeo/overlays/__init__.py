@@ -37,12 +37,12 @@ Examples
 
 from __future__ import annotations
 
+from .._zonal import cell_areas_km2, population_from_density, raster_cells, zonal_stats
 from ._count import assign_points, count_points
 from ._hotspots import hotspots
 from ._points import PointsReport, read_points
 from ._ratios import density, per_capita
 from ._vector import distance_summary, line_length, nearest, overlap
-from ._zonal import cell_areas_km2, population_from_density, raster_cells, zonal_stats
 
 __all__ = [
     "PointsReport",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from .. import settings
+from .._area_sets import AreaSet, resolve_areas
 from ..errors import CRSError, TableError
-from ._areas import AreaSet, resolve_areas
 from ._points import PointsReport, read_points
 
 if TYPE_CHECKING:

@@ -13,11 +13,15 @@ larger than memory can hold millions of them).
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from .. import settings
 from .._optional import require
 from ..errors import TableError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _read(points: Any, blocksize: str | int | None):
@@ -102,7 +106,7 @@ def count_points_dask(
     import numpy as np
     import pandas as pd
 
-    from ._areas import resolve_areas
+    from .._area_sets import resolve_areas
     from ._locator import locator
     from ._points import _LAT_NAMES, _LON_NAMES, _find_column
 

@@ -6,9 +6,9 @@ import warnings
 from typing import TYPE_CHECKING, Literal
 
 from .. import settings
+from .._area_sets import resolve_areas
 from .._optional import require
 from ..errors import DDMGeoWarning, TableError
-from ._areas import resolve_areas
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import settings
+from .._area_sets import resolve_areas
 from ..errors import TableError
-from ._areas import resolve_areas
 
 if TYPE_CHECKING:
     import geopandas as gpd

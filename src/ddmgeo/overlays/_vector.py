@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from .. import settings
+from .._area_sets import AreaSet, resolve_areas
 from ..errors import CRSError, TableError
-from ._areas import AreaSet, resolve_areas
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -19,9 +19,10 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Literal, Sequence
+from typing import TYPE_CHECKING, Literal
 
 from .. import settings
 from .._optional import require

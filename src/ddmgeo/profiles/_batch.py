@@ -16,9 +16,10 @@ import json
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from .._optional import require

@@ -6,8 +6,9 @@ give is said as "not available" with the reason, never dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from .._format import NOT_AVAILABLE, format_value, is_missing, ordinal, percent
 from ..errors import DataNotAvailableError, DDMGeoError

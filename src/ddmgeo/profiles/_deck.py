@@ -42,7 +42,7 @@ def to_pptx(p: "Profile", path: str | Path) -> Path:
     _sources_slide(deck, p)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    deck.save(out)
+    deck.save(str(out))
     return out
 
 

@@ -7,8 +7,9 @@ Each builder takes the :class:`~ddmgeo.profiles._content.Context` and returns a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .._format import NO_DATA_LABEL, format_value, number, ordinal, percent
 from ..errors import DataNotAvailableError, DDMGeoError, NotComparableError

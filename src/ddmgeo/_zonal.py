@@ -7,6 +7,10 @@ raster is then read in row windows (a raster larger than memory works) and reduc
 with ``numpy.ufunc.reduceat`` over the runs plus a weighted ``bincount`` over the
 boundary cells. The structure is cached per (areas, raster grid, coverage mode) in
 memory and on disk, so a second raster on the same grid costs one read.
+
+Shared kernel (a root-level private module) below both packages that need it:
+:mod:`ddmgeo.overlays` publishes these functions, and :mod:`ddmgeo.indicators` weights the
+2011 -> 2016 crosswalk with :func:`population_from_density`.
 """
 
 from __future__ import annotations
@@ -14,14 +18,15 @@ from __future__ import annotations
 import hashlib
 import os
 import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterator, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
-from .. import settings
-from .._optional import require
-from ..errors import CRSError, DDMGeoWarning
-from ._areas import AreaSet, cache_file, load_arrays, resolve_areas, save_arrays
+from . import settings
+from ._area_sets import AreaSet, cache_file, load_arrays, resolve_areas, save_arrays
 from ._grid import Coverage, Grid, coverage
+from ._optional import require
+from .errors import CRSError, DDMGeoWarning
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -51,8 +56,8 @@ def _open(raster: Any) -> Iterator[tuple[Any, str, str | None]]:
     path = os.fspath(raster)
     name = None
     if not os.path.exists(path):
-        from .. import _registry, datasets
-        from ..errors import UnknownDatasetError
+        from . import _registry, datasets
+        from .errors import UnknownDatasetError
 
         try:
             _registry.get(path)
@@ -64,8 +69,8 @@ def _open(raster: Any) -> Iterator[tuple[Any, str, str | None]]:
         with rasterio.Env(GTIFF_DIRECT_IO=True):  # read at open: uncompressed GeoTIFFs then go straight into our buffers
             ds = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
-        from ..errors import TableError
-        from ..tables import _sniff
+        from .errors import TableError
+        from .tables import _sniff
 
         with open(path, "rb") as fh:
             what = _sniff(fh.read(4096))[1]
@@ -78,7 +83,7 @@ def _registered_name(path: str) -> str | None:
     if not path:
         return None
     try:
-        from .. import _registry
+        from . import _registry
 
         base = os.path.basename(str(path))
         for ds in _registry.datasets().values():
@@ -92,7 +97,7 @@ def _registered_name(path: str) -> str | None:
 def _is_density(name: str | None) -> bool:
     if not name:
         return False
-    from .. import _registry
+    from . import _registry
 
     ds = _registry.get(name)
     text = f"{ds.name} {ds.title} {ds.notes}".lower()
@@ -212,7 +217,7 @@ _SENTINELS = {-9999.0, -3.4028234663852886e38, -99999.0, -32768.0}
 def _warn_sentinel(ds, value: float) -> None:
     import warnings
 
-    from ..errors import DDMGeoWarning
+    from .errors import DDMGeoWarning
 
     warnings.warn(
         f"{getattr(ds, 'name', 'the raster')} declares no nodata value but holds {value:g}, the usual nodata sentinel, and it is being "
@@ -366,8 +371,6 @@ def _reduce(ds, path: str | None, band: int, cov: Coverage, want: set, row_area)
     A raster file is read by :data:`THREADS` threads, each with its own dataset handle
     (numpy and GDAL release the GIL); a dataset object passed in is read by one.
     """
-    import numpy as np
-
     block_h = ds.block_shapes[band - 1][0] if ds.block_shapes else 1
     blocks, c_lo, c_hi = _blocks(cov, block_h)
     workers = min(THREADS, os.cpu_count() or 1, len(blocks))

@@ -4,7 +4,10 @@ Every overlay function takes either ``level=``/``vintage=`` (ddmgeo's boundaries
 ``areas=`` (any GeoDataFrame with a ``code`` column and a CRS). Both become an
 :class:`AreaSet`: codes, names and geometry in the areas' own CRS, plus a ``key`` that
 identifies the geometry exactly (registered source checksum for ddmgeo's boundaries, a
-hash of the WKB otherwise) for the caches of :mod:`._locator` and :mod:`._coverage`.
+hash of the WKB otherwise) for the caches of the point locator and of zonal statistics.
+
+Shared kernel (a root-level private module): used by :mod:`ddmgeo.overlays`, by the zonal
+statistics of :mod:`ddmgeo._zonal` and by :mod:`ddmgeo.budget`.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import settings
-from ..errors import CRSError, TableError
+from . import settings
+from .errors import CRSError, TableError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -81,7 +84,7 @@ def resolve_areas(level: str | None = "district", vintage: int = settings.DEFAUL
     """The :class:`AreaSet` for ``areas=`` when given, else for ddmgeo's ``level``/``vintage`` boundaries."""
     if areas is not None:
         return _user_areas(areas)
-    from ..areas import _check_level, _check_vintage
+    from .areas import _check_level, _check_vintage
 
     lvl = _check_level(level or "district")
     v = _check_vintage(vintage)
@@ -89,7 +92,7 @@ def resolve_areas(level: str | None = "district", vintage: int = settings.DEFAUL
     hit = _MEMO.get(memo_key)
     if hit is not None:
         return hit
-    from .. import areas as _areas_mod
+    from . import areas as _areas_mod
 
     gdf = _areas_mod.boundaries(lvl, vintage=v)
     meta = gdf.attrs.get("ddmgeo", {})
