@@ -183,7 +183,7 @@ def test_every_module_of_extras_is_used_in_src():
     extras = _pyproject_extras()
     # notebooks: JupyterLab runs the analyst notebooks (notebooks/*.ipynb), not ddmgeo itself
     by_notebooks = {"jupyterlab"}
-    user_facing = [e for e in extras if e not in ("all", "test", "docs", "bench", "dev")]
+    user_facing = [e for e in extras if e not in ("all", "test", "docs", "bench", "lint", "dev")]
     installed = set().union(*(_distributions(e, extras) for e in user_facing))
     assert installed - by_notebooks == {_distribution(m) for m in EXTRAS}, "a distribution of an extra is not used in src/"
     assert _distributions("notebooks", extras) & by_notebooks == by_notebooks

@@ -181,7 +181,7 @@ def load_arrays(path: Path) -> "dict[str, np.ndarray] | None":
         writing = _PENDING.get(path)
     if writing is not None:
         writing.join()
-    from .._cache import verified
+    from ._cache import verified
 
     if not verified(path):  # absent, not sealed, or not matching its sha256 sidecar (then deleted): rebuild
         return None
@@ -222,7 +222,7 @@ def _write_arrays(path: Path, arrays: "dict[str, np.ndarray]", compress: bool) -
             for name, arr in arrays.items():
                 with zf.open(f"{name}.npy", "w", force_zip64=True) as fh:
                     np.lib.format.write_array(fh, np.asanyarray(arr), allow_pickle=False)
-        from .._cache import seal
+        from ._cache import seal
 
         seal(path, tmp)  # hashed, renamed into place, then its sha256 sidecar (checked by load_arrays)
     except OSError as exc:

@@ -128,3 +128,18 @@ def read_year(value: object, name: str = "year") -> int:
             value=value,
         )
     return year
+
+
+def parse_years(text: str) -> list[int]:
+    """'2011' -> [2011]; '2011;2016' -> [2011, 2016]; '2002-2021' -> [2002, ..., 2021]."""
+    years: list[int] = []
+    for part in str(text).split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        if "-" in part:
+            a, b = part.split("-")
+            years.extend(range(int(a), int(b) + 1))
+        else:
+            years.append(int(part))
+    return sorted(set(years))

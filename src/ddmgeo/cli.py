@@ -652,7 +652,7 @@ def _print_catalogue(theme: str | None, search: str | None = None) -> None:
         within = f" in theme {theme!r}" if theme else ""
         typer.echo(f"No indicator matches {search!r}{within}: every word must occur in the id, label or definition. `ddm catalogue` lists them all.")
         return
-    from .indicators._catalogue import parse_years
+    from ._numbers import parse_years
 
     latest = cat.assign(year=[str(max(parse_years(y))) if parse_years(y) else "" for y in cat["year"]])
     # on a narrow terminal (80 columns) the unit, then the theme, make room for the label
@@ -664,7 +664,7 @@ _THEME_HELP = "Only one theme (demographics, economy, spatial, infrastructure, s
 
 
 def _complete_theme(incomplete: str) -> list[str]:
-    from .indicators._catalogue import ONE_PLAN_AREAS
+    from .indicators import ONE_PLAN_AREAS
 
     return _complete([*ONE_PLAN_AREAS, *ONE_PLAN_AREAS.values()], incomplete)
 

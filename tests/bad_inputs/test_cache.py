@@ -130,7 +130,8 @@ def _areas_frame():
 
 
 def test_a_flipped_bit_in_a_cached_label_grid_is_rebuilt(tmp_path, monkeypatch):
-    from ddmgeo.overlays import _areas, _locator
+    from ddmgeo import _area_sets as _areas
+    from ddmgeo.overlays import _locator
 
     monkeypatch.setenv("DDMGEO_CACHE_DIR", str(tmp_path))
     aset = _areas.resolve_areas(None, areas=_areas_frame())
@@ -148,7 +149,7 @@ def test_a_flipped_bit_in_a_cached_label_grid_is_rebuilt(tmp_path, monkeypatch):
 
 
 def test_an_unsealed_overlay_cache_file_is_not_used(tmp_path, monkeypatch):
-    from ddmgeo.overlays import _areas
+    from ddmgeo import _area_sets as _areas
 
     monkeypatch.setenv("DDMGEO_CACHE_DIR", str(tmp_path))
     path = _areas.cache_file("locator", "test")
@@ -166,8 +167,7 @@ def test_a_flipped_bit_in_a_cached_coverage_is_rebuilt(tmp_path, monkeypatch):
     import rasterio
     from affine import Affine
 
-    from ddmgeo import overlays
-    from ddmgeo.overlays import _zonal
+    from ddmgeo import _zonal, overlays
 
     monkeypatch.setenv("DDMGEO_CACHE_DIR", str(tmp_path / "cache"))
     raster = tmp_path / "r.tif"

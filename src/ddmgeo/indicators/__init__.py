@@ -24,12 +24,14 @@ from .. import settings
 from .._numbers import read_year
 from ..errors import AggregationError, DataNotAvailableError
 from . import _catalogue, _errata
+from ._catalogue import ONE_PLAN_AREAS
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
 __all__ = [
+    "ONE_PLAN_AREAS",
     "aggregate",
     "catalogue",
     "compare",
@@ -79,7 +81,7 @@ def catalogue(search: str | None = None, *, theme: str | None = None, expand: bo
     Notes
     -----
     The One Plan of the District Development Model has six transformation areas; each catalogue theme
-    belongs to one of them (``ddmgeo.indicators._catalogue.ONE_PLAN_AREAS``):
+    belongs to one of them (:data:`ddmgeo.indicators.ONE_PLAN_AREAS`):
 
     ==============  ===================================
     theme           one_plan_area

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .. import _registry, settings
+from .._numbers import parse_years
 from ..errors import DataNotAvailableError, DDMGeoError, UnknownIndicatorError
 
 if TYPE_CHECKING:
@@ -29,21 +30,6 @@ ONE_PLAN_AREAS: dict[str, str] = {
 SEP = " || "
 #: the pseudo-dataset of areas computed from the boundaries
 AREA_DATASET = "mdb2020_openup"
-
-
-def parse_years(text: str) -> list[int]:
-    """'2011' -> [2011]; '2011;2016' -> [2011, 2016]; '2002-2021' -> [2002, ..., 2021]."""
-    years: list[int] = []
-    for part in str(text).split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        if "-" in part:
-            a, b = part.split("-")
-            years.extend(range(int(a), int(b) + 1))
-        else:
-            years.append(int(part))
-    return sorted(set(years))
 
 
 @dataclass(frozen=True)

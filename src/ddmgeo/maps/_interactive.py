@@ -270,8 +270,8 @@ def _cluster(points, tips: list[str], name: str):
 
 
 def _metric_scale_class():
-    MacroElement = require("branca.element", "interactive").MacroElement  # branca and jinja2 come with folium
-    Template = require("jinja2", "interactive").Template
+    folium_map = require("folium.map")  # folium's own MacroElement and Template (from branca and jinja2)
+    MacroElement, Template = folium_map.MacroElement, folium_map.Template
 
     class MetricScale(MacroElement):
         """A scale bar in metres and kilometres only (Leaflet's default adds miles and feet), and the zoom range
