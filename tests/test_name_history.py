@@ -151,7 +151,7 @@ def test_spatialise_refuses_an_unknown_successors_rule_and_dask_refuses_what_it_
         budget.spatialise(history_budget, amount="rand", location="where", successors="split")
     path = tmp_path / "p.csv"
     pd.DataFrame({"lon": [28.4], "lat": [-24.0], "amount": [1]}).to_csv(path, index=False)
-    for option in ({"split": "equal"}, {"by": "x"}, {"fix_swapped": True}, {"successors": "spread"}, {"snap_km": 2.0}):
+    for option in ({"split": "equal"}, {"by": "x"}, {"fix_swapped": True}, {"successors": "spread"}):
         with pytest.raises(BudgetError, match=f"cannot honour {next(iter(option))}"):
             budget.spatialise(path, amount="amount", engine="dask", **option)
 

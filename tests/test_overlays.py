@@ -173,7 +173,7 @@ def test_counts_conserve_points(xy):
 
 
 def test_hospitals_per_district_match_sjoin(shared_data):
-    t = overlays.count_points("dsfsi_hospitals", level="district", by="Category", weights=None)
+    t = overlays.count_points("dsfsi_hospitals", level="district", by="Category", weights=None, snap_km=0)  # the within rule
     rep = t.attrs["ddmgeo"]["report"]
     assert len(t) == 52 and t["code"].is_unique and t["n"].ge(0).all()
     assert t["n"].sum() + len(rep.outside) + len(rep.no_coordinates) == 899
@@ -192,7 +192,7 @@ def test_hospitals_per_district_match_sjoin(shared_data):
 
 
 def test_schools_per_municipality_with_learners(shared_data):
-    t = overlays.count_points("dbe_schools_2017q1", level="municipality", weights=["learners_2017", "educators_2017"])
+    t = overlays.count_points("dbe_schools_2017q1", level="municipality", weights=["learners_2017", "educators_2017"], snap_km=0)
     rep = t.attrs["ddmgeo"]["report"]
     assert len(t) == 213
     assert t["n"].sum() + len(rep.outside) + len(rep.no_coordinates) == 24_813
@@ -219,7 +219,7 @@ def test_identical_to_sjoin_within_on_100k_points(shared_data, level, vintage):
     rng = np.random.default_rng(7)
     b = areas.total_bounds
     pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(rng.uniform(b[0], b[2], 100_000), rng.uniform(b[1], b[3], 100_000)), crs=4326)
-    ours = overlays.assign_points(pts, level=level, vintage=vintage)
+    ours = overlays.assign_points(pts, level=level, vintage=vintage, snap_km=0)  # the within rule, no snapping
     j = gpd.sjoin(pts, areas[["code", "geometry"]].reset_index(names="order"), predicate="within")
     first = j.sort_values("order").groupby(level=0)["code"].first()  # overlapping wards: the first area
     expected = pd.Series(None, index=pts.index, dtype=object)
@@ -515,7 +515,7 @@ def test_cli_points_and_zonal(shared_data, tmp_path):
 
     runner = CliRunner()
     out = tmp_path / "h.csv"
-    res = runner.invoke(app, ["points", "dsfsi_hospitals", "--level", "district", "--out", str(out)])
+    res = runner.invoke(app, ["points", "dsfsi_hospitals", "--level", "district", "--snap-km", "0", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "outside every area" in res.output and "without usable coordinates" in res.output
     t = pd.read_csv(out)
@@ -647,7 +647,7 @@ def test_locator_cache_written_in_background_and_reloaded(tmp_path, monkeypatch)
     """The label grid's cache file is packed in a background thread; a new session (memo cleared) waits for
     the write, loads the file instead of rebuilding, and places points identically."""
     from ddmgeo import _area_sets as _areas
-    from ddmgeo.overlays import _locator
+    from ddmgeo import _locator
 
     monkeypatch.setenv("DDMGEO_CACHE_DIR", str(tmp_path))
     areas = grid_areas(5)
@@ -675,7 +675,7 @@ def test_locator_shared_between_threads_gives_the_single_thread_answer(tmp_path,
     from concurrent.futures import ThreadPoolExecutor
 
     from ddmgeo import _area_sets as _areas
-    from ddmgeo.overlays import _locator
+    from ddmgeo import _locator
 
     monkeypatch.setenv("DDMGEO_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(_locator, "LOCATE_CHUNK", 1000)  # many passes per call

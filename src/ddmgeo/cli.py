@@ -1002,6 +1002,7 @@ def points(
     by: str | None = typer.Option(None, help="A category column to split the counts by."),
     lon: str | None = typer.Option(None, help="Longitude column (default: found by name)."),
     lat: str | None = typer.Option(None, help="Latitude column (default: found by name)."),
+    snap_km: float | None = typer.Option(None, "--snap-km", help="Place points just outside the boundaries in the nearest area within this distance (default 5 km; 0: off)."),
 ) -> None:
     """Count points per area (and sum weight columns); report points outside every area or without coordinates.
 
@@ -1010,7 +1011,7 @@ def points(
     from . import overlays
 
     _check_outputs("points", {"--out": out}, inputs={"FILE": file})
-    table = overlays.count_points(file, level=level, vintage=vintage, weights=weight or None, by=by, lon=lon, lat=lat)
+    table = overlays.count_points(file, level=level, vintage=vintage, weights=weight or None, by=by, lon=lon, lat=lat, snap_km=snap_km)
     _write_overlay_table(table, out, "points")
     report = table.attrs["ddmgeo"]["report"]
     _info(str(report))

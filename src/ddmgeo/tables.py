@@ -55,11 +55,6 @@ if TYPE_CHECKING:
 
 __all__ = ["JoinReport", "join", "read_table"]
 
-#: Column names taken to name the areas (compared in lower case, spaces as underscores), preferred first.
-AREA_COLUMNS = (
-    "code", "area", "area_code", "district", "district_code", "municipality", "municipality_code",
-    "muni", "lm", "dm", "name", "province", "geo_code", "ward",
-)  # fmt: skip
 _MIN_RESOLVED = 0.8  # share of a column's values that must resolve for it to be taken as the area column
 _TEXT = (".csv", ".tsv", ".txt")
 _EXCEL = (".xlsx", ".xlsm", ".xls")
@@ -756,6 +751,18 @@ def _former_names(texts: list[str], level: str | None, vintage: int) -> list[str
     return notes
 
 
+def _named_area_columns(columns: list) -> list:
+    """Columns whose header names areas, by ddmgeo's column vocabulary (:mod:`ddmgeo._columns`): codes, area
+    names ("Local Municipality (LM)", "Muni", "District / Metro", "DM name"), a bare ``name`` or ``ward``
+    column, then the province (each group in the table's order)."""
+    from ._columns import columns_with_role, words
+
+    bare = [c for c in columns if words(c) in (["name"], ["ward"], ["ward", "code"], ["wardid"], ["ward", "id"])]
+    found = columns_with_role(columns, "code", finest_first=False) + columns_with_role(columns, "name", finest_first=False, generic=False)
+    found += bare + columns_with_role(columns, "province")  # generic words (Region, Location) are judged by content
+    return list(dict.fromkeys(found))
+
+
 def _area_column(df: pd.DataFrame, area: str | None, level: str | None, vintage: int, label: str) -> str:
     columns = list(df.columns)
     if area is not None:
@@ -765,8 +772,7 @@ def _area_column(df: pd.DataFrame, area: str | None, level: str | None, vintage:
         if str(area).strip().lower() in folded:
             return folded[str(area).strip().lower()]
         raise TableError(f"{label} has no column {area!r}; its columns are {', '.join(map(repr, columns))}.")
-    by_name = {re.sub(r"[\s\-]+", "_", str(c).strip().lower()): c for c in columns}
-    named = [by_name[n] for n in AREA_COLUMNS if n in by_name]
+    named = _named_area_columns(columns)
     if len(named) == 1:
         return named[0]
     candidates = named or [c for c in columns if _is_text(df[c])]
@@ -844,9 +850,10 @@ def read_table(
         ``pip install "ddmgeo[excel]"``), a legacy ``.xls`` (needs xlrd, same extra), or a
         DataFrame. The header is the first non-blank row.
     area : str, optional
-        The column naming the areas. By default a column called ``code``,
-        ``area``, ``district``, ``municipality``, ``name``, ``province``,
-        ``ward`` (... see :data:`AREA_COLUMNS`), else the text column whose
+        The column naming the areas. By default a column whose header says
+        so (``code``, ``name``, ``ward``, or area words however decorated:
+        "District / Metro", "Local Municipality (LM)", "DM name", "Muni",
+        "Province"; see :mod:`ddmgeo._columns`), else the text column whose
         values resolve best (at least 80 %).
     level : {"province", "district", "municipality", "ward"}, optional
         Resolve names at this level only. When omitted, a ``level`` column

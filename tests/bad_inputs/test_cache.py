@@ -131,7 +131,7 @@ def _areas_frame():
 
 def test_a_flipped_bit_in_a_cached_label_grid_is_rebuilt(tmp_path, monkeypatch):
     from ddmgeo import _area_sets as _areas
-    from ddmgeo.overlays import _locator
+    from ddmgeo import _locator
 
     monkeypatch.setenv("DDMGEO_CACHE_DIR", str(tmp_path))
     aset = _areas.resolve_areas(None, areas=_areas_frame())

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import settings
-from ..errors import BudgetError, DDMGeoError
+from ..errors import BudgetError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -207,15 +207,12 @@ def _add_per_capita(by_area: "pd.DataFrame", level: str, vintage: int, year: int
     return pop_year, ""
 
 
-_DASK_DEFAULTS = {"split": "population", "id": None, "by": None, "fix_swapped": False, "snap_km": 5.0, "tags": None, "successors": "unallocated"}
-
-
-_NO_SNAP = " (engine='dask' does not snap points to the nearest area; engine='memory' does, within snap_km)"
+_DASK_DEFAULTS = {"split": "population", "id": None, "by": None, "fix_swapped": False, "tags": None, "successors": "unallocated"}
 
 
 def _dask_refuses(**options: object) -> None:
     """The dask engine places coordinate rows only: an option it cannot honour is refused, never dropped."""
-    asked = [name for name, value in options.items() if value != _DASK_DEFAULTS[name] and not (name == "snap_km" and value == 0)]
+    asked = [name for name, value in options.items() if value != _DASK_DEFAULTS[name]]
     if asked:
         raise BudgetError(
             f"engine='dask' places coordinate rows by point-in-area only and cannot honour {', '.join(asked)}; "
@@ -223,7 +220,7 @@ def _dask_refuses(**options: object) -> None:
         )
 
 
-def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, population_year) -> SpatialisedBudget:
+def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, population_year, snap_km) -> SpatialisedBudget:
     import pandas as pd
 
     from ..indicators import _names
@@ -235,7 +232,7 @@ def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, p
         if len(cols) != 2:
             raise BudgetError("With engine='dask', location= names the longitude and latitude columns: location=['lon', 'lat'].")
         lon, lat = cols
-    areas, cents, rows, lost, nparts = spatialise_dask(projects, amount=amount, level=level, vintage=vintage, lon=lon, lat=lat, blocksize=blocksize, population_year=population_year)
+    areas, cents, rows, lost, nparts = spatialise_dask(projects, amount=amount, level=level, vintage=vintage, lon=lon, lat=lat, blocksize=blocksize, population_year=population_year, snap_km=snap_km)
     by_area = pd.DataFrame({"code": areas})
     by_area["name"] = by_area.code.map(_names(level, vintage, areas))
     by_area["amount_cents"] = pd.Series(cents, dtype="int64")
@@ -256,7 +253,7 @@ def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, p
     )
     allocations = allocations[allocations.amount_cents != 0].reset_index(drop=True)
     unallocated = pd.DataFrame(
-        [{"row": -1, "id": None, "amount_cents": c if reason != "amount unreadable" else pd.NA, "reason": f"{n} row(s): {reason}" + (_NO_SNAP if reason == "outside every area" else ""), "value": "", "suggestions": ()} for reason, (n, c) in lost.items() if n]
+        [{"row": -1, "id": None, "amount_cents": c if reason != "amount unreadable" else pd.NA, "reason": f"{n} row(s): {reason}", "value": "", "suggestions": ()} for reason, (n, c) in lost.items() if n]
         , columns=["row", "id", "amount_cents", "reason", "value", "suggestions"],
     )
     unallocated["amount_cents"] = unallocated["amount_cents"].astype("Int64")
@@ -266,79 +263,25 @@ def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, p
     return result
 
 
-def _area_index_at(lon: np.ndarray, lat: np.ndarray, level: str, vintage: int) -> np.ndarray:
+def _area_index_at(lon: np.ndarray, lat: np.ndarray, level: str, vintage: int, *, snap_km: float = 0.0) -> np.ndarray:
     """Position in ``all_of_level(level, vintage)`` of the area at each lon/lat (EPSG:4326), -1 outside:
-    ddmgeo.overlays.assign_points' locator and boundary rule, fed coordinates directly (no point
-    geometries are built for a million rows)."""
+    the one point rule of :func:`ddmgeo._place.place` (assign_points' locator and boundary rule, and
+    snapping within *snap_km*), fed coordinates directly (no point geometries are built for a million rows)."""
     from .._area_sets import resolve_areas
-    from ..overlays._locator import locator
+    from .._place import place
 
-    areas = resolve_areas(level, vintage)
-    idx, _ = locator(areas).locate(lon, lat)
-    return np.where(idx >= 0, _locator_to_level(level, vintage)[idx], -1)
+    p = place(resolve_areas(level, vintage), lon, lat, snap_km=snap_km)
+    return np.where(p.index >= 0, _locator_to_level(level, vintage)[np.maximum(p.index, 0)], -1)
 
 
 @lru_cache(maxsize=8)
 def _locator_to_level(level: str, vintage: int) -> np.ndarray:
-    """Map the locator's area order to ``all_of_level`` order."""
+    """Map the areas' order (the point rule's) to ``all_of_level`` order."""
     from .._area_sets import resolve_areas
     from ._locate import all_of_level
 
     pos = {c: k for k, c in enumerate(all_of_level(level, vintage))}
     return np.asarray([pos[c] for c in resolve_areas(level, vintage).codes], dtype=np.int64)
-
-
-@lru_cache(maxsize=8)
-def _edges(level: str, vintage: int):
-    """The areas' rings (exterior and holes) cut into short pieces in an STRtree, with each piece's area
-    (position in ``all_of_level``), in the distance CRS: the nearest area to a point outside every area is
-    the owner of the nearest piece, found without measuring whole district outlines."""
-    import shapely
-
-    pieces, owner = [], []
-    step = 32  # segments per piece
-    from .._area_sets import resolve_areas
-
-    geometry = resolve_areas(level, vintage).to_crs(settings.DISTANCE_CRS)  # cached on the area set
-    for k, geom in zip(_locator_to_level(level, vintage).tolist(), geometry):
-        for ring in shapely.get_rings(shapely.get_parts(geom)):
-            xy = shapely.get_coordinates(ring)
-            for s in range(0, len(xy) - 1, step):
-                pieces.append(shapely.linestrings(xy[s : s + step + 1]))
-                owner.append(k)
-    return shapely.STRtree(pieces), np.asarray(owner, dtype=np.int64)
-
-
-def _nearest_area(level: str, vintage: int, x: np.ndarray, y: np.ndarray, max_distance: float) -> tuple[np.ndarray, np.ndarray]:
-    """For points (distance CRS) outside every area: the nearest area within *max_distance* metres
-    (-1 if none) and the distance. Equidistant areas go to the first in ``all_of_level`` order."""
-    import shapely
-
-    tree, owner = _edges(level, vintage)
-    (i, j), d = tree.query_nearest(shapely.points(x, y), max_distance=max_distance, return_distance=True, all_matches=True)
-    near = np.full(len(x), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(near, i, owner[j])
-    dist = np.full(len(x), np.nan)
-    dist[i] = d
-    near[near == np.iinfo(np.int64).max] = -1
-    return near, dist
-
-
-@lru_cache(maxsize=8)
-def _snap_zone(level: str, vintage: int, snap_km: float):
-    """The union of the areas grown by *snap_km* (prepared), in the distance CRS: where snapping may apply.
-
-    A buffer draws its round corners as chords, which cut up to r(1 - cos(pi / 4q)) inside the true
-    distance (q segments per quarter circle); the radius is grown by that factor (and a metre) so the zone
-    holds every point within *snap_km*, and the exact distance test in :func:`_nearest_area` decides."""
-    import shapely
-
-    from .._area_sets import resolve_areas
-
-    q = 8
-    zone = shapely.buffer(shapely.union_all(resolve_areas(level, vintage).to_crs(settings.DISTANCE_CRS)), snap_km * 1000 / np.cos(np.pi / (4 * q)) + 1, quad_segs=q)
-    shapely.prepare(zone)
-    return zone
 
 
 def _weights(split, level: str, vintage: int, year: int | None) -> tuple["pd.Series | None", int | None, str]:
@@ -509,7 +452,8 @@ def spatialise(
         DataFrame) partition by partition (``blocksize`` bytes of CSV each): the per-area totals are exact
         and equal the in-memory engine's; ``allocations`` then holds one row per area and ``unallocated``
         one row per reason (rows without readable amounts or coordinates, points outside every area).
-        Names, lists, provinces, splits, tags and snapping need the in-memory engine.
+        Points are placed (and snapped) by the same rule; names, lists, provinces, splits and tags need the
+        in-memory engine, and the dask engine refuses those options rather than drop them.
 
     Returns
     -------
@@ -528,346 +472,27 @@ def spatialise(
     >>> r = budget.spatialise(t, amount="rand", location="where")                # doctest: +SKIP
     >>> r.check()                                                                 # doctest: +SKIP
     """
-    import pandas as pd
+    from . import _steps
 
-    from ._amounts import column_to_cents, share_cents, share_cents_many
-    from ._locate import (
-        CODE_NAMES,
-        NAME_NAMES,
-        PROVINCE_NAMES,
-        LocationProblem,
-        coordinate_column,
-        find_column,
-        resolve_text,
-    )
-
-    if level not in ("district", "municipality", "province"):
-        raise BudgetError(f"level must be 'district', 'municipality' or 'province', not {level!r}.")
-    v = 2016 if int(vintage) in (2020, 2021) else int(vintage)
     if engine not in ("memory", "dask"):
         raise BudgetError(f"engine must be 'memory' or 'dask', not {engine!r}.")
-    if successors not in ("unallocated", "spread"):
-        raise BudgetError(f"successors must be 'unallocated' or 'spread', not {successors!r}.")
+    opt = _steps.options(amount, level, vintage, location, split, id, by, fix_swapped, snap_km, tags, allow_suffixes, successors, population_year)
     if engine == "dask":
-        _dask_refuses(split=split, id=id, by=by, fix_swapped=fix_swapped, snap_km=snap_km, tags=tags, successors=successors)
-        return _spatialise_dask(projects, amount=amount, level=level, vintage=v, location=location, blocksize=blocksize, population_year=population_year)
-    table = _read(projects).reset_index(drop=True)
-    if amount not in table.columns:
-        raise BudgetError(f"No amount column {amount!r}; the table has {list(table.columns)}. Pass amount=<column name>.")
-    bys = [by] if isinstance(by, str) else list(by or [])
-    for b in bys + ([id] if id else []):
-        if b not in table.columns:
-            raise BudgetError(f"No column {b!r} in the table; it has {list(table.columns)}.")
-    weights, pop_year, split_text = _weights(split, level, v, population_year)
-    shares_col = split if (weights is None) else None
-    if shares_col is not None and shares_col not in table.columns:
+        _dask_refuses(split=split, id=id, by=by, fix_swapped=fix_swapped, tags=tags, successors=successors)
+        return _spatialise_dask(projects, amount=amount, level=opt.level, vintage=opt.vintage, location=location, blocksize=blocksize, population_year=population_year, snap_km=opt.snap_km)
+    rows = _steps.read(projects, opt)
+    weights, pop_year, split_text = _weights(split, opt.level, opt.vintage, population_year)
+    shares_col = split if weights is None else None
+    if shares_col is not None and shares_col not in rows.table.columns:
         raise BudgetError(f"split={split!r} is neither 'population', 'equal', 'area', a mapping of weights nor a column of the table.")
-
-    # --- amounts
-    cents, amount_problems = column_to_cents(table[amount], allow_suffixes=allow_suffixes)
-
-    # --- location sources
-    import geopandas as gpd
-
-    cols = list(table.columns)
-    if location is not None:
-        loc_cols = [location] if isinstance(location, str) else list(location)
-        for c in loc_cols:
-            if c not in table.columns:
-                raise BudgetError(f"No location column {c!r}; the table has {cols}.")
-        lon, lat = coordinate_column(loc_cols, "lon"), coordinate_column(loc_cols, "lat")
-        text_cols = [c for c in loc_cols if c not in (lon, lat)]
-        province_col = find_column([c for c in cols if c not in loc_cols], PROVINCE_NAMES)
-    else:
-        lon, lat = coordinate_column(cols, "lon"), coordinate_column(cols, "lat")
-        code_col, name_col = find_column(cols, CODE_NAMES), find_column(cols, NAME_NAMES)
-        province_col = find_column(cols, PROVINCE_NAMES)
-        text_cols = [c for c in (code_col, name_col) if c is not None]
-    use_geometry = isinstance(table, gpd.GeoDataFrame) and location is None
-    if use_geometry and table.crs is None:
-        from ..errors import CRSError
-
-        raise CRSError("The GeoDataFrame has no CRS: set it (e.g. .set_crs('EPSG:4326') for lon/lat) before spatialising.")
-    if use_geometry:
-        kinds_ = table.geom_type
-        wrong = kinds_.notna() & (kinds_ != "Point")
-        if wrong.any():
-            from ..errors import TableError
-
-            rows_ = ", ".join(f"row {i} ({t})" for i, t in zip(list(table.index[wrong])[:5], kinds_[wrong][:5]))
-            raise TableError(
-                f"Projects are placed by points, but {int(wrong.sum())} geometries are not points: {rows_}. "
-                "Use a point per project (e.g. gdf.geometry = gdf.representative_point()), or give a location column."
-            )
-
+    found = _steps.columns(rows, opt)
     from ._locate import all_of_level
 
-    areas = list(all_of_level(level, v))  # area indices below are positions in this list
-    area_pos = {c: k for k, c in enumerate(areas)}
-    n = len(table)
-    xs_all = np.full(n, np.nan)
-    ys_all = np.full(n, np.nan)
-    # integer area indices (-1: none) and plain numpy arrays: per-row Python objects would dominate the run time
-    point_ix = np.full(n, -1, dtype=np.int64)
-    swapped_ix = np.full(n, -1, dtype=np.int64)
-    snapped = np.zeros(n, dtype=bool)
-    snap_note: dict[int, str] = {}
-    coord_note = np.full(n, "", dtype=object)
-    if use_geometry or (lon is not None and lat is not None):
-        if use_geometry:
-            pts = table.to_crs(settings.STORAGE_CRS).geometry
-            ok_geom = (pts.notna() & ~pts.is_empty).to_numpy()
-            xs = np.full(n, np.nan)
-            ys = np.full(n, np.nan)
-            xs[ok_geom] = pts[ok_geom].x.to_numpy()
-            ys[ok_geom] = pts[ok_geom].y.to_numpy()
-        else:
-            def numbers(col) -> np.ndarray:
-                if pd.api.types.is_numeric_dtype(table[col].dtype):
-                    return table[col].to_numpy(dtype=float, na_value=np.nan)
-                return pd.to_numeric(table[col].astype(object).replace("", None), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-            xs, ys = numbers(lon), numbers(lat)
-            for col, vals in ((lon, xs), (lat, ys)):
-                if pd.api.types.is_numeric_dtype(table[col].dtype):
-                    continue  # a numeric column has no unreadable cells
-                raw = table[col].astype(object).to_numpy()
-                for i in np.flatnonzero(np.isnan(vals)):
-                    cell = raw[i]
-                    if cell is not None and not (isinstance(cell, float) and np.isnan(cell)) and str(cell).strip() and str(cell).strip().lower() != "nan":
-                        coord_note[i] = f"coordinates ({table[lon].iat[i]!r}, {table[lat].iat[i]!r}) are not numbers"
-        xs_all, ys_all = xs, ys
-        have = ~np.isnan(xs) & ~np.isnan(ys)
-        if have.any():
-            idx = np.flatnonzero(have)
-            point_ix[idx] = _area_index_at(xs[idx], ys[idx], level, v)
-            outside = have & (point_ix < 0)
-            if outside.any() and snap_km > 0:
-                # the boundaries are generalised: coastal and border points can fall just outside them
-                import shapely
-                from pyproj import Transformer
-
-                oidx = np.flatnonzero(outside)
-                px, py = Transformer.from_crs(settings.STORAGE_CRS, settings.DISTANCE_CRS, always_xy=True).transform(xs[oidx], ys[oidx])
-                close = shapely.contains_xy(_snap_zone(level, v, snap_km), px, py)  # one prepared polygon test, then the few near
-                if close.any():
-                    near, dist = _nearest_area(level, v, px[close], py[close], snap_km * 1000)
-                    got = near >= 0
-                    for i, k, d in zip(oidx[close][got].tolist(), near[got].tolist(), dist[got].tolist()):
-                        point_ix[i] = k
-                        snapped[i] = True
-                        snap_note[i] = f"point ({xs[i]:.5f}, {ys[i]:.5f}) lies {d / 1000:.1f} km outside the generalised boundaries; placed in the nearest area"
-                outside = have & (point_ix < 0)
-            if outside.any():
-                oidx = np.flatnonzero(outside)
-                swapped_ix[oidx] = _area_index_at(ys[oidx], xs[oidx], level, v)
-                # one shared text (the row's lon and lat are in the unallocated table), a specific one for swaps
-                notes = np.full(len(oidx), "point (see lon, lat) lies outside South Africa", dtype=object)
-                hits = swapped_ix[oidx] >= 0
-                notes[hits] = [
-                    f"point ({xs[i]:.5f}, {ys[i]:.5f}) lies outside South Africa; with lon/lat swapped it falls in {areas[k]} (pass fix_swapped=True to use it)"
-                    for i, k in zip(oidx[hits], swapped_ix[oidx][hits])
-                ]
-                coord_note[oidx] = notes
-
-    # --- place every row (vectorised: each distinct location text is read once; only odd rows loop)
-    ids = table[id].to_numpy(dtype=object) if id else np.arange(n)
-
-    def text_ids(col, vocab: dict) -> np.ndarray:
-        """Per row, the position in *vocab* of the cell's stripped text (-1: missing or blank); distinct cells are stripped once."""
-        cell, distinct = pd.factorize(table[col])  # missing cells -> -1
-        pos = [vocab.setdefault(s, len(vocab)) if (s := str(u).strip()) else -1 for u in distinct]
-        return np.asarray(pos + [-1], dtype=np.int64)[cell]  # the trailing -1 serves the missing cells
-
-    texts: dict[str, int] = {}
-    text_id = np.full(n, -1, dtype=np.int64)
-    for c in text_cols:
-        t = text_ids(c, texts)
-        fill = text_id < 0
-        text_id[fill] = t[fill]
-    provinces: list = []  # resolved province codes; prov_id indexes it
-    prov_id = np.full(n, -1, dtype=np.int64)
-    if province_col is not None:
-        from ..names import resolve
-
-        written: dict[str, int] = {}
-        raw_id = text_ids(province_col, written)
-        to_code = []
-        for val in written:
-            try:
-                code = resolve(val, level="province", vintage=v)
-            except DDMGeoError:
-                to_code.append(-1)
-                continue
-            if code not in provinces:
-                provinces.append(code)
-            to_code.append(provinces.index(code))
-        prov_id = np.asarray(to_code + [-1], dtype=np.int64)[raw_id]
-        # a row with only a province is spread over it
-        only = (text_id < 0) & (prov_id >= 0)
-        text_id[only] = np.asarray([texts.setdefault(p, len(texts)) for p in provinces], dtype=np.int64)[prov_id[only]]
-    text_of = list(texts)
-
-    amount_bad = np.zeros(n, dtype=bool)
-    if amount_problems:
-        amount_bad[list(amount_problems)] = True
-    cents_na = cents.isna().to_numpy()
-    blank = cents_na & ~amount_bad
-    valid = ~amount_bad & ~blank
-    cents_int = np.zeros(n, dtype="int64")
-    cents_int[valid] = cents[valid].astype("int64").to_numpy()
-    use_swap = np.zeros(n, dtype=bool)
-    if fix_swapped:
-        use_swap = (point_ix < 0) & (swapped_ix >= 0)
-        point_ix = np.where(use_swap, swapped_ix, point_ix)
-    by_point = valid & (point_ix >= 0)
-    text_rows = np.flatnonzero(valid & ~by_point)
-
-    unalloc_rows: list[tuple] = []
-    issue_rows: list[tuple] = []
-    amounts_raw = table[amount]
-    for i in np.flatnonzero(amount_bad):
-        unalloc_rows.append((i, ids[i], None, amount_problems[i], str(amounts_raw.iat[i]), ()))
-    for i in np.flatnonzero(blank):
-        unalloc_rows.append((i, ids[i], 0, "no amount (blank cell)", "", ()))
-    for i in np.flatnonzero(valid & (cents_int < 0)):
-        issue_rows.append((i, ids[i], "negative amount (kept and placed; check it is a correction)"))
-    for i in np.flatnonzero(valid & use_swap):
-        issue_rows.append((i, ids[i], coord_note[i].replace(" (pass fix_swapped=True to use it)", "; used swapped")))
-    moved = np.flatnonzero(by_point & snapped)
-    issue_parts = [
-        pd.DataFrame(issue_rows, columns=["row", "id", "issue"]),
-        pd.DataFrame({"row": moved, "id": ids[moved], "issue": [snap_note[i] for i in moved.tolist()]}),
-    ]
-    issue_rows = []
-
-    # allocation pieces: parallel arrays of input row, area index, cents and rule index
-    rule_names = {"point": 0, "point (lon/lat swapped, fixed)": 1, "point (snapped to the nearest area)": 2}
-
-    def rule_id(text: str) -> int:
-        return rule_names.setdefault(text, len(rule_names))
-
-    point_rows = np.flatnonzero(by_point)
-    pieces = [(point_rows, point_ix[point_rows], cents_int[point_rows], np.where(use_swap[point_rows], 1, np.where(snapped[point_rows], 2, 0)))]
-
-    no_text = text_id[text_rows] < 0
-    lost = text_rows[no_text]
-    lost_frame = pd.DataFrame(
-        {
-            "row": lost,
-            "id": ids[lost],
-            "amount_cents": cents_int[lost],
-            "reason": np.where(coord_note[lost] != "", coord_note[lost], "no location: no coordinates, code, name or province in the row"),
-            "value": "",
-            "suggestions": [()] * len(lost),
-        }
-    )
-    named = text_rows[~no_text]
-    # one key per distinct (text, province) pair, each read once
-    key, keys = pd.factorize(text_id[named] * (len(provinces) + 1) + prov_id[named] + 1)
-    targets: list = []
-    for k in keys.tolist():
-        t, p = divmod(k, len(provinces) + 1)
-        try:
-            targets.append(resolve_text(text_of[t], provinces[p - 1] if p else None, level, v, successors=successors))
-        except LocationProblem as exc:
-            targets.append(exc)
-    key_problem = np.array([isinstance(r, LocationProblem) for r in targets], dtype=bool)
-    key_one = np.array([not isinstance(r, LocationProblem) and len(r.codes) == 1 for r in targets], dtype=bool)
-    key_area = np.array([area_pos[r.codes[0]] if one else -1 for r, one in zip(targets, key_one)], dtype=np.int64)
-    key_rule = np.array([rule_id(r.rule) if one else -1 for r, one in zip(targets, key_one)], dtype=np.int64)
-    for i, k in zip(named[key_problem[key]].tolist(), key[key_problem[key]].tolist()):
-        res = targets[k]
-        reason = str(res) + (f"; also {coord_note[i]}" if coord_note[i] else "")
-        unalloc_rows.append((i, ids[i], int(cents_int[i]), reason, text_of[text_id[i]], res.suggestions))
-    placed, placed_key = named[~key_problem[key]], key[~key_problem[key]]
-    for i in placed[coord_note[placed] != ""].tolist():
-        issue_rows.append((i, ids[i], coord_note[i] + f"; placed by its location text {text_of[text_id[i]]!r} instead"))
-    one = key_one[placed_key]
-    pieces.append((placed[one], key_area[placed_key[one]], cents_int[placed[one]], key_rule[placed_key[one]]))
-    # rows shared among several areas, grouped by their (text, province) key
-    shared, shared_key = placed[~one], placed_key[~one]
-    order = np.argsort(shared_key, kind="stable")
-    shared, shared_key = shared[order], shared_key[order]
-    starts = np.flatnonzero(np.r_[True, shared_key[1:] != shared_key[:-1]]) if len(shared) else np.array([], dtype=np.int64)
-    for lo, hi in zip(starts.tolist(), np.r_[starts[1:], len(shared)].tolist()):
-        rows, res = shared[lo:hi], targets[int(shared_key[lo])]
-        k = len(res.codes)
-        where_ = np.asarray([area_pos[t] for t in res.codes], dtype=np.int64)
-        rule = rule_id(f"{res.rule}; shared by {split_text}")
-        if shares_col is not None:  # per-row shares: each row its own weights
-            for i in rows.tolist():
-                try:
-                    w = _row_shares(table[shares_col].iat[i], res.codes, v)
-                except (ValueError, DDMGeoError) as exc:
-                    unalloc_rows.append((i, ids[i], int(cents_int[i]), f"cannot share the amount among {k} areas: {exc}", text_of[text_id[i]], ()))
-                    continue
-                pieces.append((np.full(k, i), where_, np.asarray(share_cents(int(cents_int[i]), w), dtype=np.int64), np.full(k, rule)))
-            continue
-        missing = [t for t in res.codes if t not in weights.index or not np.isfinite(weights.get(t, np.nan))]
-        if missing:
-            for i in rows.tolist():
-                unalloc_rows.append((i, ids[i], int(cents_int[i]), f"cannot share the amount among {k} areas: no {split_text} weight for {missing}", text_of[text_id[i]], ()))
-            continue
-        parts = share_cents_many(cents_int[rows], [float(weights[t]) for t in res.codes])
-        pieces.append((np.repeat(rows, k), np.tile(where_, len(rows)), parts.reshape(-1), np.full(len(rows) * k, rule)))
-
-    row_, area_, cents_, rule_ = (np.concatenate([np.asarray(p[j], dtype=np.int64) for p in pieces]) for j in range(4))
-    order = np.argsort(row_, kind="stable")  # by input row; a shared row's areas in the target's order
-    row_, area_, cents_, rule_ = row_[order], area_[order], cents_[order], rule_[order]
-    allocations = pd.DataFrame(
-        {
-            "row": row_,
-            "id": table[id].take(row_).to_numpy() if id else row_,
-            "code": pd.Categorical.from_codes(area_, categories=areas),
-            "amount_cents": cents_,
-            "rule": pd.Categorical.from_codes(rule_, categories=list(rule_names)).remove_unused_categories(),
-        }
-    )
-    unallocated = pd.concat([lost_frame, pd.DataFrame(unalloc_rows, columns=["row", "id", "amount_cents", "reason", "value", "suggestions"])], ignore_index=True)
-    unallocated = unallocated.sort_values("row", kind="stable").reset_index(drop=True)
-    rows_u = unallocated["row"].to_numpy(dtype="int64")
-    unallocated["lon"] = xs_all[rows_u] if len(rows_u) else np.array([], dtype=float)
-    unallocated["lat"] = ys_all[rows_u] if len(rows_u) else np.array([], dtype=float)
-    unallocated["amount_cents"] = unallocated["amount_cents"].astype("Int64")
-    if id:
-        dup = table[id][table[id].duplicated(keep=False) & table[id].notna()]
-        rows_of = dup.groupby(dup).groups
-        for i in dup.index:
-            issue_rows.append((i, table[id].iat[i], f"project id {table[id].iat[i]!r} appears more than once (rows {sorted(rows_of[dup[i]].tolist())})"))
-    issue_parts.append(pd.DataFrame(issue_rows, columns=["row", "id", "issue"]))
-    issues = pd.concat([p for p in issue_parts if len(p)] or issue_parts[:1], ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
-
-    # --- totals per area
-    sums = np.zeros(len(areas), dtype=np.int64)
-    np.add.at(sums, area_, cents_)
-    by_area = pd.DataFrame({"code": areas})
-    from ..indicators import _names
-
-    by_area["name"] = by_area.code.map(_names(level, v, areas))
-    by_area["amount_cents"] = sums
-    by_area["amount"] = by_area.amount_cents / 100.0
-    by_area["n_projects"] = np.bincount(area_, minlength=len(areas))  # a row lands at most once in an area
-    pop_year, pop_note = _add_per_capita(by_area, level, v, population_year)
-    total = by_area.amount_cents.sum()
-    by_area["share"] = by_area.amount_cents / total if total else 0.0
-    for b in bys:
-        cat = table[b].astype(str).reindex(allocations.row.values).values
-        pivot = allocations.assign(_cat=cat).pivot_table(index="code", columns="_cat", values="amount_cents", aggfunc="sum", fill_value=0)
-        for val in pivot.columns:
-            by_area[f"{b}={val}"] = by_area.code.map(pivot[val]).fillna(0).astype("int64") / 100.0
-    input_cents = int(cents_int[valid].sum())
-    for col, group in (tags or {}).items():
-        fraction = _tag_fractions(table, col)
-        tagged = np.rint(allocations["amount_cents"].to_numpy() * fraction[allocations["row"].to_numpy()]).astype("int64")
-        allocations[f"{col}_cents"] = tagged
-        sums_t = allocations.groupby("code")[f"{col}_cents"].sum()
-        by_area[f"{col}_amount"] = by_area.code.map(sums_t).fillna(0).astype("int64") / 100.0
-        target = _target_population(group, level, v, population_year)
-        by_area[f"{col}_per_capita"] = by_area[f"{col}_amount"] / by_area.code.map(target)
-    result = SpatialisedBudget(level, v, by_area, allocations, unallocated, issues, input_cents, pop_year, split_text, bys, pop_note)
-    result.check()
-    return result
+    areas = list(all_of_level(opt.level, opt.vintage))  # area positions below are positions in this list
+    _steps.locate_points(rows, found, opt, areas)
+    _steps.read_texts(rows, found, opt)
+    pieces = _steps.allocate(rows, opt, areas, weights, shares_col, split_text)
+    return _steps.report(rows, opt, areas, pieces, split_text, pop_year)
 
 
 # ----------------------------------------------------------------------------- reprioritise

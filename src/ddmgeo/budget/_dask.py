@@ -16,10 +16,11 @@ from ..errors import TableError
 REASONS = ("amount unreadable", "no amount", "no coordinates", "outside every area")
 
 
-def spatialise_dask(projects: Any, *, amount: str, level: str, vintage: int, lon: str | None, lat: str | None, blocksize, population_year):
+def spatialise_dask(projects: Any, *, amount: str, level: str, vintage: int, lon: str | None, lat: str | None, blocksize, population_year, snap_km: float = 0.0):
     import numpy as np
     import pandas as pd
 
+    from .._numbers import parse_coordinates
     from ..overlays._dask import _column, _read
     from ._amounts import column_to_cents
     from ._locate import all_of_level, coordinate_column
@@ -45,13 +46,13 @@ def spatialise_dask(projects: Any, *, amount: str, level: str, vintage: int, lon
         bad[list(problems)] = True
         blank = cents.isna().to_numpy() & ~bad
         c = np.where(bad | blank, 0, cents.fillna(0).to_numpy(dtype="int64"))
-        x = pd.to_numeric(part[lon_c], errors="coerce").to_numpy(float)
-        y = pd.to_numeric(part[lat_c], errors="coerce").to_numpy(float)
+        x = parse_coordinates(part[lon_c])[0].to_numpy(float, na_value=np.nan)  # as the in-memory engine reads them
+        y = parse_coordinates(part[lat_c])[0].to_numpy(float, na_value=np.nan)
         ok = np.isfinite(x) & np.isfinite(y)
         idx = np.full(len(part), -1, dtype=np.int64)  # position in `areas`
         use = ok & ~bad & ~blank
         if use.any():
-            idx[use] = _area_index_at(x[use], y[use], level, vintage)
+            idx[use] = _area_index_at(x[use], y[use], level, vintage, snap_km=snap_km)
         placed = idx >= 0
         cents_v = np.zeros(m + len(REASONS), dtype=object)  # Python ints: exact however large the sums
         rows_v = np.zeros(m + len(REASONS), dtype=np.int64)

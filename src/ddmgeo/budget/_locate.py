@@ -13,9 +13,6 @@ from .._normalise import tokens
 if TYPE_CHECKING:
     pass
 
-CODE_NAMES = ("code", "area_code", "district_code", "municipality_code", "muni_code", "geo_code", "dc_code", "mdb_code")
-NAME_NAMES = ("district", "municipality", "area", "region", "location", "local_municipality", "district_municipality", "municipality_name", "district_name", "place", "area_name")
-PROVINCE_NAMES = ("province", "prov", "province_name", "province_code")
 NATIONAL = {"national", "nationwide", "countrywide", "southafrica", "rsa", "za", "allprovinces", "wholecountry", "nationalprogramme"}
 PROVINCE_WIDE = {"provincewide", "provincial", "allprovince", "wholeprovince", "provincewideallareas", "alldistricts", "allmunicipalities"}
 _SPLIT = re.compile(r"\s*(?:;|\||/|,|\band\b|&)\s*", re.IGNORECASE)
@@ -40,27 +37,19 @@ class LocationProblem(ValueError):
 
 
 def coordinate_column(columns, axis: str) -> str | None:
-    """The longitude (``axis="lon"``) or latitude (``"lat"``) column by ddmgeo.overlays.read_points' rule
-    (lon/long/longitude/lng, then x; lat/latitude, then y; else a name ending in ...longitude/...latitude,
-    ignoring case), or None when there is none: a budget table may place its rows by name instead.
+    """The longitude (``axis="lon"``) or latitude (``"lat"``) column by ddmgeo's column vocabulary
+    (:mod:`ddmgeo._columns`, as :func:`ddmgeo.overlays.read_points` reads them), or None when there is
+    none: a budget table may place its rows by name instead.
 
     Raises BudgetError when several columns could be it."""
+    from .._columns import coordinate_candidates
     from ..errors import BudgetError
-    from ..overlays._points import _LAT_NAMES, _LON_NAMES, _candidates
 
     what = {"lon": "longitude", "lat": "latitude"}[axis]
-    hits = _candidates(list(columns), _LON_NAMES if axis == "lon" else _LAT_NAMES, what)
+    hits = coordinate_candidates(list(columns), axis)
     if len(hits) > 1:
         raise BudgetError(f"Several columns could hold the {what}: {hits}; name the two to use with location=['<longitude column>', '<latitude column>'].")
     return hits[0] if hits else None
-
-
-def find_column(columns, names) -> str | None:
-    lookup = {str(c).strip().lower().replace(" ", "_"): c for c in columns}
-    for n in names:
-        if n in lookup:
-            return lookup[n]
-    return None
 
 
 @lru_cache(maxsize=4)

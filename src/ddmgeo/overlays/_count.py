@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 class _Placed:
     """Points placed in areas: area index per row (-1 none) and why rows had no coordinates."""
 
-    def __init__(self, frame, index, x, y, lon, lat, area_idx, reasons, ties, areas):
+    def __init__(self, frame, index, x, y, lon, lat, area_idx, reasons, ties, areas, snapped=None, distance=None):
         self.frame = frame  # the caller's rows (for weights / by columns)
         self.index = index
         self.x, self.y = x, y  # in the areas' CRS (NaN: none)
@@ -28,6 +28,8 @@ class _Placed:
         self.reasons = reasons
         self.ties = ties
         self.areas = areas
+        self.snapped = snapped  # bool per row: placed in the nearest area within snap_km
+        self.distance = distance  # metres to that area (NaN otherwise)
 
 
 def _xy(geoms: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
@@ -45,13 +47,13 @@ def _xy(geoms: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
         return x, y
 
 
-def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | None = None, crs: Any = None) -> _Placed:
+def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | None = None, crs: Any = None, snap_km: float | None = None) -> _Placed:
     import geopandas as gpd
     import numpy as np
     import shapely
     from pyproj import CRS
 
-    from ._locator import locator
+    from .._place import default_snap_km, place
 
     if isinstance(points, gpd.GeoDataFrame) and lon is None and lat is None:
         gdf = points
@@ -66,7 +68,7 @@ def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | No
         types = shapely.get_type_id(geoms)
         wrong = (types != 0) & (types != -1)
         if wrong.any() and not shapely.is_empty(geoms[wrong]).all():
-            return _place(read_points(gdf, crs=crs), areas)  # raises the explanatory TableError
+            return _place(read_points(gdf, crs=crs), areas, snap_km=snap_km)  # raises the explanatory TableError
         meta = (gdf.attrs.get("ddmgeo", {}) or {}).get("points", {}) or {}
         # reasons recorded by read_points hold only while the rows are the ones it returned
         reasons = dict(meta.get("no_coordinates", {}) or {}) if meta.get("rows") == len(gdf) else {}
@@ -98,8 +100,8 @@ def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | No
     reasons = {p: r for p, r in reasons.items() if 0 <= p < len(bad) and bad[p]}
     for pos in np.flatnonzero(bad):
         reasons.setdefault(int(pos), "empty or missing geometry" if not np.isfinite(x[pos]) else "coordinates cannot be transformed to the areas' CRS")
-    idx, ties = locator(areas).locate(ax, ay)
-    return _Placed(gdf, gdf.index, ax, ay, lon4326, lat4326, idx, reasons, ties, areas)
+    p = place(areas, ax, ay, snap_km=default_snap_km(areas, snap_km))
+    return _Placed(gdf, gdf.index, ax, ay, lon4326, lat4326, p.index, reasons, p.on_boundary, areas, p.snapped, p.distance_m)
 
 
 def assign_points(
@@ -111,6 +113,7 @@ def assign_points(
     lon: str | None = None,
     lat: str | None = None,
     crs: Any = None,
+    snap_km: float | None = None,
 ) -> "pd.Series":
     """The code of the area each point lies in, aligned with the input rows.
 
@@ -126,6 +129,10 @@ def assign_points(
         Your own polygons with a ``code`` column (and a CRS), instead of ``level``.
     lon, lat, crs : optional
         Passed to :func:`read_points` for tables.
+    snap_km : float, optional
+        A point just outside ddmgeo's (generalised) boundaries, such as a coastal clinic, goes to the
+        nearest area within this distance: by default 5 km on ddmgeo's boundaries (as
+        :func:`ddmgeo.budget.spatialise` does) and 0 on your own ``areas=``. 0 turns it off.
 
     Returns
     -------
@@ -135,8 +142,9 @@ def assign_points(
 
     Notes
     -----
-    Boundary rule: a point goes to the first area, in the areas' order (ddmgeo's
-    boundaries are in natural code order), whose closure contains it. A point strictly
+    Boundary rule (:mod:`ddmgeo._place`, shared by every ddmgeo feature): a point goes to the
+    first area, in the areas' order (ddmgeo's boundaries are in natural code order), whose
+    closure contains it; a point outside every area but within ``snap_km`` goes to the nearest. A point strictly
     inside an area gets exactly the area ``geopandas.sjoin(predicate="within")`` gives;
     a point on an edge shared by two areas goes to exactly one of them. The lookup uses
     a cached label grid and tests only points near boundaries exactly.
@@ -153,7 +161,7 @@ def assign_points(
     import pandas as pd
 
     A = resolve_areas(level, vintage, areas)
-    placed = _place(points, A, lon=lon, lat=lat, crs=crs)
+    placed = _place(points, A, lon=lon, lat=lat, crs=crs, snap_km=snap_km)
     codes = np.append(A.codes, None)[placed.area_idx]  # index -1 (no area) takes the trailing None
     return pd.Series(codes, index=placed.index, name="code", dtype=object)
 
@@ -182,6 +190,17 @@ def _report(placed: _Placed, missing_weights: dict) -> PointsReport:
             "reason": [placed.reasons[int(i)] for i in no_xy],
         }
     )
+    snapped_pos = np.flatnonzero(placed.snapped) if placed.snapped is not None else np.array([], dtype=np.int64)
+    snapped = pd.DataFrame(
+        {
+            "row": snapped_pos,
+            "index": placed.index[snapped_pos].to_numpy() if len(snapped_pos) else np.array([], dtype=object),
+            "lon": placed.lon[snapped_pos],
+            "lat": placed.lat[snapped_pos],
+            "code": placed.areas.codes[placed.area_idx[snapped_pos]] if len(snapped_pos) else np.array([], dtype=object),
+            "distance_km": placed.distance[snapped_pos] / 1000 if len(snapped_pos) else np.array([], dtype=float),
+        }
+    )
     return PointsReport(
         n_points=n,
         n_assigned=int((placed.area_idx >= 0).sum()),
@@ -190,6 +209,7 @@ def _report(placed: _Placed, missing_weights: dict) -> PointsReport:
         on_boundary=placed.ties,
         missing_weights=missing_weights,
         areas=placed.areas.label,
+        snapped=snapped,
     )
 
 
@@ -206,6 +226,7 @@ def count_points(
     crs: Any = None,
     engine: str = "memory",
     blocksize: str | int | None = None,
+    snap_km: float | None = None,
 ) -> "pd.DataFrame":
     """Number of points (and sums of weight columns) in every area of a level.
 
@@ -223,6 +244,10 @@ def count_points(
         rows with no category count as ``n_missing``.
     lon, lat, crs : optional
         Passed to :func:`read_points` for tables.
+    snap_km : float, optional
+        Points just outside the boundaries go to the nearest area within this distance (see
+        :func:`assign_points`: 5 km on ddmgeo's boundaries by default, 0 on ``areas=``); the report
+        lists them.
     engine : {"memory", "dask"}, default "memory"
         ``"dask"`` reads a CSV, Parquet or GeoParquet point file (or a dask / dask-geopandas
         DataFrame) partition by partition
@@ -258,9 +283,9 @@ def count_points(
             raise TableError("by= is not available with engine='dask': count each category's file, or use engine='memory'.")
         from ._dask import count_points_dask
 
-        return count_points_dask(points, level=level, vintage=vintage, weights=weights, lon=lon, lat=lat, blocksize=blocksize, areas=areas)
+        return count_points_dask(points, level=level, vintage=vintage, weights=weights, lon=lon, lat=lat, blocksize=blocksize, areas=areas, snap_km=snap_km)
     A = resolve_areas(level, vintage, areas)
-    placed = _place(points, A, lon=lon, lat=lat, crs=crs)
+    placed = _place(points, A, lon=lon, lat=lat, crs=crs, snap_km=snap_km)
     frame = placed.frame
     wcols = [weights] if isinstance(weights, str) else list(weights or [])
     for col in [*wcols, *([by] if by else [])]:

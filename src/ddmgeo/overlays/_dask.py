@@ -102,13 +102,15 @@ def count_points_dask(
     lat: str | None,
     blocksize: str | int | None,
     areas=None,
+    snap_km: float | None = None,
 ):
     import numpy as np
     import pandas as pd
 
     from .._area_sets import resolve_areas
-    from ._locator import locator
-    from ._points import _LAT_NAMES, _LON_NAMES, _find_column
+    from .._numbers import parse_coordinates
+    from .._place import default_snap_km, place
+    from ._points import _find_column
 
     A = resolve_areas(level, vintage, areas)
     if A.crs is not None and not A.crs.equals(settings.STORAGE_CRS):
@@ -124,28 +126,25 @@ def count_points_dask(
     else:
         # the same column rule as read_points (the in-memory engine): names, then a ...longitude suffix
         cols = list(ddf.columns)
-        lon_c = _column(cols, lon, (), "longitude") if lon is not None else _find_column(cols, _LON_NAMES, "longitude", "longitude", "lon")
-        lat_c = _column(cols, lat, (), "latitude") if lat is not None else _find_column(cols, _LAT_NAMES, "latitude", "latitude", "lat")
+        lon_c = _column(cols, lon, (), "longitude") if lon is not None else _find_column(cols, "lon", "longitude", "lon")
+        lat_c = _column(cols, lat, (), "latitude") if lat is not None else _find_column(cols, "lat", "latitude", "lat")
     points_crs = ddf.crs if geo else None
     wcols = [weights] if isinstance(weights, str) else list(weights or [])
     for c in wcols:
         if c not in ddf.columns:
             raise TableError(f"Column {c!r} is not in the points; they have {list(ddf.columns)}.")
     m = len(A)
-    loc = locator(A)  # built (or loaded from its cache) once, shared by every partition
+    snap = default_snap_km(A, snap_km)  # the in-memory engine's point rule, partition by partition
 
     def partial(part: "pd.DataFrame") -> "pd.DataFrame":
-        def number(col) -> np.ndarray:  # as read_points: decimal commas read, out-of-range values unusable
-            v = part[col]
-            if not pd.api.types.is_numeric_dtype(v.dtype):
-                v = v.astype(str).str.strip().str.replace(",", ".", regex=False)
-            return pd.to_numeric(v, errors="coerce").to_numpy(float)
+        def number(col) -> np.ndarray:  # read_points' coordinate reader: decimal commas read
+            return parse_coordinates(part[col])[0].to_numpy(float, na_value=np.nan)
 
         x, y = _point_xy(part, points_crs) if geo else (number(lon_c), number(lat_c))
         ok = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90)
         idx = np.full(len(part), -1, dtype=np.int64)
         if ok.any():
-            idx[ok] = loc.locate(x[ok], y[ok])[0]
+            idx[ok] = place(A, x[ok], y[ok], snap_km=snap).index
         hit = idx >= 0
         row = {"n": np.bincount(idx[hit], minlength=m + 2).astype(float)}
         row["n"][m] = int((ok & ~hit).sum())  # outside every area

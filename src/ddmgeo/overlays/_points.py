@@ -9,12 +9,13 @@ Rows whose coordinates are missing, not numbers or out of range are **kept** wit
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import settings
+from .._columns import LAT_NAMES, LON_NAMES, coordinate_candidates
+from .._numbers import parse_coordinates
 from .._optional import require
 from ..errors import CRSError, TableError
 
@@ -22,53 +23,22 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-_LON_NAMES = (("lon", "long", "longitude", "lng"), ("x",))  # a group is tried only when the one before found nothing
-_LAT_NAMES = (("lat", "latitude"), ("y",))
 _VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".parquet", ".geoparquet", ".kml", ".gml")
 _TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls")
 
 
-def _candidates(columns, groups: tuple[tuple[str, ...], ...], suffix: str) -> list:
-    """The columns that could hold a coordinate: the first group of names with a match (ignoring case and
-    surrounding space), else every column whose name ends in *suffix* (e.g. GIS_Longitude, gps latitude)."""
-    lowered: dict[str, list] = {}
-    for c in columns:
-        lowered.setdefault(str(c).strip().lower(), []).append(c)
-    for names in groups:
-        hits = [c for n in names for c in lowered.get(n, [])]
-        if hits:
-            return hits
-    return [c for c in columns if str(c).strip().lower().endswith(suffix)]
-
-
-def _find_column(columns: list[str], groups: tuple[tuple[str, ...], ...], suffix: str, what: str, option: str) -> str:
-    hits = _candidates(columns, groups, suffix)
-    names = tuple(n for g in groups for n in g)
+def _find_column(columns: list[str], axis: str, what: str, option: str) -> str:
+    """The one longitude (``axis="lon"``) or latitude column by ddmgeo's column vocabulary, or the fix."""
+    hits = coordinate_candidates(columns, axis)
+    names = tuple(n for g in (LON_NAMES if axis == "lon" else LAT_NAMES) for n in g)
     if len(hits) == 1:
         return hits[0]
     if not hits:
         raise TableError(
             f"Found no {what} column among {list(columns)}: name it {option}='...' "
-            f"(columns called {', '.join(names)} or ending in '{suffix}' are found automatically, ignoring case)."
+            f"(columns called {', '.join(names)} or ending in '{what}' are found automatically, ignoring case)."
         )
     raise TableError(f"Several columns could hold the {what}: {hits}; choose one with {option}='...'.")
-
-
-_DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
-
-
-def _to_numbers(values: "pd.Series") -> tuple["pd.Series", "pd.Series"]:
-    """Numbers, and a mask of cells that held something that is not a number."""
-    import pandas as pd
-
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        num = values.astype(float)
-        return num, pd.Series(False, index=values.index)
-    text = values.astype("string").str.strip()
-    blank = text.isna() | (text == "")
-    text = text.where(~text.fillna("").str.match(_DECIMAL_COMMA), text.str.replace(",", ".", regex=False))  # "-25,75"
-    num = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
-    return num, num.isna() & ~blank
 
 
 def _reasons(lon_raw, lat_raw, lon, lat, lon_bad, lat_bad, geographic: bool) -> dict[int, str]:
@@ -244,16 +214,16 @@ def read_points(
     if isinstance(data, gpd.GeoDataFrame):
         frame = frame.drop(columns=[data.geometry.name])
     cols = list(frame.columns)
-    lon_col = lon if lon is not None else _find_column(cols, _LON_NAMES, "longitude", "longitude", "lon")
-    lat_col = lat if lat is not None else _find_column(cols, _LAT_NAMES, "latitude", "latitude", "lat")
+    lon_col = lon if lon is not None else _find_column(cols, "lon", "longitude", "lon")
+    lat_col = lat if lat is not None else _find_column(cols, "lat", "latitude", "lat")
     for c, opt in ((lon_col, "lon"), (lat_col, "lat")):
         if c not in frame.columns:
             raise TableError(f"{opt}={c!r} is not a column; the table has {cols}.")
     if lon_col == lat_col:
         raise TableError(f"The longitude and latitude column are the same ({lon_col!r}): name both with lon= and lat=.")
     src_crs = CRS.from_user_input(crs if crs is not None else settings.STORAGE_CRS)
-    x, x_bad = _to_numbers(frame[lon_col])
-    y, y_bad = _to_numbers(frame[lat_col])
+    x, x_bad = parse_coordinates(frame[lon_col])
+    y, y_bad = parse_coordinates(frame[lat_col])
     reasons = _reasons(frame[lon_col], frame[lat_col], x, y, x_bad, y_bad, src_crs.is_geographic)
     ok = np.ones(len(frame), bool)
     ok[list(reasons)] = False
@@ -310,6 +280,9 @@ class PointsReport:
         Per weight column, how many assigned points had no value (not counted in the sum).
     areas : str
         Which areas (``"district 2016"``, ``"9 areas (areas=)"``).
+    snapped : pandas.DataFrame
+        Points just outside the (generalised) boundaries placed in the nearest area within
+        ``snap_km``: ``row``, ``index``, ``lon``, ``lat``, ``code``, ``distance_km``.
     """
 
     n_points: int
@@ -319,12 +292,14 @@ class PointsReport:
     on_boundary: int = 0
     missing_weights: dict = field(default_factory=dict)
     areas: str = ""
+    snapped: pd.DataFrame | None = None
 
     def __str__(self) -> str:
         lines = [
             f"{self.n_points:,} points: {self.n_assigned:,} placed in {self.areas} areas, "
             f"{len(self.outside):,} outside every area, {len(self.no_coordinates):,} without usable coordinates"
             + (f"; {self.on_boundary:,} on a shared boundary (given to the first area in code order)" if self.on_boundary else "")
+            + (f"; {len(self.snapped):,} just outside the boundaries placed in the nearest area" if self.snapped is not None and len(self.snapped) else "")
             + "."
         ]
         for col, n in self.missing_weights.items():
@@ -332,6 +307,8 @@ class PointsReport:
                 lines.append(f"{n:,} placed points have no value in {col!r} (left out of its sum).")
         lines += _first_rows(self.outside, "outside", "Outside every area (row, index, lon, lat)", lambda r: f"{r.lon:.5f}\t{r.lat:.5f}")
         lines += _first_rows(self.no_coordinates, "no_coordinates", "Without coordinates (row, index, reason)", lambda r: r.reason)
+        if self.snapped is not None:
+            lines += _first_rows(self.snapped, "snapped", "Snapped to the nearest area (row, index, code, km)", lambda r: f"{r.code}\t{r.distance_km:.1f}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

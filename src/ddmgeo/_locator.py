@@ -26,8 +26,8 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .._area_sets import AreaSet, cache_file, load_arrays, save_arrays
-from .._grid import Grid, coverage
+from ._area_sets import AreaSet, cache_file, load_arrays, save_arrays
+from ._grid import Grid, coverage
 
 if TYPE_CHECKING:
     import numpy as np
