@@ -49,7 +49,7 @@ def verdict(ratio: float, target: float) -> str:
 def clear_overlay_caches() -> None:
     from ddmgeo import settings
     from ddmgeo import _zonal
-    from ddmgeo.overlays import _locator
+    from ddmgeo import _locator
 
     _locator._MEMO.clear()
     _zonal._MEMO.clear()
@@ -62,7 +62,7 @@ def bench_points(n_points: int, repeat: int) -> None:
 
     import ddmgeo
     from ddmgeo import overlays
-    from ddmgeo.overlays import _locator
+    from ddmgeo import _locator
 
     print(f"\n== {n_points:,} random points (uniform over the areas' bounding box) -> code per point ==")
     print(f"{'areas':<22}{'ddmgeo cold':>12}{'disk':>8}{'warm':>8}{'sjoin within':>14}   {'sjoin/warm':<28}{'sjoin/cold':<12}identical")
@@ -72,10 +72,10 @@ def bench_points(n_points: int, repeat: int) -> None:
         b = areas.total_bounds
         pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(rng.uniform(b[0], b[2], n_points), rng.uniform(b[1], b[3], n_points)), crs=4326)
         clear_overlay_caches()
-        t_cold, _ = best(lambda: overlays.assign_points(pts, level=level, vintage=vintage), 1)
+        t_cold, _ = best(lambda: overlays.assign_points(pts, level=level, vintage=vintage, snap_km=0), 1)
         _locator._MEMO.clear()
-        t_disk, _ = best(lambda: overlays.assign_points(pts, level=level, vintage=vintage), 1)
-        t_warm, ours = best(lambda: overlays.assign_points(pts, level=level, vintage=vintage), repeat)
+        t_disk, _ = best(lambda: overlays.assign_points(pts, level=level, vintage=vintage, snap_km=0), 1)
+        t_warm, ours = best(lambda: overlays.assign_points(pts, level=level, vintage=vintage, snap_km=0), repeat)
         right = areas[["code", "geometry"]].reset_index(names="order")
         t_sj, j = best(lambda: gpd.sjoin(pts, right, predicate="within"), max(1, repeat - 1))
         first = j.sort_values("order").groupby(level=0)["code"].first()

@@ -223,7 +223,7 @@ def _dask_refuses(**options: object) -> None:
 def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, population_year, snap_km) -> SpatialisedBudget:
     import pandas as pd
 
-    from ..indicators import _names
+    from ..areas import areas_table
     from ._dask import spatialise_dask
 
     lon = lat = None
@@ -234,7 +234,7 @@ def _spatialise_dask(projects, *, amount, level, vintage, location, blocksize, p
         lon, lat = cols
     areas, cents, rows, lost, nparts = spatialise_dask(projects, amount=amount, level=level, vintage=vintage, lon=lon, lat=lat, blocksize=blocksize, population_year=population_year, snap_km=snap_km)
     by_area = pd.DataFrame({"code": areas})
-    by_area["name"] = by_area.code.map(_names(level, vintage, areas))
+    by_area["name"] = by_area.code.map(areas_table(level, vintage=vintage).set_index("code")["name"])
     by_area["amount_cents"] = pd.Series(cents, dtype="int64")
     by_area["amount"] = by_area.amount_cents / 100.0
     by_area["n_projects"] = rows
