@@ -58,7 +58,7 @@ def main() -> None:
         n = per * args.files
         size_mb = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder)) / 1e6
         print(f"{n:,} points in {args.files} Parquet files ({size_mb:,.0f} MB; written in {time.perf_counter() - t0:.1f} s)")
-        overlays.count_points(folder, level="district", engine="dask")  # warm: boundaries and label grid cached
+        overlays.count_points(folder, level="district", engine="dask", snap_km=0)  # warm: boundaries and label grid cached
 
         districts = ddmgeo.districts()[["code", "geometry"]]
 
@@ -69,7 +69,7 @@ def main() -> None:
             return (j.groupby("code").size() if value is None else j.groupby("code")[value].sum()).compute()
 
         t0 = time.perf_counter()
-        ours = overlays.count_points(folder, level="district", engine="dask")
+        ours = overlays.count_points(folder, level="district", engine="dask", snap_km=0)
         t_ours = time.perf_counter() - t0
         t0 = time.perf_counter()
         theirs = peer(None)

@@ -497,14 +497,15 @@ def _issues(rows: Rows, opt: Options, pieces: Pieces) -> pd.DataFrame:
 def _by_area(rows: Rows, opt: Options, areas: list, allocations: pd.DataFrame) -> tuple[pd.DataFrame, int | None, str]:
     import pandas as pd
 
-    from ..areas import areas_table
+    from .._area_sets import resolve_areas
     from . import _add_per_capita, _tag_fractions, _target_population
 
     area_ = allocations["code"].cat.codes.to_numpy()
     sums = np.zeros(len(areas), dtype=np.int64)
     np.add.at(sums, area_, allocations["amount_cents"].to_numpy())
     by_area = pd.DataFrame({"code": areas})
-    by_area["name"] = by_area.code.map(areas_table(opt.level, vintage=opt.vintage).set_index("code")["name"])
+    aset = resolve_areas(opt.level, opt.vintage)
+    by_area["name"] = by_area.code.map(dict(zip(aset.codes, aset.names)))
     by_area["amount_cents"] = sums
     by_area["amount"] = by_area.amount_cents / 100.0
     by_area["n_projects"] = np.bincount(area_, minlength=len(areas))  # a row lands at most once in an area

@@ -228,25 +228,8 @@ def change_map(
     good_c, bad_c = shades(good), shades(bad)  # light -> dark, away from zero
     # colours: index 0..n-1 best..least good, n unchanged, n+1.. least bad..worst
     colours = good_c[::-1] + [UNCHANGED] + bad_c
-    s = score.to_numpy(dtype=float)
-    classes = np.full(len(s), -1, dtype=int)
-    ok = np.isfinite(s)
-    mag = np.abs(s[ok])
-    side = np.searchsorted(np.asarray(bins[1:]), mag, side="left")  # 0 = first class beyond zero
-    side = np.minimum(side, n - 1)
-    inside = mag <= zero + 1e-12
-    cls = np.where(inside, n, np.where(s[ok] > 0, n - 1 - side, n + 1 + side))
-    classes[ok] = cls
-    # legend entries in the indicator's own sign (a fall shows as negative even when it is blue)
-    entries = []
-    for i in range(n - 1, -1, -1):
-        lo, hi = bins[i], bins[i + 1]
-        entries.append((_label(lo, hi, unit, sign), int((classes == n - 1 - i).sum()), colours[n - 1 - i]))
-    within = f"Within \u00b1{_fmt(zero, unit)}{' points' if unit == 'points' else ''} (unchanged)" if zero > 0 else "No change"
-    entries.append((within, int((classes == n).sum()), UNCHANGED))
-    for i in range(n):
-        lo, hi = bins[i], bins[i + 1]
-        entries.append((_label(lo, hi, unit, -sign), int((classes == n + 1 + i).sum()), colours[n + 1 + i]))
+    classes = _symmetric_classes(score, bins, zero)
+    entries = _change_entries(bins, classes, colours, zero, unit, sign)
     n_missing = int((classes == -1).sum())
 
     fig, ax = _figure(size, None)
@@ -284,6 +267,32 @@ def change_map(
     return fig
 
 
+def _symmetric_classes(score: "pd.Series", bins: list[float], zero: float) -> np.ndarray:
+    """Class of each score (> 0 better): 0..n-1 improved, best first; n unchanged (within *zero*);
+    n+1.. worsened, least bad first; -1 no value."""
+    n = len(bins) - 1
+    s = score.to_numpy(dtype=float)
+    classes = np.full(len(s), -1, dtype=int)
+    ok = np.isfinite(s)
+    mag = np.abs(s[ok])
+    side = np.minimum(np.searchsorted(np.asarray(bins[1:]), mag, side="left"), n - 1)  # 0 = first class beyond zero
+    classes[ok] = np.where(mag <= zero + 1e-12, n, np.where(s[ok] > 0, n - 1 - side, n + 1 + side))
+    return classes
+
+
+def _change_entries(bins: list[float], classes: np.ndarray, colours: list, zero: float, unit: str, sign: int) -> list[tuple[str, int, str]]:
+    """(label, count, colour) per class, in the indicator's own sign (a fall shows as negative even when it is blue)."""
+    n = len(bins) - 1
+    entries = []
+    for i in range(n - 1, -1, -1):
+        entries.append((_label(bins[i], bins[i + 1], unit, sign), int((classes == n - 1 - i).sum()), colours[n - 1 - i]))
+    within = f"Within \u00b1{_fmt(zero, unit)}{' points' if unit == 'points' else ''} (unchanged)" if zero > 0 else "No change"
+    entries.append((within, int((classes == n).sum()), UNCHANGED))
+    for i in range(n):
+        entries.append((_label(bins[i], bins[i + 1], unit, -sign), int((classes == n + 1 + i).sum()), colours[n + 1 + i]))
+    return entries
+
+
 def _wrap(text: str, width: int) -> str:
     import textwrap
 
@@ -292,6 +301,35 @@ def _wrap(text: str, width: int) -> str:
         more = " … (full text in the table's caveat column)"
         lines = lines[:1] + [textwrap.shorten(lines[1], width - len(more), placeholder="") + more]
     return "\n".join(lines)
+
+
+def _dumbbell_axes(ax, part: "pd.DataFrame", per: int, scale: float, unit: str, xlim: tuple[float, float], fontsize: float, colour_of: dict, highlight) -> None:
+    """One column of a dumbbell chart: a row per area, start (hollow) to end (coloured by direction)."""
+    y = np.arange(len(part))[::-1] + (per - len(part))
+    a = part["start_value"].to_numpy(dtype=float) * scale
+    b = part["end_value"].to_numpy(dtype=float) * scale
+    directions = part["direction"].fillna("") if "direction" in part else [""] * len(part)
+    colours = [colour_of.get(d, "#333333") for d in directions]
+    ax.hlines(y, np.minimum(a, b), np.maximum(a, b), color="#cfcfcf", linewidth=1.8, zorder=1)
+    ax.scatter(a, y, s=22, facecolor="white", edgecolor="#8a8a8a", linewidth=1.0, zorder=2)
+    ax.scatter(b, y, s=30, color=colours, zorder=3)
+    names = part["name"].astype(str).tolist() if "name" in part else part["code"].tolist()
+    ax.set_yticks(y, names, fontsize=fontsize)
+    for tick, code in zip(ax.get_yticklabels(), part["code"]):
+        if code == highlight:
+            tick.set_fontweight("bold")
+    ax.set_ylim(-0.7, per - 0.3)
+    ax.set_xlim(*xlim)
+    ax.grid(axis="x", color="#e6e6e6", zorder=0)
+    ax.tick_params(axis="y", length=0, pad=3)
+    ax.tick_params(axis="x", labelsize=9)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    if unit == "proportion":
+        ax.set_xlabel("Per cent", fontsize=10)
+    else:
+        ax.set_xlabel(unit[:1].upper() + unit[1:], fontsize=10)
+        ax.xaxis.set_major_formatter(lambda v, _pos: format_value(v, unit))
 
 
 @needs("matplotlib", "mapclassify", extra="maps", purpose="to draw change maps and charts")
@@ -367,32 +405,7 @@ def dumbbell(
     fontsize = max(6.0, min(10.0, 0.6 * 72 * row_in))
     colour_of = {"improved": IMPROVED[0], "worsened": WORSENED[0], "unchanged": "#9a9a9a", "changed": "#333333"}
     for i, ax in enumerate(axes):
-        part = have.iloc[i * per : (i + 1) * per]
-        y = np.arange(len(part))[::-1] + (per - len(part))
-        a = part["start_value"].to_numpy(dtype=float) * scale
-        b = part["end_value"].to_numpy(dtype=float) * scale
-        directions = part["direction"].fillna("") if "direction" in part else [""] * len(part)
-        colours = [colour_of.get(d, "#333333") for d in directions]
-        ax.hlines(y, np.minimum(a, b), np.maximum(a, b), color="#cfcfcf", linewidth=1.8, zorder=1)
-        ax.scatter(a, y, s=22, facecolor="white", edgecolor="#8a8a8a", linewidth=1.0, zorder=2)
-        ax.scatter(b, y, s=30, color=colours, zorder=3)
-        names = part["name"].astype(str).tolist() if "name" in part else part["code"].tolist()
-        ax.set_yticks(y, names, fontsize=fontsize)
-        for tick, code in zip(ax.get_yticklabels(), part["code"]):
-            if code == highlight:
-                tick.set_fontweight("bold")
-        ax.set_ylim(-0.7, per - 0.3)
-        ax.set_xlim(lo - pad, hi + pad)
-        ax.grid(axis="x", color="#e6e6e6", zorder=0)
-        ax.tick_params(axis="y", length=0, pad=3)
-        ax.tick_params(axis="x", labelsize=9)
-        for side in ("top", "right", "left"):
-            ax.spines[side].set_visible(False)
-        if unit == "proportion":
-            ax.set_xlabel("Per cent", fontsize=10)
-        else:
-            ax.set_xlabel(unit[:1].upper() + unit[1:], fontsize=10)
-            ax.xaxis.set_major_formatter(lambda v, _pos: format_value(v, unit))
+        _dumbbell_axes(ax, have.iloc[i * per : (i + 1) * per], per, scale, unit, (lo - pad, hi + pad), fontsize, colour_of, highlight)
     start, end = meta.get("start"), meta.get("end")
     handles = [Line2D([], [], marker="o", color="none", markerfacecolor="white", markeredgecolor="#8a8a8a", markersize=7, label=str(start))]
     shown = ("changed", "unchanged") if higher == "neutral" else ("improved", "worsened", "unchanged")
