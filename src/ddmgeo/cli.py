@@ -911,6 +911,7 @@ def spatialise(
     unallocated: Path | None = typer.Option(None, help="Write the rows that could not be placed (.csv)."),
     allocations: Path | None = typer.Option(None, help="Write the audit trail: one row per (project, area) (.csv)."),
     allow_unallocated: bool = typer.Option(False, help="Exit 0 even when some rows could not be placed."),
+    sheet: str | None = typer.Option(None, help="The workbook sheet to read, by name or 0-based position (needed when several sheets are visible)."),
 ) -> None:
     """Place a project or budget table in the district spaces, exactly to the cent.
 
@@ -929,7 +930,7 @@ def spatialise(
         warnings.simplefilter("ignore")
         result = budget.spatialise(
             file, amount=amount, level=level, split=split, location=location or None, id=id, by=by or None,
-            fix_swapped=fix_swapped, allow_suffixes=allow_suffixes, tags=tags or None,
+            fix_swapped=fix_swapped, allow_suffixes=allow_suffixes, tags=tags or None, sheet=sheet,
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = result.by_area
@@ -1002,6 +1003,7 @@ def points(
     by: str | None = typer.Option(None, help="A category column to split the counts by."),
     lon: str | None = typer.Option(None, help="Longitude column (default: found by name)."),
     lat: str | None = typer.Option(None, help="Latitude column (default: found by name)."),
+    sheet: str | None = typer.Option(None, help="The workbook sheet to read, by name or 0-based position (needed when several sheets are visible)."),
 ) -> None:
     """Count points per area (and sum weight columns); report points outside every area or without coordinates.
 
@@ -1010,7 +1012,7 @@ def points(
     from . import overlays
 
     _check_outputs("points", {"--out": out}, inputs={"FILE": file})
-    table = overlays.count_points(file, level=level, vintage=vintage, weights=weight or None, by=by, lon=lon, lat=lat)
+    table = overlays.count_points(file, level=level, vintage=vintage, weights=weight or None, by=by, lon=lon, lat=lat, sheet=sheet)
     _write_overlay_table(table, out, "points")
     report = table.attrs["ddmgeo"]["report"]
     _info(str(report))

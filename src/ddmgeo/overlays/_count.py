@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,7 @@ def _xy(geoms: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
         return x, y
 
 
-def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | None = None, crs: Any = None) -> _Placed:
+def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | None = None, crs: Any = None, sheet: str | int | None = None) -> _Placed:
     import geopandas as gpd
     import numpy as np
     import shapely
@@ -53,6 +54,8 @@ def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | No
 
     from ._locator import locator
 
+    if sheet is not None and not isinstance(points, (str, os.PathLike)):
+        raise TableError(f"sheet={sheet!r} names a sheet of a workbook file, but the points are a {type(points).__name__}: leave sheet= out.")
     if isinstance(points, gpd.GeoDataFrame) and lon is None and lat is None:
         gdf = points
         if gdf.crs is None:
@@ -72,7 +75,7 @@ def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | No
         reasons = dict(meta.get("no_coordinates", {}) or {}) if meta.get("rows") == len(gdf) else {}
         src_crs = gdf.crs
     else:
-        gdf = read_points(points, lon=lon, lat=lat, crs=crs)
+        gdf = read_points(points, lon=lon, lat=lat, crs=crs, sheet=sheet)
         geoms = np.asarray(gdf.geometry.values)
         reasons = dict(gdf.attrs["ddmgeo"]["points"]["no_coordinates"])
         src_crs = gdf.crs
@@ -111,6 +114,7 @@ def assign_points(
     lon: str | None = None,
     lat: str | None = None,
     crs: Any = None,
+    sheet: str | int | None = None,
 ) -> "pd.Series":
     """The code of the area each point lies in, aligned with the input rows.
 
@@ -124,8 +128,8 @@ def assign_points(
         Boundary vintage (wards: 2021).
     areas : GeoDataFrame, optional
         Your own polygons with a ``code`` column (and a CRS), instead of ``level``.
-    lon, lat, crs : optional
-        Passed to :func:`read_points` for tables.
+    lon, lat, crs, sheet : optional
+        Passed to :func:`read_points` for tables (``sheet``: the sheet of a workbook).
 
     Returns
     -------
@@ -153,7 +157,7 @@ def assign_points(
     import pandas as pd
 
     A = resolve_areas(level, vintage, areas)
-    placed = _place(points, A, lon=lon, lat=lat, crs=crs)
+    placed = _place(points, A, lon=lon, lat=lat, crs=crs, sheet=sheet)
     codes = np.append(A.codes, None)[placed.area_idx]  # index -1 (no area) takes the trailing None
     return pd.Series(codes, index=placed.index, name="code", dtype=object)
 
@@ -190,6 +194,7 @@ def _report(placed: _Placed, missing_weights: dict) -> PointsReport:
         on_boundary=placed.ties,
         missing_weights=missing_weights,
         areas=placed.areas.label,
+        notes=list(((placed.frame.attrs.get("ddmgeo", {}) or {}).get("points", {}) or {}).get("notes", []) or []),
     )
 
 
@@ -206,6 +211,7 @@ def count_points(
     crs: Any = None,
     engine: str = "memory",
     blocksize: str | int | None = None,
+    sheet: str | int | None = None,
 ) -> "pd.DataFrame":
     """Number of points (and sums of weight columns) in every area of a level.
 
@@ -221,8 +227,8 @@ def count_points(
     by : str, optional
         A category column: adds ``n_<category>`` (and ``<weight>_<category>``) columns;
         rows with no category count as ``n_missing``.
-    lon, lat, crs : optional
-        Passed to :func:`read_points` for tables.
+    lon, lat, crs, sheet : optional
+        Passed to :func:`read_points` for tables (``sheet``: the sheet of a workbook).
     engine : {"memory", "dask"}, default "memory"
         ``"dask"`` reads a CSV, Parquet or GeoParquet point file (or a dask / dask-geopandas
         DataFrame) partition by partition
@@ -256,11 +262,13 @@ def count_points(
     if engine == "dask":
         if by is not None:
             raise TableError("by= is not available with engine='dask': count each category's file, or use engine='memory'.")
+        if sheet is not None:
+            raise TableError("engine='dask' reads CSV and Parquet files, not workbook sheets: leave sheet= out, or use engine='memory'.")
         from ._dask import count_points_dask
 
         return count_points_dask(points, level=level, vintage=vintage, weights=weights, lon=lon, lat=lat, blocksize=blocksize, areas=areas)
     A = resolve_areas(level, vintage, areas)
-    placed = _place(points, A, lon=lon, lat=lat, crs=crs)
+    placed = _place(points, A, lon=lon, lat=lat, crs=crs, sheet=sheet)
     frame = placed.frame
     wcols = [weights] if isinstance(weights, str) else list(weights or [])
     for col in [*wcols, *([by] if by else [])]:
