@@ -540,7 +540,9 @@ def _write(gdf, out: Path, command: str, *, layer: str | None = None) -> None:
         _info(f"wrote layer {name!r} ({len(gdf)} rows) to {out}" + (f"; the file also holds {', '.join(others)}" if others else ""))
         return
     elif suffix in (".geojson", ".json", ".shp", ".fgb"):
-        gdf.to_file(out, engine="pyogrio")
+        from .io import _write_vector
+
+        _write_vector(gdf, out)  # a shapefile's renamed fields: one DDMGeoWarning listing old -> new
     else:  # .csv
         gdf.drop(columns="geometry").to_csv(out, index=False)
     _info(f"wrote {len(gdf)} rows to {out}")

@@ -1,5 +1,5 @@
 """What real sheets bring: workbooks of several (or hidden) sheets, CSV title rows and Excel's ``sep=;`` line,
-UTF-16 and Windows-1252 point files, quoted line breaks, need tables keyed by names.
+UTF-16 and Windows-1252 point files, quoted line breaks, need tables keyed by names, shapefile field names.
 
 Each class is tried on every reader that meets it (read_table, budget.spatialise, monitoring.track,
 overlays.read_points / count_points and their dask engines, budget.reprioritise, the ``ddm`` commands):
@@ -22,7 +22,7 @@ from ddmgeo import budget, monitoring
 from ddmgeo import overlays as ov
 from ddmgeo.budget import BudgetError
 from ddmgeo.cli import app
-from ddmgeo.errors import TableError
+from ddmgeo.errors import DDMGeoWarning, TableError
 
 from ._support import Case, expect, params
 
@@ -319,3 +319,38 @@ def test_need_column_chosen(spent):
     table = pd.DataFrame({"District": ["Waterberg", "Vhembe", "Capricorn"], "other": [9, 9, 9], "backlog": [0.5, 0.2, 0.1]})
     rp = budget.reprioritise(spent, table, column="backlog")
     assert rp.need_label == "backlog" and rp.table.set_index("code").need.dropna().to_dict() == BY_CODE.to_dict()
+
+
+# --------------------------------------------------------------------------- 4. shapefile field names
+
+
+def test_shapefile_export_says_once_which_fields_were_renamed(tmp_path):
+    pyogrio = pytest.importorskip("pyogrio")
+    gdf = ddmgeo.districts().head(3)[["code", "province_code", "district_code", "geometry"]].copy()
+    gdf["province_code_long"] = 1
+    from ddmgeo.io import _write_vector
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _write_vector(gdf, tmp_path / "d.shp")
+    assert [w.category for w in caught] == [DDMGeoWarning], [str(w.message) for w in caught]
+    text = str(caught[0].message)
+    assert "3 field(s) were renamed: 'province_code' -> 'province_c'; 'district_code' -> 'district_c'; 'province_code_long' -> 'province_1'" in text
+    assert "Write .gpkg or .parquet" in text
+    assert list(pyogrio.read_info(tmp_path / "d.shp")["fields"]) == ["code", "province_c", "district_c", "province_1"]
+
+
+def test_short_field_names_write_without_a_note(tmp_path):
+    gdf = ddmgeo.districts().head(2)[["code", "name", "geometry"]]
+    from ddmgeo.io import _write_vector
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _write_vector(gdf, tmp_path / "d.shp")
+
+
+def test_cli_shapefile_note(tmp_path):
+    res = runner.invoke(app, ["districts", "--out", str(tmp_path / "d.shp")])
+    assert res.exit_code == 0, res.output
+    notes = [line for line in res.output.splitlines() if line.startswith("warning:")]
+    assert len(notes) == 1 and "'official_name' -> 'official_n'" in notes[0] and "RuntimeWarning" not in res.output, res.output
