@@ -343,8 +343,8 @@ def test_unquoted_thousands_comma_in_csv_raises_with_line(tmp_path):
 
 def test_sheets(tmp_path):
     path = _write_xlsx(tmp_path / "book.xlsx", MESSY, sheets={"2024": [["code", "v"], ["DC36", "5"]]})
-    _, report = ddmgeo.read_table(path)
-    assert any("'Budgets'" in n and "'2024'" in n for n in report.notes)
+    with pytest.raises(TableError, match=r"2 visible sheets \('Budgets', '2024'\).*pass sheet="):
+        ddmgeo.read_table(path)  # never sheet 1 silently
     table, report = ddmgeo.read_table(path, sheet="2024")
     assert table["code"].tolist() == ["DC36"] and table["v"].tolist() == [5]
     assert ddmgeo.read_table(path, sheet=1)[0]["code"].tolist() == ["DC36"]

@@ -540,7 +540,9 @@ def _write(gdf, out: Path, command: str, *, layer: str | None = None) -> None:
         _info(f"wrote layer {name!r} ({len(gdf)} rows) to {out}" + (f"; the file also holds {', '.join(others)}" if others else ""))
         return
     elif suffix in (".geojson", ".json", ".shp", ".fgb"):
-        gdf.to_file(out, engine="pyogrio")
+        from .io import _write_vector
+
+        _write_vector(gdf, out)  # a shapefile's renamed fields: one DDMGeoWarning listing old -> new
     else:  # .csv
         gdf.drop(columns="geometry").to_csv(out, index=False)
     _info(f"wrote {len(gdf)} rows to {out}")
@@ -911,6 +913,7 @@ def spatialise(
     unallocated: Path | None = typer.Option(None, help="Write the rows that could not be placed (.csv)."),
     allocations: Path | None = typer.Option(None, help="Write the audit trail: one row per (project, area) (.csv)."),
     allow_unallocated: bool = typer.Option(False, help="Exit 0 even when some rows could not be placed."),
+    sheet: str | None = typer.Option(None, help="The workbook sheet to read, by name or 0-based position (needed when several sheets are visible)."),
 ) -> None:
     """Place a project or budget table in the district spaces, exactly to the cent.
 
@@ -929,7 +932,7 @@ def spatialise(
         warnings.simplefilter("ignore")
         result = budget.spatialise(
             file, amount=amount, level=level, split=split, location=location or None, id=id, by=by or None,
-            fix_swapped=fix_swapped, allow_suffixes=allow_suffixes, tags=tags or None,
+            fix_swapped=fix_swapped, allow_suffixes=allow_suffixes, tags=tags or None, sheet=sheet,
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = result.by_area
@@ -1003,6 +1006,7 @@ def points(
     lon: str | None = typer.Option(None, help="Longitude column (default: found by name)."),
     lat: str | None = typer.Option(None, help="Latitude column (default: found by name)."),
     snap_km: float | None = typer.Option(None, "--snap-km", help="Place points just outside the boundaries in the nearest area within this distance (default 5 km; 0: off)."),
+    sheet: str | None = typer.Option(None, help="The workbook sheet to read, by name or 0-based position (needed when several sheets are visible)."),
 ) -> None:
     """Count points per area (and sum weight columns); report points outside every area or without coordinates.
 
@@ -1011,7 +1015,7 @@ def points(
     from . import overlays
 
     _check_outputs("points", {"--out": out}, inputs={"FILE": file})
-    table = overlays.count_points(file, level=level, vintage=vintage, weights=weight or None, by=by, lon=lon, lat=lat, snap_km=snap_km)
+    table = overlays.count_points(file, level=level, vintage=vintage, weights=weight or None, by=by, lon=lon, lat=lat, snap_km=snap_km, sheet=sheet)
     _write_overlay_table(table, out, "points")
     report = table.attrs["ddmgeo"]["report"]
     _info(str(report))

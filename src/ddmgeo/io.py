@@ -9,13 +9,15 @@ Examples
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import settings
 from ._optional import require
-from .errors import CRSError
+from .errors import CRSError, DDMGeoWarning
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -271,3 +273,38 @@ def to_geopackage(layers: "Mapping[str, gpd.GeoDataFrame]", path, *, replace: bo
     for name, gdf in layers.items():
         gdf.to_file(path, layer=str(name), driver="GPKG", engine="pyogrio")
     return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+
+
+_LAUNDERED = re.compile(r"Normalized/laundered field name: '(.*)' to '(.*)'")
+_TRUNCATED = "Column names longer than 10 characters will be truncated"
+
+
+def _write_vector(gdf: "gpd.GeoDataFrame", path) -> Path:
+    """Write a layer with pyogrio (``.geojson``, ``.json``, ``.fgb``, ``.shp``) and say what the format changed.
+
+    A shapefile keeps field names of at most 10 characters: GDAL truncates and renames longer ones
+    (``province_code`` -> ``province_c``, a second one ``province_1``) and warns once per field. Those
+    warnings are replaced by one :class:`~ddmgeo.errors.DDMGeoWarning` listing every old -> new name,
+    so the renamed columns can be found; any other warning is passed on as it came.
+    """
+    out = Path(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gdf.to_file(out, engine="pyogrio")
+    renamed: list[tuple[str, str]] = []
+    for w in caught:
+        text = str(w.message)
+        m = _LAUNDERED.search(text)
+        if m:
+            renamed.append((m.group(1), m.group(2)))
+        elif not text.startswith(_TRUNCATED):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if renamed:
+        pairs = "; ".join(f"{old!r} -> {new!r}" for old, new in renamed)
+        warnings.warn(
+            f"{out.name}: a shapefile keeps field names of at most 10 characters, so {len(renamed)} field(s) were renamed: "
+            f"{pairs}. Write .gpkg or .parquet to keep the names as they are.",
+            DDMGeoWarning,
+            stacklevel=2,
+        )
+    return out

@@ -429,45 +429,126 @@ def _decode(data: bytes, label: str) -> tuple[str, str]:
         ) from None
 
 
-def _delimiter(text: str, suffix: str) -> str:
-    """The delimiter that splits the first lines into the most consistent rows."""
-    sample = [line for line in text.splitlines()[:50] if line.strip()]
-    candidates = ("\t", ",", ";", "|") if suffix == ".tsv" else (",", ";", "\t", "|")
-    best, best_score = candidates[0], (0.0, 1)
+#: Excel's first line naming the delimiter ("sep=;"), as "CSV (semicolon delimited)" files often begin; Excel reads it
+_SEP_LINE = re.compile(r'^\s*"?sep=([^"\r\n])"?\s*[,;\t|]*\s*$', re.IGNORECASE)
+_YEAR = re.compile(r"(19|20|21)\d\d")
+
+
+def _filled(cells: Sequence[str]) -> list[str]:
+    return [c for c in cells if c.strip()]
+
+
+def _title_rows(rows: list[list[str]]) -> int:
+    """How many rows at the top are a title above the header (0 when none).
+
+    Title rows hold one filled cell, in the first column, above a header of at least two names that are
+    not numbers (years such as 2024 may be), within the first six rows. A one-cell row that is itself an
+    area column name (``district``) is a header, and a row of numbers below it is data.
+    """
+    header = next((i for i, r in enumerate(rows[:6]) if len(_filled(r)) >= 2), None)
+    if not header:
+        return 0
+    above = [r for r in rows[:header] if _filled(r)]
+    if not above or any(not r[0].strip() or _named_area_columns([r[0].strip()]) for r in above):
+        return 0
+    for cell in _filled(rows[header]):
+        try:
+            parse_number(cell)
+        except NotANumber:
+            continue
+        if not _YEAR.fullmatch(cell.strip()):
+            return 0
+    return header
+
+
+def _layout(text: str, suffix: str) -> tuple[str, int, list[str]]:
+    """(delimiter, lines above the header to skip, notes) of a text table.
+
+    An Excel ``sep=;`` first line gives the delimiter and is skipped; otherwise the delimiter is the one
+    that splits the first lines into the most consistent rows. Title rows above the header (see
+    :func:`_title_rows`) are skipped. Both are said in the notes. The one rule for every reader of text
+    tables: :func:`read_table` and the point readers (``ddmgeo.overlays.read_points``, the dask engines).
+    """
+    lines = text.splitlines()[:60]
+    notes: list[str] = []
+    skip = 0
+    candidates: tuple[str, ...] = ("\t", ",", ";", "|") if suffix == ".tsv" else (",", ";", "\t", "|")
+    sep = _SEP_LINE.match(lines[0]) if lines else None
+    if sep:
+        candidates, skip = (sep.group(1),), 1
+        notes.append(f"line 1 {lines[0].strip()!r} (Excel's delimiter line) names the delimiter {sep.group(1)!r}; it is not part of the table")
+    rest = lines[skip:]
+    best, best_score, best_titles = candidates[0], (0.0, 1), 0
     for d in candidates:
-        widths = [len(r) for r in csv.reader(sample, delimiter=d)]
+        rows = list(csv.reader(rest, delimiter=d))
+        titles = _title_rows(rows)
+        widths = [len(r) for r in rows[titles:] if _filled(r)]
         if not widths or widths[0] < 2:
             continue
         score = (sum(w == widths[0] for w in widths) / len(widths), widths[0])
         if score > best_score:
-            best, best_score = d, score
-    return best
+            best, best_score, best_titles = d, score, titles
+    if best_titles:
+        rows = list(csv.reader(rest[:best_titles], delimiter=best))
+        shown = "; ".join(f"line {skip + i + 1} {_filled(r)[0]!r}" for i, r in enumerate(rows) if _filled(r))
+        notes.append(f"title row(s) above the header skipped ({shown}); the header is line {skip + best_titles + 1}")
+    return best, skip + best_titles, notes
 
 
 def _read_text(data: bytes, suffix: str, label: str) -> tuple[list, str, list[str], str]:
     text, encoding = _decode(data, label)
-    delimiter = _delimiter(text, suffix)
+    delimiter, skip, notes = _layout(text, suffix)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows, previous = [], 0
     for cells in reader:
-        rows.append((previous + 1, cells))  # a quoted value may span lines: a row starts after the last one
+        if previous >= skip:  # the delimiter line and title rows are not part of the table
+            rows.append((previous + 1, cells))  # a quoted value may span lines: a row starts after the last one
         previous = reader.line_num
-    notes = [] if delimiter == "," else [f"columns separated by {delimiter!r}"]
+    if delimiter != ",":
+        notes.append(f"columns separated by {delimiter!r}")
     return rows, encoding, notes, delimiter
 
 
-def _pick_sheet(names: list[str], sheet: str | int | None, label: str) -> tuple[str, list[str]]:
+def _pick_sheet(names: list[str], sheet: str | int | None, label: str, hidden: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """The sheet to read and the notes saying so: the one rule for every reader of workbooks.
+
+    Without ``sheet=``, a workbook with one visible sheet is read from it (a note names the hidden sheets
+    passed over, if any); a workbook with several visible sheets is refused with a TableError that lists
+    them, so that sheet 1 is never read silently when the table may be on another. ``sheet=`` takes a
+    name or a 0-based position among all the sheets (hidden ones included); text of digits (``--sheet 1``)
+    is a name when a sheet is called so, else a position.
+    """
+    visible = [n for n in names if n not in hidden]
+    listed = ", ".join(map(repr, visible))
+    concealed = [n for n in names if n in hidden]
+    hidden_text = f"hidden: {', '.join(map(repr, concealed))}" if concealed else ""
     if sheet is None:
-        others = f"; pass sheet= for another of {', '.join(map(repr, names))}" if len(names) > 1 else ""
-        return names[0], [f"read sheet {names[0]!r}{others}"] if others else []
+        if len(visible) == 1:
+            if not concealed:
+                return visible[0], []
+            first = " (the first sheet is hidden)" if names[0] in hidden else ""
+            return visible[0], [f"read sheet {visible[0]!r}, the only visible one{first}; {hidden_text}: pass sheet= to read one of those"]
+        if not visible:
+            raise TableError(f"{label} has no visible sheet ({hidden_text}): pass sheet= with the name of the one to read.")
+        raise TableError(
+            f"{label} has {len(visible)} visible sheets ({listed}"
+            + (f"; {hidden_text}" if concealed else "")
+            + f"), so the table could be on any of them: pass sheet= with the one to read, e.g. sheet={visible[0]!r} "
+            f"(a name, or a 0-based position; ddm commands take --sheet)."
+        )
     if isinstance(sheet, int) and not isinstance(sheet, bool) and 0 <= sheet < len(names):
-        return names[sheet], []
-    if sheet in names:
-        return sheet, []
-    raise TableError(
-        f"{label} has no sheet {sheet!r}; its sheets are {', '.join(map(repr, names))} "
-        "(sheet= takes a name or a 0-based position)."
-    )
+        name = names[sheet]
+    elif sheet in names:
+        name = str(sheet)
+    elif isinstance(sheet, str) and sheet.strip().isdigit() and int(sheet) < len(names):  # --sheet 1: a position
+        name = names[int(sheet)]
+    else:
+        raise TableError(
+            f"{label} has no sheet {sheet!r}; its sheets are {', '.join(map(repr, names))}"
+            + (f" ({hidden_text})" if concealed else "")
+            + " (sheet= takes a name or a 0-based position)."
+        )
+    return name, [f"sheet {name!r} is hidden in the workbook"] if name in hidden else []
 
 
 def _read_xlsx(path: Path, sheet: str | int | None, label: str) -> tuple[list, list[str]]:
@@ -477,7 +558,8 @@ def _read_xlsx(path: Path, sheet: str | int | None, label: str) -> tuple[list, l
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         raise TableError(f"{label} could not be read as an Excel workbook ({type(exc).__name__}: {exc}).") from exc
     try:
-        name, notes = _pick_sheet(wb.sheetnames, sheet, label)
+        hidden = [ws.title for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") != "visible"]
+        name, notes = _pick_sheet(wb.sheetnames, sheet, label, hidden)
         rows = [(i, list(r)) for i, r in enumerate(wb[name].iter_rows(min_row=1, min_col=1, values_only=True), start=1)]
     finally:
         wb.close()
@@ -534,7 +616,8 @@ def _check_merged_header(path: Path, sheet_name: str, rows: list, label: str) ->
 def _read_xls(path: Path, sheet: str | int | None, label: str) -> tuple[list, list[str]]:
     xlrd = require("xlrd", "excel", f"to read {label} (a legacy .xls workbook; or save it as .xlsx)")
     book = xlrd.open_workbook(str(path))
-    name, notes = _pick_sheet(book.sheet_names(), sheet, label)
+    hidden = [sh.name for sh in book.sheets() if getattr(sh, "visibility", 0)]
+    name, notes = _pick_sheet(book.sheet_names(), sheet, label, hidden)
     sh = book.sheet_by_name(name)
     return [(i + 1, sh.row_values(i)) for i in range(sh.nrows)], notes
 
@@ -639,6 +722,8 @@ def _load(source, sheet: str | int | None) -> tuple[pd.DataFrame, list, str | No
         )
         raise TableError(f"{label} is named {suffix} but its content looks like {what}: {advice}.")
     encoding, delimiter = None, None
+    if kind == "text" and sheet is not None:
+        raise TableError(f"{label} is a text file, not a workbook: it has no sheets, so sheet={sheet!r} cannot be honoured. Leave sheet= (--sheet) out.")
     if kind == "text":
         rows, encoding, notes, delimiter = _read_text(data, suffix, label)
     elif kind == "xlsx":
@@ -848,7 +933,10 @@ def read_table(
         A ``.csv``, ``.tsv`` or ``.txt`` file (delimiter detected; UTF-8,
         else Windows-1252), an Excel ``.xlsx``/``.xlsm`` workbook (needs
         ``pip install "ddmgeo[excel]"``), a legacy ``.xls`` (needs xlrd, same extra), or a
-        DataFrame. The header is the first non-blank row.
+        DataFrame. The header is the first non-blank row; in a text file, title
+        rows above it (one cell in the first column, above a header of names) and
+        Excel's ``sep=;`` first line are skipped (``sep=`` gives the delimiter), and
+        the report's notes say so.
     area : str, optional
         The column naming the areas. By default a column whose header says
         so (``code``, ``name``, ``ward``, or area words however decorated:
@@ -862,7 +950,10 @@ def read_table(
     vintage : {2016, 2011, 2021}, default 2016
         The demarcation whose codes are returned (see :func:`ddmgeo.resolve`).
     sheet : str or int, optional
-        The workbook sheet, by name or 0-based position; the first by default.
+        The workbook sheet, by name or 0-based position (hidden sheets counted). By default the
+        only visible sheet (a note names any hidden ones); a workbook with several visible sheets
+        raises :class:`~ddmgeo.errors.TableError` listing them, so that the table is never read
+        from sheet 1 silently.
     numeric : list of str or dict, optional
         The columns to read as numbers. By default every text column whose
         filled cells mostly read as numbers. A dict maps a column to its
@@ -884,7 +975,8 @@ def read_table(
     Raises
     ------
     TableError
-        The file's content is not what its extension says, the table has no
+        The file's content is not what its extension says, a workbook has several visible
+        sheets and no ``sheet=``, the table has no
         data rows, a column name is given twice, an Excel header has merged cells, no column names the
         areas, or cells of a numeric column are not numbers or can be read
         two ways (the message names the column, line and readings).

@@ -75,7 +75,9 @@ def _header_only_xlsx(path):
 
     wb = openpyxl.Workbook()
     wb.active.append(["District", "Budget"])
-    wb.create_sheet("Data").append(["District", "Budget"])
+    data = wb.create_sheet("Data")
+    data.append(["District", "Budget"])
+    data.sheet_state = "hidden"  # the only visible sheet is read; a second visible one would need sheet=
     wb.save(path)
 
 

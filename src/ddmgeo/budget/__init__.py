@@ -21,7 +21,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+import inspect
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -145,13 +148,16 @@ class SpatialisedBudget:
 # ----------------------------------------------------------------------------- reading
 
 
-def _read(projects) -> "pd.DataFrame":
+def _read(projects, sheet: str | int | None = None) -> "pd.DataFrame":
     """The project table: a DataFrame as given; a file read with read_table's loader (so a file whose
-    content is not what its name says, merged header cells or an empty sheet are named, never misread)."""
+    content is not what its name says, merged header cells, an empty sheet or a workbook with several
+    visible sheets and no *sheet* are named, never misread)."""
     import pandas as pd
 
     from ..tables import check_unique_columns
 
+    if sheet is not None and not isinstance(projects, (str, os.PathLike)):
+        raise BudgetError(f"sheet={sheet!r} names a sheet of a workbook file, but the projects are a {type(projects).__name__}: leave sheet= out.")
     if isinstance(projects, pd.DataFrame):
         check_unique_columns(projects.columns, "the project table")
         if projects.empty:
@@ -165,10 +171,12 @@ def _read(projects) -> "pd.DataFrame":
 
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv"):
-        table = _load(path, None)[0].reset_index(drop=True)  # TableError names a misnamed file or merged headers
+        table = _load(path, sheet)[0].reset_index(drop=True)  # TableError names a misnamed file or merged headers
         if table.empty:
             raise BudgetError(f"{path.name} has a header but no rows: there is nothing to place.")
         return table
+    if sheet is not None:
+        raise BudgetError(f"{path.name} is not a workbook: sheet={sheet!r} (--sheet) applies to .xlsx and .xls files only; leave it out.")
     if suffix in (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".parquet"):
         kind, what = _sniff(path.read_bytes()[:4096])
         expected = {".gpkg": "an SQLite database", ".parquet": "a Parquet file", ".geojson": "plain text", ".json": "plain text"}.get(suffix)
@@ -382,6 +390,35 @@ def _row_shares(cell, codes: tuple[str, ...], vintage: int) -> list[float]:
 # ----------------------------------------------------------------------------- spatialise
 
 
+_SHEET_DOC = """    sheet : str or int, optional
+        The sheet of a workbook (``.xlsx``/``.xls``), by name or 0-based position. Without it a workbook
+        is read from its only visible sheet; one with several visible sheets raises a TableError listing
+        them (a table is never read from sheet 1 silently).
+"""
+
+
+def _takes_sheet(func: Callable[..., "SpatialisedBudget"]) -> Callable[..., "SpatialisedBudget"]:
+    """Give :func:`spatialise` its ``sheet=`` keyword: a workbook sheet is read here, with the loader
+    :func:`_read` uses for every project file, and the table is passed on as a DataFrame."""
+
+    @functools.wraps(func)
+    def with_sheet(projects, *args, sheet: str | int | None = None, **kwargs) -> SpatialisedBudget:
+        if sheet is not None:
+            if kwargs.get("engine", "memory") == "dask":
+                raise BudgetError("engine='dask' reads CSV and Parquet files, not workbook sheets: leave sheet= out, or use engine='memory'.")
+            projects = _read(projects, sheet)
+        return func(projects, *args, **kwargs)
+
+    signature = inspect.signature(func)
+    parameter = inspect.Parameter("sheet", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="str | int | None")
+    with_sheet.__signature__ = signature.replace(parameters=[*signature.parameters.values(), parameter])  # type: ignore[attr-defined]
+    doc = func.__doc__ or ""
+    at = doc.find("    amount : str\n")
+    with_sheet.__doc__ = doc[:at] + _SHEET_DOC + doc[at:] if at >= 0 else doc
+    return with_sheet
+
+
+@_takes_sheet
 def spatialise(
     projects,
     *,
@@ -525,15 +562,88 @@ class Reprioritisation:
         return maps.bivariate(self.table, "need", "per_capita", level=self.level, vintage=self.vintage, x_label=self.need_label, y_label="Spend per person", **kwargs)
 
 
-def reprioritise(spatialised: SpatialisedBudget, need, *, year: int | None = None) -> Reprioritisation:
+def _need_values(need, level: str, vintage: int, column: str | None, sheet: str | int | None) -> tuple["pd.Series", str]:
+    """Need values by code from a Series or mapping (indexed by codes or names), a DataFrame or a file.
+
+    Everything goes through :func:`ddmgeo.read_table` (the one reader of user tables), so names, former
+    names and codes resolve alike, numbers written as text are read, duplicated column names are refused
+    and a workbook's sheet is chosen by the same rule. An area that does not resolve, or is given twice,
+    raises a BudgetError listing the rows: a need value is never dropped or doubled silently.
+    """
+    import pandas as pd
+
+    from ..tables import _EXCEL, _TEXT, check_unique_columns, read_table
+
+    label = None
+    if isinstance(need, Mapping) and not isinstance(need, pd.Series):
+        need = pd.Series(need, dtype=object)
+    if isinstance(need, pd.Series):
+        if column is not None or sheet is not None:
+            raise BudgetError("column= and sheet= apply to a need table or file; a Series gives one value per area already: leave them out.")
+        label = str(need.name) if need.name is not None else "need"
+        frame = pd.DataFrame({"area": [str(i) if i is not None else None for i in need.index], "need": list(need.to_numpy())})
+        value_column = "need"
+        area = "area"
+    elif isinstance(need, pd.DataFrame):
+        check_unique_columns(need.columns, "the need table")
+        frame = need
+        if not isinstance(need.index, pd.RangeIndex):  # a table indexed by area names or codes: the index names the areas
+            name = str(need.index.name) if need.index.name is not None else "area"
+            while name in need.columns:
+                name += "_index"
+            frame = need.reset_index(names=name)
+            area = name
+        else:
+            area = None
+        value_column = column
+    elif isinstance(need, (str, os.PathLike)) and Path(need).suffix.lower() in _TEXT + _EXCEL:
+        frame, area, value_column = need, None, column
+    else:
+        raise TypeError(f"need must be an indicator id, a Series or mapping of need by area, a DataFrame or a table file, not {type(need).__name__}.")
+    if sheet is not None and not isinstance(frame, (str, os.PathLike)):
+        raise BudgetError(f"sheet={sheet!r} names a sheet of a workbook file, but the need is a DataFrame: leave sheet= out.")
+    table, report = read_table(frame, area=area, level=level, vintage=vintage, sheet=sheet)  # type: ignore[arg-type]
+    if not report.unmatched.empty or not report.duplicates.empty:
+        problems = [f"line {r.line} {r.value!r}: {r.reason}" + (f" (closest: {'; '.join(map(str, r.suggestions[:3]))})" if len(r.suggestions) else "") for r in report.unmatched.head(10).itertuples(index=False)]
+        problems += [f"{code} given on lines {', '.join(map(str, lines))}" for code, lines in report.duplicates.values]
+        raise BudgetError(
+            f"The need values cannot all be matched to {level} areas ({vintage}):\n  " + "\n  ".join(problems)
+            + "\nCorrect those names or codes (or pass need values for each area once) and call reprioritise again: "
+            "a need value is never dropped or counted twice."
+        )
+    if value_column is None:
+        skip = {report.area_column, "code", "level", "code_original", "level_original"}
+        numbers = [c for c in table.columns if c not in skip and pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c])]
+        if len(numbers) != 1:
+            found = f"its number columns are {numbers}" if numbers else "it has no column of numbers"
+            raise BudgetError(f"Which column holds the need? The need table names areas in {report.area_column!r} and {found}: pass column='<need column>'.")
+        value_column = numbers[0]
+    elif value_column not in table.columns:
+        raise BudgetError(f"The need table has no column {value_column!r}; its columns are {[c for c in table.columns if c not in ('code', 'level')]}.")
+    values = table[value_column]
+    if not pd.api.types.is_numeric_dtype(values):
+        shown = [v for v in values if not isinstance(v, (int, float))][:3]
+        raise BudgetError(f"The need column {value_column!r} holds values that are not numbers ({shown}): correct them or pass another column=.")
+    out = pd.Series(values.to_numpy(dtype=float), index=table["code"].to_numpy(), name=value_column)
+    return out, label or str(value_column)
+
+
+def reprioritise(spatialised: SpatialisedBudget, need, *, year: int | None = None, column: str | None = None, sheet: str | int | None = None) -> Reprioritisation:
     """Compare spend per capita with need, and price each area's gap to a need-proportional allocation.
 
     Parameters
     ----------
     spatialised : SpatialisedBudget
-    need : str or pandas.Series
+    need : str, pandas.Series, mapping, DataFrame or path
         A catalogue indicator id (a ``higher_is = better`` share such as ``piped_water_share`` is turned
-        into its shortfall, 1 - share, so that higher means more need) or a Series of need values by code.
+        into its shortfall, 1 - share, so that higher means more need); a Series or mapping of need values
+        indexed by area codes or names (resolved as :func:`ddmgeo.resolve` does); or a table of areas and
+        need values, as a DataFrame (areas in a column or the index) or a ``.csv``/``.xlsx`` file, read with
+        :func:`ddmgeo.read_table`.
+    column : str, optional
+        The need column of a table; by default its only column of numbers.
+    sheet : str or int, optional
+        The sheet of a workbook file (see :func:`ddmgeo.read_table`).
 
     Returns
     -------
@@ -557,7 +667,11 @@ def reprioritise(spatialised: SpatialisedBudget, need, *, year: int | None = Non
     if not isinstance(spatialised, SpatialisedBudget):
         raise TypeError(f"reprioritise() takes a SpatialisedBudget (the result of ddmgeo.budget.spatialise(...)), not a {type(spatialised).__name__}.")
     t = spatialised.by_area[["code", "name", "amount_cents", "amount", "population", "per_capita"]].copy()
-    if isinstance(need, str):
+    from ..tables import _EXCEL, _TEXT
+
+    if isinstance(need, str) and Path(need).suffix.lower() not in _TEXT + _EXCEL:
+        if column is not None or sheet is not None:
+            raise BudgetError(f"column= and sheet= apply to a need table or file, not to the indicator {need!r}: leave them out.")
         from ..indicators._catalogue import first
 
         d = first(need)
@@ -572,8 +686,7 @@ def reprioritise(spatialised: SpatialisedBudget, need, *, year: int | None = Non
             label = f"shortfall in {label.lower()}"
         is_share = meta["unit"] == "proportion"
     else:
-        values = pd.Series(need, dtype=float)
-        label = getattr(need, "name", None) or "need"
+        values, label = _need_values(need, spatialised.level, spatialised.vintage, column, sheet)
         is_share = bool(values.dropna().between(0, 1).all())
     t["need"] = t.code.map(values)
     negative = t[t.need < 0]

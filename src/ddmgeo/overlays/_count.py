@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,7 @@ def _xy(geoms: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
         return x, y
 
 
-def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | None = None, crs: Any = None, snap_km: float | None = None) -> _Placed:
+def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | None = None, crs: Any = None, snap_km: float | None = None, sheet: str | int | None = None) -> _Placed:
     import geopandas as gpd
     import numpy as np
     import shapely
@@ -55,6 +56,8 @@ def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | No
 
     from .._place import default_snap_km, place
 
+    if sheet is not None and not isinstance(points, (str, os.PathLike)):
+        raise TableError(f"sheet={sheet!r} names a sheet of a workbook file, but the points are a {type(points).__name__}: leave sheet= out.")
     if isinstance(points, gpd.GeoDataFrame) and lon is None and lat is None:
         gdf = points
         if gdf.crs is None:
@@ -74,7 +77,7 @@ def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | No
         reasons = dict(meta.get("no_coordinates", {}) or {}) if meta.get("rows") == len(gdf) else {}
         src_crs = gdf.crs
     else:
-        gdf = read_points(points, lon=lon, lat=lat, crs=crs)
+        gdf = read_points(points, lon=lon, lat=lat, crs=crs, sheet=sheet)
         geoms = np.asarray(gdf.geometry.values)
         reasons = dict(gdf.attrs["ddmgeo"]["points"]["no_coordinates"])
         src_crs = gdf.crs
@@ -114,6 +117,7 @@ def assign_points(
     lat: str | None = None,
     crs: Any = None,
     snap_km: float | None = None,
+    sheet: str | int | None = None,
 ) -> "pd.Series":
     """The code of the area each point lies in, aligned with the input rows.
 
@@ -127,8 +131,8 @@ def assign_points(
         Boundary vintage (wards: 2021).
     areas : GeoDataFrame, optional
         Your own polygons with a ``code`` column (and a CRS), instead of ``level``.
-    lon, lat, crs : optional
-        Passed to :func:`read_points` for tables.
+    lon, lat, crs, sheet : optional
+        Passed to :func:`read_points` for tables (``sheet``: the sheet of a workbook).
     snap_km : float, optional
         A point just outside ddmgeo's (generalised) boundaries, such as a coastal clinic, goes to the
         nearest area within this distance: by default 5 km on ddmgeo's boundaries (as
@@ -161,7 +165,7 @@ def assign_points(
     import pandas as pd
 
     A = resolve_areas(level, vintage, areas)
-    placed = _place(points, A, lon=lon, lat=lat, crs=crs, snap_km=snap_km)
+    placed = _place(points, A, lon=lon, lat=lat, crs=crs, snap_km=snap_km, sheet=sheet)
     codes = np.append(A.codes, None)[placed.area_idx]  # index -1 (no area) takes the trailing None
     return pd.Series(codes, index=placed.index, name="code", dtype=object)
 
@@ -210,6 +214,7 @@ def _report(placed: _Placed, missing_weights: dict) -> PointsReport:
         missing_weights=missing_weights,
         areas=placed.areas.label,
         snapped=snapped,
+        notes=list(((placed.frame.attrs.get("ddmgeo", {}) or {}).get("points", {}) or {}).get("notes", []) or []),
     )
 
 
@@ -227,6 +232,7 @@ def count_points(
     engine: str = "memory",
     blocksize: str | int | None = None,
     snap_km: float | None = None,
+    sheet: str | int | None = None,
 ) -> "pd.DataFrame":
     """Number of points (and sums of weight columns) in every area of a level.
 
@@ -242,8 +248,8 @@ def count_points(
     by : str, optional
         A category column: adds ``n_<category>`` (and ``<weight>_<category>``) columns;
         rows with no category count as ``n_missing``.
-    lon, lat, crs : optional
-        Passed to :func:`read_points` for tables.
+    lon, lat, crs, sheet : optional
+        Passed to :func:`read_points` for tables (``sheet``: the sheet of a workbook).
     snap_km : float, optional
         Points just outside the boundaries go to the nearest area within this distance (see
         :func:`assign_points`: 5 km on ddmgeo's boundaries by default, 0 on ``areas=``); the report
@@ -281,11 +287,13 @@ def count_points(
     if engine == "dask":
         if by is not None:
             raise TableError("by= is not available with engine='dask': count each category's file, or use engine='memory'.")
+        if sheet is not None:
+            raise TableError("engine='dask' reads CSV and Parquet files, not workbook sheets: leave sheet= out, or use engine='memory'.")
         from ._dask import count_points_dask
 
         return count_points_dask(points, level=level, vintage=vintage, weights=weights, lon=lon, lat=lat, blocksize=blocksize, areas=areas, snap_km=snap_km)
     A = resolve_areas(level, vintage, areas)
-    placed = _place(points, A, lon=lon, lat=lat, crs=crs, snap_km=snap_km)
+    placed = _place(points, A, lon=lon, lat=lat, crs=crs, snap_km=snap_km, sheet=sheet)
     frame = placed.frame
     wcols = [weights] if isinstance(weights, str) else list(weights or [])
     for col in [*wcols, *([by] if by else [])]:

@@ -39,8 +39,109 @@ def _read(points: Any, blocksize: str | int | None):
             return dask_geopandas.read_parquet(path, split_row_groups=True)  # one partition per row group
         return dd.read_parquet(path)
     if path.lower().endswith((".csv", ".txt", ".tsv")):
-        return dd.read_csv(path, blocksize=blocksize or "64MB", sep="\t" if path.lower().endswith(".tsv") else ",", assume_missing=True, dtype="object")
+        return _read_csv_blocks(path, blocksize)
     raise TableError(f"engine='dask' reads CSV, Parquet and GeoParquet point files (or a dask DataFrame); {os.path.basename(path)} is none of them.")
+
+
+_CHUNK = 8 << 20
+
+
+def _read_csv_blocks(path: str, blocksize: str | int | None):
+    """A CSV as a dask DataFrame of blocks of about *blocksize* bytes, each ending at a line end outside quotes.
+
+    ``dd.read_csv`` splits a file at any line-end byte, which cuts a row whose quoted value spans lines
+    (the DBE school list has one) in two; here the file is scanned once, in chunks, and every block ends
+    at a line end that no quote holds open, so such rows are read whole. The scan also settles the
+    encoding: UTF-8, else Windows-1252 when the whole file decodes so, else a TableError; UTF-16 (which
+    cannot be split at line-end bytes) is refused with the fix. Excel's ``sep=;`` line and title rows above
+    the header are skipped by the rule of :func:`ddmgeo.read_table` (``ddmgeo.tables._layout``).
+    """
+    import codecs
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    from ..tables import _layout
+
+    dask = require("dask", "dask", "for engine='dask'")
+    dd = require("dask.dataframe", "dask", "for engine='dask'")
+    size = int(require("dask.utils", "dask", "for engine='dask'").parse_bytes(blocksize or "64MB"))
+    name = os.path.basename(path)
+    fix = "Save it as 'CSV UTF-8' from your spreadsheet program, or use engine='memory'"
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise TableError(
+            f"{name} is UTF-16 text: engine='dask' reads a CSV in blocks split at line-end bytes, which UTF-16 does "
+            f"not allow. {fix} (it reads UTF-16), or convert the file to Parquet."
+        )
+    delimiter, skip, _ = _layout(head.decode("utf-8-sig", errors="replace"), os.path.splitext(path)[1].lower())
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    encoding, in_quote, base, seen = "utf-8", 0, 0, 0
+    start: int | None = None  # the first byte after the header line
+    bounds: list[int] = []
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            if encoding == "utf-8":
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    encoding = "cp1252"
+            arr = np.frombuffer(chunk, dtype=np.uint8)
+            quotes = np.cumsum(arr == 34) + in_quote  # '"' opens and closes a quoted value ('""' inside one leaves it open)
+            newline = np.flatnonzero(arr == 10)
+            ends = base + newline[(quotes[newline] % 2) == 0]  # line ends outside quotes
+            if start is None and seen + len(ends) > skip:
+                start = int(ends[skip - seen]) + 1
+                bounds.append(start)
+            seen += len(ends)
+            while start is not None:
+                i = int(np.searchsorted(ends, bounds[-1] + size - 1))
+                if i >= len(ends):
+                    break
+                bounds.append(int(ends[i]) + 1)
+            in_quote = int(quotes[-1] % 2) if len(quotes) else in_quote
+            base += len(chunk)
+    if encoding == "utf-8":
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+    if encoding == "cp1252":
+        with open(path, "rb") as f:
+            offset = 0
+            while chunk := f.read(_CHUNK):
+                try:
+                    chunk.decode("cp1252")
+                except UnicodeDecodeError as exc:
+                    raise TableError(
+                        f"{name} is neither UTF-8 nor Windows-1252 (cp1252) text (byte {chunk[exc.start]:#04x} at offset "
+                        f"{offset + exc.start}). {fix}."
+                    ) from None
+                offset += len(chunk)
+    if start is None:  # the header is the last line, without a line end
+        start = base
+        bounds = [start]
+    if bounds[-1] < base:
+        bounds.append(base)
+    with open(path, "rb") as f:
+        header_text = f.read(start).decode(encoding, errors="replace")
+    columns = list(pd.read_csv(io.StringIO(header_text.lstrip("\ufeff")), sep=delimiter, skiprows=skip, nrows=0, dtype=object).columns)
+
+    def block(a: int, b: int) -> "pd.DataFrame":
+        with open(path, "rb") as f:
+            f.seek(a)
+            text = f.read(b - a).decode(encoding)
+        if not text.strip():
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=columns, dtype=object)
+
+    meta = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    if len(bounds) < 2:
+        return dd.from_pandas(meta, npartitions=1)
+    parts = [dask.delayed(block)(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+    return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
 
 def _is_geoparquet(path: str) -> bool:

@@ -74,15 +74,60 @@ def _check_content(p: Path, suffix: str) -> None:
     expected = _EXPECTED.get(suffix)
     if expected is None:
         return
-    kind, what = _sniff(p.read_bytes()[:4096])
+    with open(p, "rb") as f:
+        head = f.read(4096)
+    # a ZIP (an .xlsx workbook) is told apart by its member list, at the end of the file: read all of it
+    kind, what = _sniff(p.read_bytes() if head.startswith(b"PK\x03\x04") else head)
     ok = kind == expected if expected in ("text", "xlsx", "xls") else what.startswith(expected)
     if not ok:
         raise TableError(f"{p.name} is named {suffix} but its content looks like {what}: check that the right file was saved or downloaded.")
 
 
-def _read_path(data: str | os.PathLike) -> "pd.DataFrame":
+def _read_table_file(p: Path, suffix: str, sheet: str | int | None, notes: list[str]) -> "pd.DataFrame":
+    """A point table (.csv, .tsv, .txt, .xlsx, .xls) read by the rules of :func:`ddmgeo.read_table`.
+
+    Text: UTF-8, UTF-16 (with its BOM) or Windows-1252, Excel's ``sep=;`` line and title rows above the
+    header, delimiter detected (:func:`ddmgeo.tables._layout`); the cells are then parsed by pandas, so
+    columns of numbers are numbers. Workbooks: the sheet by :func:`ddmgeo.tables._pick_sheet`'s rule
+    (a workbook with several visible sheets needs ``sheet=``), read by read_table's own loader.
+    """
+    import io
+
     import pandas as pd
 
+    from ..tables import _decode, _layout, _load, check_unique_columns
+
+    if suffix in (".xlsx", ".xls"):
+        require("openpyxl" if suffix == ".xlsx" else "xlrd", "excel", "to read points from Excel workbooks")
+        frame, _, _, more, _ = _load(p, sheet)
+        notes += more
+        return frame.reset_index(drop=True).infer_objects()
+    if sheet is not None:
+        raise TableError(f"{p.name} is a text file, not a workbook: it has no sheets, so sheet={sheet!r} cannot be honoured. Leave sheet= (--sheet) out.")
+    text, encoding = _decode(p.read_bytes(), p.name)
+    delimiter, skip, more = _layout(text, suffix)
+    notes += more
+    if encoding in ("cp1252", "utf-16"):
+        notes.append(f"the file is not UTF-8: read as {'Windows-1252 (cp1252)' if encoding == 'cp1252' else 'UTF-16'}")
+    try:
+        first = pd.read_csv(io.StringIO(text), sep=delimiter, skiprows=skip, nrows=1, header=None, dtype=str)
+        if len(first):  # pandas would rename a second 'lon' to 'lon.1' and read the first silently
+            check_unique_columns([None if pd.isna(c) else str(c).strip() for c in first.iloc[0]], p.name, header_line=skip + 1)
+        return pd.read_csv(io.StringIO(text), sep=delimiter, skiprows=skip)
+    except pd.errors.EmptyDataError:
+        raise TableError(f"{p.name} holds no table: it is empty or every line is blank.") from None
+    except pd.errors.ParserError as exc:
+        raise TableError(
+            f"{p.name} cannot be read as a table of points ({exc}): a row has more cells than the header, often an "
+            f"unquoted {delimiter!r} inside a value; quote such values or remove the extra separators."
+        ) from None
+
+
+def _read_path(data: str | os.PathLike, sheet: str | int | None = None, notes: list[str] | None = None) -> "pd.DataFrame":
+    """The table or layer a path or registry name holds; what was noticed while reading it goes to *notes*."""
+    import pandas as pd
+
+    notes = [] if notes is None else notes
     p = Path(data).expanduser()
     if not p.exists():
         from .. import _registry, datasets
@@ -96,6 +141,8 @@ def _read_path(data: str | os.PathLike) -> "pd.DataFrame":
         p = datasets.fetch(name)
     suffix = p.suffix.lower()
     _check_content(p, suffix)
+    if sheet is not None and suffix not in _TABLE_SUFFIXES:
+        raise TableError(f"{p.name} is not a workbook: sheet={sheet!r} (--sheet) applies to .xlsx and .xls files only; leave it out.")
     if suffix in _VECTOR_SUFFIXES:
         import geopandas as gpd
 
@@ -105,15 +152,8 @@ def _read_path(data: str | os.PathLike) -> "pd.DataFrame":
             except ValueError:  # a plain parquet table
                 return pd.read_parquet(p)
         return gpd.read_file(p, engine="pyogrio")
-    if suffix in (".xlsx", ".xls"):
-        require("openpyxl" if suffix == ".xlsx" else "xlrd", "excel", "to read points from Excel workbooks")
-        return pd.read_excel(p)
-    if suffix == ".tsv":
-        return pd.read_csv(p, sep="\t", encoding_errors="replace")
-    if suffix == ".csv":
-        return pd.read_csv(p, encoding_errors="replace")
-    if suffix in (".txt", ""):
-        return pd.read_csv(p, sep=None, engine="python", encoding_errors="replace")
+    if suffix in _TABLE_SUFFIXES:
+        return _read_table_file(p, suffix, sheet, notes)
     raise TableError(f"Cannot read points from {p.name}: use .csv, .tsv, .xlsx, .geojson, .gpkg, .shp, .fgb or .parquet.")
 
 
@@ -123,6 +163,7 @@ def read_points(
     lon: str | None = None,
     lat: str | None = None,
     crs: Any = None,
+    sheet: str | int | None = None,
 ) -> "gpd.GeoDataFrame":
     """Points as a GeoDataFrame in EPSG:4326, one row per input row, nothing dropped.
 
@@ -140,6 +181,12 @@ def read_points(
     crs : optional
         CRS of the coordinates of a table (default EPSG:4326), or the CRS to give a
         GeoDataFrame that has none.
+    sheet : str or int, optional
+        The sheet of a workbook, by name or 0-based position. Without it a workbook is read
+        from its only visible sheet; one with several visible sheets raises a TableError listing
+        them. Text files are read as :func:`ddmgeo.read_table` reads them (UTF-8, UTF-16 or
+        Windows-1252; Excel's ``sep=;`` line and title rows above the header skipped); what was
+        noticed is in ``attrs["ddmgeo"]["points"]["notes"]`` and the :class:`PointsReport`.
 
     Returns
     -------
@@ -171,9 +218,12 @@ def read_points(
     from pyproj import CRS
 
     source = None
+    notes: list[str] = []
     if isinstance(data, (str, os.PathLike)):
         source = str(data)
-        data = _read_path(data)
+        data = _read_path(data, sheet, notes)
+    elif sheet is not None:
+        raise TableError(f"sheet={sheet!r} names a sheet of a workbook file, but the points are a {type(data).__name__}: leave sheet= out.")
     if isinstance(data, gpd.GeoDataFrame) and lon is None and lat is None:
         gdf = data.copy()
         if gdf.crs is None:
@@ -205,7 +255,7 @@ def read_points(
         if bad_xy.any():
             gdf.loc[bad_xy, gdf.geometry.name] = None
         gdf.attrs.setdefault("ddmgeo", {})
-        gdf.attrs["ddmgeo"] = dict(gdf.attrs["ddmgeo"], points={"source": source, "lon": None, "lat": None, "rows": len(gdf), "no_coordinates": reasons})
+        gdf.attrs["ddmgeo"] = dict(gdf.attrs["ddmgeo"], points={"source": source, "lon": None, "lat": None, "rows": len(gdf), "no_coordinates": reasons, "notes": notes})
         return gdf
 
     if not isinstance(data, pd.DataFrame):
@@ -243,7 +293,7 @@ def read_points(
         geoms[ok] = shapely.points(xs[ok], ys[ok])
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index, crs=settings.STORAGE_CRS), crs=settings.STORAGE_CRS)
     gdf.attrs["ddmgeo"] = {
-        "points": {"source": source, "lon": str(lon_col), "lat": str(lat_col), "rows": len(gdf), "no_coordinates": dict(sorted(reasons.items()))}
+        "points": {"source": source, "lon": str(lon_col), "lat": str(lat_col), "rows": len(gdf), "no_coordinates": dict(sorted(reasons.items())), "notes": notes}
     }
     return gdf
 
@@ -283,6 +333,9 @@ class PointsReport:
     snapped : pandas.DataFrame
         Points just outside the (generalised) boundaries placed in the nearest area within
         ``snap_km``: ``row``, ``index``, ``lon``, ``lat``, ``code``, ``distance_km``.
+    notes : list of str
+        What was noticed while reading a point file: its encoding, a title row or Excel's
+        ``sep=`` line skipped, the sheet read.
     """
 
     n_points: int
@@ -293,6 +346,7 @@ class PointsReport:
     missing_weights: dict = field(default_factory=dict)
     areas: str = ""
     snapped: pd.DataFrame | None = None
+    notes: list = field(default_factory=list)
 
     def __str__(self) -> str:
         lines = [
@@ -305,6 +359,7 @@ class PointsReport:
         for col, n in self.missing_weights.items():
             if n:
                 lines.append(f"{n:,} placed points have no value in {col!r} (left out of its sum).")
+        lines += [f"Note: {n}" for n in self.notes]
         lines += _first_rows(self.outside, "outside", "Outside every area (row, index, lon, lat)", lambda r: f"{r.lon:.5f}\t{r.lat:.5f}")
         lines += _first_rows(self.no_coordinates, "no_coordinates", "Without coordinates (row, index, reason)", lambda r: r.reason)
         if self.snapped is not None:
