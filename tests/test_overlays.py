@@ -528,7 +528,7 @@ def test_cli_points_and_zonal(shared_data, tmp_path):
     res = runner.invoke(app, ["zonal", "worldpop_density_2020", "--level", "province", "--area-weighted", "--stats", "sum,mean", "--out", str(zout)])
     assert res.exit_code == 0, res.output
     z = pd.read_csv(zout)
-    assert list(z.columns) == ["code", "name", "sum", "mean"] and len(z) == 9
+    assert list(z.columns) == ["code", "name", "sum", "mean", "coverage_share"] and len(z) == 9 and (z["coverage_share"] > 0.9).all()
 
 
 @pytest.mark.parametrize("level", ["district", "municipality"])
