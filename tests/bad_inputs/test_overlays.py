@@ -119,6 +119,26 @@ CASES = [
     Case("per-capita-no-code", lambda tmp: ov.per_capita(pd.DataFrame({"x": [1]}), "x"), TableError, (r"needs a 'code' column",)),
     Case("hotspots-duplicate-codes", lambda tmp: ov.hotspots(pd.DataFrame({"code": ["DC36", "DC36"], "x": [1.0, 2.0]}), "x"), TableError, (r"Each area must appear once",)),
     Case("hotspots-too-few", lambda tmp: ov.hotspots(pd.DataFrame({"code": ["DC36"], "x": [1.0]}), "x"), ValueError, (r"hotspots need at least 3 areas with data",)),
+    Case("weights-infinite", lambda tmp: ov.count_points(PT.assign(w=[np.inf]), weights="w"), TableError, (r"Weight column 'w' holds infinite values \(rows \[0\]: inf\)", r"Correct or blank")),
+    Case("weights-infinite-as-text", lambda tmp: ov.count_points(PT.assign(w=["-inf"]), weights="w"), TableError, (r"holds infinite values",)),
+    Case(
+        "weights-sum-overflows-float",
+        lambda tmp: ov.count_points(pd.concat([PT, PT]).assign(w=[1.5e308, 1.5e308]), weights="w"),
+        TableError,
+        (r"The sum of weight 'w' overflows in areas \['DC\d+'\]: beyond the largest floating-point number", r"units"),
+    ),
+    Case(
+        "weights-int64-beyond-2-53",
+        lambda tmp: ov.count_points(PT.assign(w=np.array([2**62], dtype="int64")), weights="w"),
+        TableError,
+        (r"Weight column 'w' holds integers beyond 2\*\*53 \(row 0: 4611686018427387904\)",),
+    ),
+    Case(
+        "weights-int64-sum-beyond-2-53",
+        lambda tmp: ov.count_points(pd.concat([PT] * 3).assign(w=np.array([2**52 + 1] * 3, dtype="int64")), weights="w"),
+        TableError,
+        (r"overflows in areas \['DC\d+'\]: beyond 2\*\*53, where whole numbers are no longer exact",),
+    ),
     # known failures in overlays/ (not editable by this corpus)
     Case("points-png-named-geojson", lambda tmp: ov.read_points(_png(tmp / "p.geojson")), TableError, (r"PNG",)),
     Case("points-zip-named-csv", lambda tmp: ov.read_points(_zip_csv(tmp / "p.csv")), TableError, (r"ZIP archive",)),
@@ -169,6 +189,46 @@ def test_empty_and_missing_point_geometries_are_listed():
         warnings.simplefilter("ignore")
         t = ov.count_points(gpd.GeoDataFrame(geometry=[Point(), None, Point(28, -25)], crs=4326))
     assert _report(t).no_coordinates["reason"].tolist() == ["empty or missing geometry"] * 2 and t["n"].sum() == 1
+
+
+@pytest.mark.parametrize("engine", ["memory", "dask"])
+def test_area_whose_only_weights_are_missing_gets_nan_not_zero(tmp_path, engine):
+    if engine == "dask":
+        pytest.importorskip("dask")
+    pts = pd.DataFrame({"lon": [28.0, 28.01, 29.5, 30.9], "lat": [-24.0, -24.01, -23.0, -29.9], "w": [np.nan, None, 5.0, 0.0]})
+    src = pts
+    if engine == "dask":
+        src = tmp_path / "p.csv"
+        pts.to_csv(src, index=False)
+    t = ov.count_points(src, weights="w", engine=engine).set_index("code")
+    codes = ov.assign_points(pts).tolist()
+    only_missing, with_weight, zero = codes[0], codes[2], codes[3]
+    assert codes[1] == only_missing and len({only_missing, with_weight, zero}) == 3
+    assert np.isnan(t.at[only_missing, "w"]) and t.at[only_missing, "n"] == 2
+    assert t.at[with_weight, "w"] == 5.0 and t.at[zero, "w"] == 0.0
+    empty = t.index[t["n"] == 0]
+    assert len(empty) == 49 and (t.loc[empty, "w"] == 0).all()  # no point: a sum of nothing
+
+
+def test_area_whose_only_weights_in_a_category_are_missing_gets_nan():
+    pts = pd.DataFrame({"lon": [28.0, 28.01], "lat": [-24.0, -24.01], "w": [3.0, np.nan], "kind": ["a", "b"]})
+    t = ov.count_points(pts, weights="w", by="kind")
+    row = t.loc[t["n"] == 2].iloc[0]
+    assert row["w"] == 3.0 and row["w_a"] == 3.0 and np.isnan(row["w_b"])
+
+
+def test_dask_engine_refuses_infinite_weights(tmp_path):
+    pytest.importorskip("dask")
+    p = tmp_path / "p.csv"
+    pd.DataFrame({"lon": [28.0, 28.1], "lat": [-24.0, -24.1], "w": [1.0, np.inf]}).to_csv(p, index=False)
+    with pytest.raises(TableError, match=r"holds infinite values"):
+        ov.count_points(p, weights="w", engine="dask")
+
+
+def test_integer_weights_below_2_53_sum_exactly():
+    big = 2**52
+    t = ov.count_points(pd.concat([PT, PT]).assign(w=np.array([big, 1], dtype="int64")), weights="w")
+    assert int(t["w"].max()) == big + 1
 
 
 def test_no_points_gives_every_area_zero():
@@ -428,3 +488,22 @@ def test_nodata_cells_never_enter_the_sum(tmp_path_factory, seed, holes, declare
     assert t.loc[0, "count"] == pytest.approx((frac * ok).sum(), rel=1e-12)
     if (frac * ok).sum():
         assert t.loc[0, "sum"] == pytest.approx((data.astype(float) * frac * ok).sum(), rel=1e-9)
+
+
+@_props
+@given(
+    cells=st.lists(st.tuples(st.integers(0, 3), st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False))), min_size=0, max_size=40),
+)
+def test_weight_sums_are_the_known_weights_or_nan(cells):
+    """Per area: the sum of the weights present; NaN when it has points but none has a weight; 0 without points."""
+    boxes = [Polygon([(28 + k, -24), (29 + k, -24), (29 + k, -25), (28 + k, -25)]) for k in range(4)]
+    pts = pd.DataFrame({"lon": [28.5 + k for k, _ in cells], "lat": [-24.5] * len(cells), "w": [np.nan if w is None else w for _, w in cells]})
+    t = ov.count_points(pts, areas=_areas(boxes), weights="w")
+    for k, code in enumerate("ABCD"):
+        mine = [w for j, w in cells if j == k]
+        known = [w for w in mine if w is not None]
+        got = t.loc[t["code"] == code, "w"].iloc[0]
+        if mine and not known:
+            assert np.isnan(got)
+        else:
+            assert got == pytest.approx(sum(known), abs=1e-6)
