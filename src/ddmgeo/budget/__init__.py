@@ -564,7 +564,8 @@ def spatialise(
         raise BudgetError(f"split={split!r} is neither 'population', 'equal', 'area', a mapping of weights nor a column of the table.")
 
     # --- amounts
-    cents, amount_problems = column_to_cents(table[amount], allow_suffixes=allow_suffixes)
+    amount_notes: dict[int, str] = {}
+    cents, amount_problems = column_to_cents(table[amount], allow_suffixes=allow_suffixes, notes=amount_notes)
 
     # --- location sources
     import geopandas as gpd
@@ -732,6 +733,8 @@ def spatialise(
         unalloc_rows.append((i, ids[i], 0, "no amount (blank cell)", "", ()))
     for i in np.flatnonzero(valid & (cents_int < 0)):
         issue_rows.append((i, ids[i], "negative amount (kept and placed; check it is a correction)"))
+    for i, note in amount_notes.items():
+        issue_rows.append((i, ids[i], note))
     for i in np.flatnonzero(valid & use_swap):
         issue_rows.append((i, ids[i], coord_note[i].replace(" (pass fix_swapped=True to use it)", "; used swapped")))
     moved = np.flatnonzero(by_point & snapped)
