@@ -115,7 +115,8 @@ def test_count_points_every_area_weights_by_and_report():
     assert t["code"].tolist() == areas["code"].tolist()
     assert t.set_index("code")["n"].to_dict() == {"A1": 3, "A2": 1, "A3": 0, "B1": 0, "B2": 0, "B3": 0, "C1": 0, "C2": 0, "C3": 0}
     assert t.set_index("code").loc["A1", "budget"] == 7.0
-    assert t.set_index("code").loc["A2", "budget"] == 0.0
+    assert np.isnan(t.set_index("code").loc["A2", "budget"])  # its only point has no budget: unknown, not 0
+    assert t.set_index("code").loc["A3", "budget"] == 0.0  # no point: nothing to add
     assert t.set_index("code").loc["A1", "n_x"] == 1 and t.set_index("code").loc["A1", "n_missing"] == 1
     assert t.set_index("code").loc["A1", "budget_y"] == 2.0
     rep = t.attrs["ddmgeo"]["report"]
@@ -528,7 +529,7 @@ def test_cli_points_and_zonal(shared_data, tmp_path):
     res = runner.invoke(app, ["zonal", "worldpop_density_2020", "--level", "province", "--area-weighted", "--stats", "sum,mean", "--out", str(zout)])
     assert res.exit_code == 0, res.output
     z = pd.read_csv(zout)
-    assert list(z.columns) == ["code", "name", "sum", "mean"] and len(z) == 9
+    assert list(z.columns) == ["code", "name", "sum", "mean", "coverage_share"] and len(z) == 9 and (z["coverage_share"] > 0.9).all()
 
 
 @pytest.mark.parametrize("level", ["district", "municipality"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,6 +80,76 @@ def parse_number(text: str, decimal: str | None = None) -> tuple[Decimal | None,
     if negative or m["minus"] or m["minus2"]:
         value = -value
     return value, reading, unit == "%"
+
+
+class FormulaWithoutValue:
+    """A spreadsheet cell holding a formula whose result was never saved (a workbook written by a script, not
+    recalculated by Excel): its value is unknown, so it is reported, never read as blank or 0."""
+
+    def __init__(self, formula: str, cell: str = ""):
+        self.formula = str(formula)
+        self.cell = cell
+
+    def __repr__(self) -> str:
+        where = f" in {self.cell}" if self.cell else ""
+        return f"the formula {self.formula}{where} without a saved value"
+
+    __str__ = __repr__
+
+    FIX = (
+        "open the workbook in Excel or LibreOffice and save it, so that the results of its formulas are stored "
+        "(a workbook written by a script keeps formulas without their values), or type the values"
+    )
+
+
+def is_decimal_nan(value: object) -> bool:
+    """A Decimal NaN (quiet or signalling): a missing value, which cannot be compared or hashed safely."""
+    return isinstance(value, Decimal) and value.is_nan()
+
+
+def float32_value(value: Any) -> float:
+    """A float32 number as the float64 of its shortest decimal (np.float32(0.1) -> 0.1, not 0.10000000149011612)."""
+    import numpy as np
+
+    if isinstance(value, np.float32) and np.isfinite(value):
+        return float(np.format_float_positional(value, unique=True, trim="-"))
+    return float(value)
+
+
+def widen_float32(values: "Any") -> "Any":
+    """A float32 Series as float64 holding the shortest decimal of each value (see :func:`float32_value`)."""
+    import numpy as np
+    import pandas as pd
+
+    s = pd.Series(values)
+    uniq = pd.unique(s.dropna().to_numpy())
+    table = {v: float32_value(np.float32(v)) for v in uniq}
+    return s.map(lambda v: table.get(v, np.nan) if v == v else np.nan).astype("float64")
+
+
+#: below this many rand a float32 tells every amount in cents from the next (its spacing is under a cent), so
+#: its shortest decimal is the amount that was stored; above it the cents are not in the data
+FLOAT32_CENTS_LIMIT = 2**17
+
+
+class MixedReadings(NamedTuple):
+    """How one column's numbers read their commas and points, when they disagree (:func:`mixed_readings`)."""
+
+    decimal: tuple  # (line, text, value) of the first cell with a decimal comma
+    definite: list  # [(line, text, value)] cells whose commas are surely thousands separators
+    ambiguous: list  # [(line, text, value, kind)]: "thousands?" ("1,234") or "point?" ("1.234") cells, read either way
+
+
+def mixed_readings(readings: dict) -> MixedReadings | None:
+    """The cells of one column that read a comma or point otherwise than its decimal-comma cells, or None.
+
+    *readings* maps a reading of :func:`parse_number` ("decimal", "thousands", "thousands?", "point?") to the
+    (line, text, value) of the cells read so; :func:`ddmgeo.read_table` and :mod:`ddmgeo.budget` both ask here.
+    """
+    if "decimal" not in readings or not ({"thousands", "thousands?", "point?"} & set(readings)):
+        return None
+    ambiguous = [(*c, "thousands?") for c in readings.get("thousands?", [])] + [(*c, "point?") for c in readings.get("point?", [])]
+    return MixedReadings(readings["decimal"][0], list(readings.get("thousands", [])), ambiguous)
 
 
 def scale_suffix(text: str) -> str | None:

@@ -104,32 +104,94 @@ def _is_density(name: str | None) -> bool:
     return "density" in text or "per km" in text
 
 
-def cell_areas_km2(transform, height: int, crs: Any) -> "np.ndarray":
-    """Area (km²) of the cells of each row of a grid: exact on the ellipsoid for a geographic CRS.
+#: projections in which longitude is linear in x and latitude a function of y alone: a cell is a
+#: longitude/latitude rectangle, so its area is exact on the ellipsoid (Web Mercator, World Mercator, Plate Carree)
+_CYLINDRICAL = frozenset(
+    {
+        "Popular Visualisation Pseudo Mercator",
+        "Mercator (variant A)",
+        "Mercator (variant B)",
+        "Mercator (variant C)",
+        "Mercator (Spherical)",
+        "Equidistant Cylindrical",
+        "Equidistant Cylindrical (Spherical)",
+    }
+)
 
-    For a projected CRS the nominal cell area (``|dx * dy|`` in metres) is used for every row.
+
+def _band_km2(lat_deg: "np.ndarray", dlon_deg: float, geod) -> "np.ndarray":
+    """Area (km²) on the ellipsoid of *geod* between consecutive latitudes, for a longitude width *dlon_deg*."""
+    import numpy as np
+
+    ra, rb = geod.a, geod.b
+    ecc = np.sqrt(1 - (rb / ra) ** 2)
+    lat = np.radians(np.clip(lat_deg, -90, 90))
+
+    def band(phi):  # area from the equator to latitude phi, per radian of longitude
+        s = np.sin(phi)
+        if ecc == 0:
+            return ra**2 * s
+        return rb**2 * (s / (2 * (1 - ecc**2 * s**2)) + np.log((1 + ecc * s) / (1 - ecc * s)) / (4 * ecc))
+
+    q = band(lat)
+    return np.abs(q[1:] - q[:-1]) * np.radians(abs(dlon_deg)) / 1e6
+
+
+def _is_equal_area(c, transform, height: int, width: int) -> bool:
+    """Whether a projected CRS keeps areas over the grid (areal scale 1 at its corners, edges and centre)."""
+    import numpy as np
+    from pyproj import Proj, Transformer
+
+    a, _, x0, _, e, y0 = tuple(transform)[:6]
+    fx, fy = np.meshgrid([0.0, 0.5, 1.0], [0.0, 0.5, 1.0])
+    xs, ys = (x0 + fx * a * width).ravel(), (y0 + fy * e * height).ravel()
+    try:
+        lon, lat = Transformer.from_crs(c, c.geodetic_crs, always_xy=True).transform(xs, ys)
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        if not ok.any():
+            return False
+        scale = np.asarray(Proj(c).get_factors(lon[ok], lat[ok]).areal_scale, dtype=float)
+    except Exception:  # a projection PROJ cannot differentiate: not known to keep areas
+        return False
+    return bool(np.isfinite(scale).all() and np.abs(scale - 1).max() < 1e-6)
+
+
+def cell_areas_km2(transform, height: int, crs: Any, width: int | None = None) -> "np.ndarray":
+    """Area (km²) of the cells of each row of a grid, true on the ellipsoid.
+
+    * geographic CRS: exact on the ellipsoid (each cell is a longitude/latitude rectangle);
+    * equal-area projection (ESRI:102022, EPSG:6933, Equal Earth, ...; checked numerically over the
+      grid): the nominal cell area ``|dx * dy|``;
+    * cylindrical projection whose rows are parallels (Web Mercator EPSG:3857, World Mercator, Plate
+      Carree): each row's cells are longitude/latitude rectangles, so exact on the ellipsoid as well;
+    * any other projection (UTM, Transverse Mercator, Lambert conformal, ...): refused with a
+      :class:`~ddmgeo.errors.CRSError`, because there the nominal area is not the area of the ground
+      (Web Mercator's would make Cape Town 45 % larger) and cell areas vary along a row.
     """
     import numpy as np
-    from pyproj import CRS
+    from pyproj import CRS, Transformer
 
     c = CRS.from_user_input(crs)
-    a, _, _, _, e, f = tuple(transform)[:6]
+    a, _, x0, _, e, f = tuple(transform)[:6]
     if c.is_geographic:
-        geod = c.get_geod()
-        ra, rb = geod.a, geod.b
-        ecc = np.sqrt(1 - (rb / ra) ** 2)
-        lat = np.radians(np.clip(f + e * np.arange(height + 1), -90, 90))
-
-        def band(phi):  # area from the equator to latitude phi, per radian of longitude
-            s = np.sin(phi)
-            if ecc == 0:
-                return ra**2 * s
-            return rb**2 * (s / (2 * (1 - ecc**2 * s**2)) + np.log((1 + ecc * s) / (1 - ecc * s)) / (4 * ecc))
-
-        q = band(lat)
-        return np.abs(q[1:] - q[:-1]) * np.radians(abs(a)) / 1e6
+        return _band_km2(f + e * np.arange(height + 1), a, c.get_geod())
     unit = c.axis_info[0].unit_conversion_factor if c.axis_info else 1.0
-    return np.full(height, abs(a * e) * unit**2 / 1e6)
+    method = c.coordinate_operation.method_name if c.coordinate_operation is not None else ""
+    if method in _CYLINDRICAL:
+        to_geo = Transformer.from_crs(c, c.geodetic_crs, always_xy=True)
+        ys = f + e * np.arange(height + 1)
+        _, lat = to_geo.transform(np.full(height + 1, x0 + a / 2), ys)
+        lon0, _ = to_geo.transform(np.array([x0, x0 + a]), np.array([0.0, 0.0]))
+        return _band_km2(np.asarray(lat, dtype=float), float(lon0[1] - lon0[0]), c.geodetic_crs.get_geod())
+    if _is_equal_area(c, transform, height, width if width is not None else 1):
+        return np.full(height, abs(a * e) * unit**2 / 1e6)
+    name = c.name or c.to_string()
+    raise CRSError(
+        f"The raster is in {name} ({c.to_string()}, {method or 'a projection'}), which does not keep areas: its nominal "
+        f"cell area ({abs(a * e) * unit**2:,.0f} m²) is not the area on the ground and varies from cell to cell, so cell "
+        "areas (weights='area', densities) would be wrong. Reproject the raster to an equal-area CRS "
+        f"(gdalwarp -t_srs {settings.EQUAL_AREA_CRS} IN.tif OUT.tif) or to EPSG:4326, or leave weights out."
+    )
 
 
 def _centre_structure(cov: Coverage, geoms: "np.ndarray", grid: Grid) -> Coverage:
@@ -213,52 +275,129 @@ def structure(areas: AreaSet, grid: Grid, crs: Any, mode: str) -> Coverage:
 #: values that rasters use to mean "no data" when they forget to declare it
 _SENTINELS = {-9999.0, -3.4028234663852886e38, -99999.0, -32768.0}
 
-
-def _warn_sentinel(ds, value: float) -> None:
-    import warnings
-
-    from .errors import DDMGeoWarning
-
-    warnings.warn(
-        f"{getattr(ds, 'name', 'the raster')} declares no nodata value but holds {value:g}, the usual nodata sentinel, and it is being "
-        f"counted as data. Declare it (gdal_edit.py -a_nodata {value:g} FILE, or open it with rasterio and set nodata=) and run again.",
-        DDMGeoWarning,
-        stacklevel=6,
-    )
+#: the cell types zonal statistics read (GDAL's complex types and anything else are refused)
+_DTYPES = ("uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64", "float32", "float64")
 
 
-def _valid_mask(ds, band: int, data: "np.ndarray", window) -> "np.ndarray | None":
-    """Valid cells of a block: not nodata, not masked, not NaN (None: all valid)."""
+def _check_dtype(ds, band: int, described: str) -> None:
+    """RasterError for a band whose cells are not real numbers (complex, or a type numpy cannot hold)."""
+    from .errors import RasterError
+
+    dtype = str(ds.dtypes[band - 1])
+    if dtype not in _DTYPES:
+        raise RasterError(
+            f"Band {band} of the raster {described} holds cells of type {dtype}, which zonal statistics cannot sum "
+            f"(they read {', '.join(_DTYPES)}). Convert the band to real numbers first, e.g. "
+            "gdal_translate -ot Float64 IN.tif OUT.tif (for complex cells take the magnitude or the real part)."
+        )
+
+
+def _nodata_tolerance(nd: float) -> float:
+    """How far a cell may lie from the declared nodata and still be it: float rounding of the declaration.
+
+    A nodata written at float32 precision (-3.4028235e38 for -3.4028234663852886e38, the float32 minimum) or
+    with a dozen digits differs from the cells by float rounding only; ordinary values (-9999) by a few
+    float32 steps.
+    """
+    import numpy as np
+
+    if not np.isfinite(nd):
+        return 0.0
+    return abs(nd) * (1e-5 if abs(nd) >= 1e30 else 4 * float(np.finfo(np.float32).eps))
+
+
+def _sentinel_of(value: float) -> float | None:
+    """The nodata sentinel *value* is (to float32 rounding), or None."""
+    import numpy as np
+
+    if not np.isfinite(value):
+        return None
+    for s in _SENTINELS:
+        if abs(value - s) <= _nodata_tolerance(s):
+            return s
+    return None
+
+
+def _valid_mask(ds, band: int, data: "np.ndarray", window, found: dict | None = None) -> "np.ndarray | None":
+    """Valid cells of a block: not nodata (to float rounding), not masked, not NaN (None: all valid).
+
+    *found* collects what the caller reports: ``near_nodata`` {cell value: cells} for cells that equal the
+    declared nodata only to float rounding (left out), and ``sentinel`` (the usual nodata value, such as
+    -9999, held by cells while the raster declares no nodata or NaN as its nodata: counted as data).
+    """
     import numpy as np
     MaskFlags = require("rasterio.enums").MaskFlags
 
     flags = ds.mask_flag_enums[band - 1]
     nd = ds.nodata if MaskFlags.nodata in flags else None
+    is_float = data.dtype.kind == "f"
     if nd is None and MaskFlags.all_valid not in flags:  # an internal mask or alpha band
         valid = ds.read_masks(band, window=window) > 0
-        if data.dtype.kind == "f":
+        if is_float:
             valid &= ~np.isnan(data)
         return None if valid.all() else valid
-    # fast path: one min (or max) pass tells whether the block holds nodata or NaN at all
-    mn = data.min()
-    if nd is None:
-        if MaskFlags.all_valid in flags and data.size and np.isfinite(mn) and mn in _SENTINELS:
-            _warn_sentinel(ds, float(mn))
-        return None if not (data.dtype.kind == "f" and np.isnan(mn)) else ~np.isnan(data)
-    nd_t = np.asarray(nd).astype(data.dtype) if not np.isnan(nd) else None
-    if nd_t is not None and not np.isnan(mn):
-        if mn > nd_t or data.max() < nd_t:
-            return None
-    valid = ~np.isnan(data) if data.dtype.kind == "f" else np.ones(data.shape, bool)
-    if nd_t is not None:
-        valid &= data != nd_t
+    if not data.size:
+        return None
+    if nd is None or np.isnan(nd):
+        # no nodata, or NaN declared as nodata: NaN cells are left out; a sentinel among the cells is reported
+        mn = data.min()
+        nan = is_float and bool(np.isnan(mn))
+        valid = ~np.isnan(data) if nan else None
+        if nan and valid is not None and valid.any():
+            mn = data[valid].min()
+        if found is not None and np.isfinite(mn) and _sentinel_of(float(mn)) is not None:
+            found["sentinel"] = float(mn)
+            found["nodata"] = None if nd is None else float(nd)
+        return valid
+    nd = float(nd)
+    if not is_float:
+        info = np.iinfo(data.dtype)
+        if not (info.min <= nd <= info.max and float(nd).is_integer()):
+            return None  # a nodata value no cell of this type can hold
+        valid = data != data.dtype.type(int(nd))
+        return None if valid.all() else valid
+    tol = _nodata_tolerance(nd)
+    # fast path: one min and one max pass tell whether the block holds nodata or NaN at all
+    mn, mx = data.min(), data.max()
+    if not np.isnan(mn) and (float(mn) > nd + tol or float(mx) < nd - tol):
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        wide = data.astype(np.float64, copy=False)
+        exact = wide == nd
+        near = np.abs(wide - nd) <= tol if tol else exact
+    if found is not None:
+        loose = near & ~exact
+        if loose.any():
+            for v, k in zip(*np.unique(wide[loose], return_counts=True)):
+                found.setdefault("near_nodata", {})
+                found["near_nodata"][float(v)] = found["near_nodata"].get(float(v), 0) + int(k)
+    valid = ~(near | np.isnan(data))
     return None if valid.all() else valid
 
 
 def _empty_acc(n: int) -> dict:
     import numpy as np
 
-    return {"sum": np.zeros(n), "wsum": np.zeros(n), "count": np.zeros(n), "min": np.full(n, np.inf), "max": np.full(n, -np.inf)}
+    return {
+        "sum": np.zeros(n),
+        "wsum": np.zeros(n),
+        "count": np.zeros(n),
+        "min": np.full(n, np.inf),
+        "max": np.full(n, -np.inf),
+        "sentinel": np.zeros(n),
+        "found": {},
+    }
+
+
+def _merge_found(into: dict, part: dict) -> None:
+    """Add what one part of a raster reported (:func:`_valid_mask`) to the whole's report."""
+    for k, v in part.items():
+        if k == "near_nodata":
+            d = into.setdefault("near_nodata", {})
+            for value, cells in v.items():
+                d[value] = d.get(value, 0) + cells
+        else:
+            into[k] = v
 
 
 def _blocks(cov: Coverage, block_h: int = 1) -> tuple[list[tuple[int, int]], int, int]:
@@ -303,7 +442,14 @@ def _reduce_blocks(ds, band: int, cov: Coverage, want: set, row_area, blocks, c_
         window = Window(c_lo, r0, cw, h)
         data = raw_buf[:size].reshape(h, cw)
         ds.read(band, window=window, out=data)
-        valid = _valid_mask(ds, band, data, window)
+        found: dict = {}
+        valid = _valid_mask(ds, band, data, window, found)
+        _merge_found(acc["found"], found)
+        flagged = None
+        if "sentinel" in found:  # cells holding the usual nodata value, counted as data: counted per area for the report
+            flagged = data == data.dtype.type(found["sentinel"])
+            if valid is not None:
+                flagged &= valid
         vals = val_buf[: size + 1]
         vals[size] = 0.0
         v2 = vals[:size].reshape(h, cw)
@@ -332,6 +478,11 @@ def _reduce_blocks(ds, band: int, cov: Coverage, want: set, row_area, blocks, c_
                 cnt = np.add.reduceat(t, idx)[0::2]
             acc["count"] += np.bincount(ra, weights=cnt, minlength=n)
             acc["wsum"] += np.bincount(ra, weights=cnt if row_area is None else cnt * row_area[rrow], minlength=n)
+            if flagged is not None:
+                t = tmp_buf[: size + 1]
+                t[size] = 0.0
+                np.copyto(t[:size].reshape(h, cw), flagged)
+                acc["sentinel"] += np.bincount(ra, weights=np.add.reduceat(t, idx)[0::2], minlength=n)
             for stat, ufunc, fill in (("min", np.minimum, np.inf), ("max", np.maximum, -np.inf)):
                 if not (need_min if stat == "min" else need_max):
                     continue
@@ -355,6 +506,8 @@ def _reduce_blocks(ds, band: int, cov: Coverage, want: set, row_area, blocks, c_
             acc["sum"] += np.bincount(ca, weights=v * fo, minlength=n)
             acc["count"] += np.bincount(ca, weights=fo, minlength=n)
             acc["wsum"] += np.bincount(ca, weights=fo if row_area is None else fo * row_area[cov.cell_row[cs]], minlength=n)
+            if flagged is not None:
+                acc["sentinel"] += np.bincount(ca, weights=np.where(flagged[rr, cc], f, 0.0), minlength=n)
             sel = ok & (f > 0)
             if need_min or need_max:
                 raw = data[rr, cc].astype(np.float64)
@@ -398,8 +551,9 @@ def _add(results, n: int) -> dict:
 
     acc = _empty_acc(n)
     for r in results:
-        for k in ("sum", "wsum", "count"):
+        for k in ("sum", "wsum", "count", "sentinel"):
             acc[k] += r[k]
+        _merge_found(acc["found"], r["found"])
         acc["min"] = np.minimum(acc["min"], r["min"])
         acc["max"] = np.maximum(acc["max"], r["max"])
     return acc
@@ -464,7 +618,11 @@ def zonal_stats(
         Any CRS and size: the areas are reprojected to the raster's CRS (the raster is
         never resampled) and the raster is read in row windows of about
         :data:`WINDOW_CELLS` cells, so one larger than memory works. Cells that are the
-        band's nodata value, masked (internal mask / alpha) or NaN are left out.
+        band's nodata value (to float rounding: -3.4028235e38 for a declared
+        -3.4028234663852886e38, noted), masked (internal mask / alpha) or NaN are left out.
+        A usual nodata sentinel (-9999, ...) among the cells of a raster that declares no
+        nodata, or NaN as its nodata, is counted as data with a warning naming the areas.
+        Bands of complex or other non-real cells raise :class:`~ddmgeo.errors.RasterError`.
     level, vintage, areas :
         Which areas (ddmgeo's boundaries, or ``areas=`` a GeoDataFrame with ``code``).
     stats : sequence of {"sum", "mean", "count", "min", "max"}
@@ -479,9 +637,11 @@ def zonal_stats(
     band : int, default 1
     weights : {"area"}, optional
         ``"area"`` multiplies each cell by its area in km² (exact on the ellipsoid for a
-        geographic raster): use it for **densities** (persons/km²), so ``sum`` is a
-        count and ``mean`` the area-weighted mean density. Summing a registered density
-        raster without it warns.
+        geographic raster, an equal-area projection, or a cylindrical one such as Web
+        Mercator, see :func:`cell_areas_km2`; other projections are refused with a
+        :class:`~ddmgeo.errors.CRSError`): use it for **densities** (persons/km²), so ``sum``
+        is a count and ``mean`` the area-weighted mean density. Summing a registered
+        density raster without it warns.
     engine : {"memory", "dask"}, default "memory"
         ``"memory"`` reduces the row windows on two threads. ``"dask"`` (optional extra
         ``dask``) makes every tile of rows a dask task run by the active scheduler
@@ -499,8 +659,11 @@ def zonal_stats(
         ``sum`` = Σ value × fraction (× cell area), ``count`` = Σ fraction of valid
         (non-nodata) cells, ``mean`` = sum / count (or / covered km² with weights),
         ``min``/``max`` over the valid cells touching the area. An area with no valid
-        cell has ``count`` 0 and NaN elsewhere. ``attrs["ddmgeo"]`` records the raster,
-        band, CRS, coverage and weights.
+        cell has ``count`` 0 and NaN elsewhere. ``coverage_share`` (0-1) is the share of
+        the area inside the raster's extent and on valid cells: below 1 the statistics
+        describe the covered part only, and ``attrs["ddmgeo"]["notes"]`` names those areas.
+        ``attrs["ddmgeo"]`` records the raster, band, CRS, coverage and weights, the notes,
+        the warnings given and ``sentinel_cells`` (area code -> cells holding a sentinel).
 
     Examples
     --------
@@ -536,9 +699,10 @@ def zonal_stats(
                 DDMGeoWarning,
                 stacklevel=2,
             )
+        _check_dtype(ds, band, described)
         grid = Grid.from_transform(ds.transform, ds.height, ds.width)
         cov = structure(A, grid, ds.crs, coverage)
-        row_area = cell_areas_km2(ds.transform, ds.height, ds.crs) if weights == "area" else None
+        row_area = cell_areas_km2(ds.transform, ds.height, ds.crs, ds.width) if weights == "area" else None
         path = described if (isinstance(raster, (str, os.PathLike)) and os.path.isfile(described)) else None
         tiles = None
         if engine == "dask":
@@ -546,9 +710,14 @@ def zonal_stats(
         else:
             acc = _reduce(ds, path, band, cov, set(stats), row_area)
         crs_text = ds.crs.to_string()
+        extent = _extent_share(A, ds)
     out = A.frame()
     count = acc["count"]
     empty = count <= 0
+    share = coverage_share(cov, count, extent)
+    notes = _notes(acc, A, share, described)
+    for note in notes["warn"]:
+        warnings.warn(note, DDMGeoWarning, stacklevel=2)
     for s in stats:
         if s == "sum":
             col = acc["sum"].copy()
@@ -563,6 +732,7 @@ def zonal_stats(
             col = col.astype(float)
             col[empty] = np.nan
         out[s] = col
+    out["coverage_share"] = share
     label = name or os.path.basename(described)
     out.attrs["ddmgeo"] = {
         "raster": described,
@@ -575,6 +745,9 @@ def zonal_stats(
         "level": A.level,
         "vintage": A.vintage,
         "no_cells": [str(c) for c in A.codes[empty]],
+        "notes": notes["note"],
+        "warnings": notes["warn"],
+        "sentinel_cells": notes["sentinel_cells"],
         "engine": engine,
         "tiles": tiles,
         "indicators": {
@@ -582,7 +755,82 @@ def zonal_stats(
             for s in stats
         },
     }
+    out.attrs["ddmgeo"]["indicators"]["coverage_share"] = {
+        "label": f"Share of the area covered by valid cells of {label}", "unit": "share", "higher_is": "neutral", "source": label,
+    }
     return out
+
+
+def _extent_share(A: AreaSet, ds) -> "np.ndarray":
+    """Share of each area's surface (in the raster's CRS) inside the raster's extent."""
+    import numpy as np
+    import shapely
+
+    geoms = A.to_crs(ds.crs)
+    left, bottom, right, top = tuple(ds.bounds)
+    b = shapely.bounds(geoms)
+    share = np.ones(len(geoms))
+    out = ~((b[:, 0] >= left) & (b[:, 1] >= bottom) & (b[:, 2] <= right) & (b[:, 3] <= top))
+    if out.any():
+        part = geoms[out]
+        whole = shapely.area(part)
+        inside = shapely.area(shapely.clip_by_rect(part, left, bottom, right, top))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share[out] = np.where(whole > 0, inside / whole, 0.0)
+    return share
+
+
+def coverage_share(cov: Coverage, count: "np.ndarray", extent: "np.ndarray") -> "np.ndarray":
+    """Share (0-1) of each area covered by valid raster cells: its share inside the raster's extent times
+    the share of its cells (by coverage fraction) that are valid, not nodata, masked or NaN."""
+    import numpy as np
+
+    n = cov.n_areas
+    cells = np.zeros(n)  # (bincount of no runs is an integer array)
+    cells += np.bincount(cov.run_area, weights=(cov.run_c1 - cov.run_c0).astype(np.float64), minlength=n)
+    cells += np.bincount(cov.cell_area, weights=cov.cell_frac, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        valid = np.where(cells > 0, count / cells, 0.0)
+    share = np.clip(extent * valid, 0.0, 1.0)
+    share[share > 1 - 1e-9] = 1.0  # rounding of the fractions' sums
+    return share
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}" if 0.01 <= x <= 0.99 or x in (0.0, 1.0) else f"{x:.2%}"
+
+
+def _notes(acc: dict, A: AreaSet, share: "np.ndarray", described: str) -> dict:
+    """What the caller must know about the numbers: warnings (cells that may be misread) and notes."""
+    import numpy as np
+
+    found = acc["found"]
+    warn: list[str] = []
+    note: list[str] = []
+    sentinel_cells: dict[str, float] = {}
+    if "sentinel" in found:
+        v = found["sentinel"]
+        hit = np.flatnonzero(acc["sentinel"] > 0)
+        sentinel_cells = {str(A.codes[k]): float(acc["sentinel"][k]) for k in hit}
+        where = ", ".join(f"{c} ({n:g} cells)" for c, n in list(sentinel_cells.items())[:10]) + (" ..." if len(hit) > 10 else "")
+        declared = "declares no nodata value" if found.get("nodata") is None else "declares NaN as its nodata value"
+        warn.append(
+            f"{os.path.basename(described)} {declared} but holds {v:g}, the usual nodata sentinel, and it is being counted as "
+            f"data{': in ' + where if where else ''} (attrs['ddmgeo']['sentinel_cells']). If it means no data, declare it "
+            f"(gdal_edit.py -a_nodata {v:g} FILE, or open it with rasterio and set nodata=; NaN cells are always left out) and run again."
+        )
+    for v, n in sorted(found.get("near_nodata", {}).items()):
+        note.append(
+            f"{n} cells hold {v!r}, the declared nodata value to float rounding: they are left out as nodata."
+        )
+    part = np.flatnonzero(share < 0.999)
+    if len(part):
+        shown = ", ".join(f"{A.codes[k]} ({_pct(float(share[k]))})" for k in part[:10]) + (" ..." if len(part) > 10 else "")
+        note.append(
+            f"{len(part)} of {len(share)} areas are only partly covered by valid cells of {os.path.basename(described)}: {shown}. "
+            "Their statistics describe the covered part only (a sum leaves the rest out); see the coverage_share column."
+        )
+    return {"warn": warn, "note": note, "sentinel_cells": sentinel_cells}
 
 
 def population_from_density(
@@ -618,6 +866,7 @@ def population_from_density(
     meta["indicators"] = {
         "population": {"label": f"Population ({src}, density × cell area)", "unit": "people", "higher_is": "neutral", "source": src},
         "density_km2": {"label": f"Population density ({src})", "unit": "people/km²", "higher_is": "neutral", "source": src},
+        "coverage_share": meta["indicators"]["coverage_share"],
     }
     out.attrs["ddmgeo"] = meta
     return out
@@ -657,15 +906,27 @@ def raster_cells(raster: Any, *, band: int = 1, weights: Literal["area"] | None 
     with _open(raster) as (ds, described, _name):
         if ds.crs is None:
             raise CRSError(f"The raster {described} has no CRS: assign one before using its cells.")
+        _check_dtype(ds, band, described)
         data = ds.read(band)
-        valid = _valid_mask(ds, band, data, None)
+        found: dict = {}
+        valid = _valid_mask(ds, band, data, None, found)
+        if "sentinel" in found:
+            flagged = data == data.dtype.type(found["sentinel"])
+            n_flag = int(flagged.sum() if valid is None else (flagged & valid).sum())
+            declared = "declares no nodata value" if found.get("nodata") is None else "declares NaN as its nodata value"
+            warnings.warn(
+                f"{os.path.basename(described)} {declared} but {n_flag} cells hold {found['sentinel']:g}, the usual nodata sentinel: "
+                f"they are kept as data. If it means no data, declare it (gdal_edit.py -a_nodata {found['sentinel']:g} FILE) and run again.",
+                DDMGeoWarning,
+                stacklevel=2,
+            )
         rows, cols = np.nonzero(np.ones(data.shape, bool) if valid is None else valid)
         t = ds.transform
         x = t.c + (cols + 0.5) * t.a
         y = t.f + (rows + 0.5) * t.e
         vals = data[rows, cols].astype(np.float64)
         if weights == "area":
-            vals = vals * cell_areas_km2(t, ds.height, ds.crs)[rows]
+            vals = vals * cell_areas_km2(t, ds.height, ds.crs, ds.width)[rows]
         elif weights is not None:
             raise ValueError(f"weights={weights!r}: use None or 'area'.")
         gdf = gpd.GeoDataFrame({"row": rows, "col": cols, "value": vals}, geometry=shapely.points(x, y), crs=ds.crs)

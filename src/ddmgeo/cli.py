@@ -993,6 +993,8 @@ def zonal(
     empty = table.attrs["ddmgeo"]["no_cells"]
     if empty:
         _info(f"{len(empty)} area(s) have no valid raster cell: {', '.join(empty[:10])}{' ...' if len(empty) > 10 else ''}")
+    for note in table.attrs["ddmgeo"].get("notes", []):
+        _info(note)
 
 
 @app.command()

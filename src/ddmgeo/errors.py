@@ -32,6 +32,7 @@ __all__ = [
     "AggregationError",
     "VintageError",
     "NotComparableError",
+    "RasterError",
     "YearError",
 ]
 
@@ -137,6 +138,11 @@ class UnmatchedRowsError(TableError):
 
 class CRSError(DDMGeoError, ValueError):
     """Geometry without a CRS, or in a CRS that cannot be used for the operation."""
+
+
+class RasterError(DDMGeoError, ValueError):
+    """A raster whose cells cannot be summarised as they are (a complex or other unsupported cell type);
+    the message names the band, the type and how to convert it."""
 
 
 class VintageError(DDMGeoError, ValueError):

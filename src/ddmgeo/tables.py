@@ -37,7 +37,16 @@ import pandas as pd
 
 from . import settings
 from ._normalise import key as _key
-from ._numbers import NA, NotANumber, parse_number
+from ._numbers import (
+    NA,
+    FormulaWithoutValue,
+    NotANumber,
+    float32_value,
+    is_decimal_nan,
+    mixed_readings,
+    parse_number,
+    widen_float32,
+)
 from ._optional import require
 from .errors import (
     AmbiguousAreaError,
@@ -222,6 +231,9 @@ def _numeric_share(col: pd.Series) -> tuple[float, str | None]:
     """Share of the filled cells that read as numbers, and a value that marks the column as codes."""
     filled = numbers = 0
     for v in col:
+        if isinstance(v, (FormulaWithoutValue, Decimal)):  # meant as numbers: read (and reported) as such
+            filled, numbers = filled + 1, numbers + 1
+            continue
         if _is_number(v):
             filled, numbers = filled + (not pd.isna(v)), numbers + (not pd.isna(v))
             continue
@@ -251,10 +263,14 @@ def _number_column(name: str, col: pd.Series, decimal: str | None) -> tuple[pd.S
     bad, with_pct, without_pct = [], [], []
     readings: dict[str, list[tuple[Any, str, Decimal]]] = {}
     for line, v in col.items():
-        if _blank(v):
+        if is_decimal_nan(v) or _blank(v):
             values.append(None)
-        elif _is_number(v):
-            values.append(float(v))
+        elif isinstance(v, Decimal) and v.is_finite():
+            values.append(v)  # exact
+            without_pct.append((line, v))
+        elif _is_number(v) and not (isinstance(v, (float, np.floating)) and np.isinf(v)):
+            # integers stay exact (beyond 2**53 too); a float32 is read at its decimal (np.float32(0.1) is 0.1)
+            values.append(int(v) if isinstance(v, (int, np.integer)) else float32_value(v))
             without_pct.append((line, v))
         elif not isinstance(v, str):
             values.append(None)
@@ -276,28 +292,32 @@ def _number_column(name: str, col: pd.Series, decimal: str | None) -> tuple[pd.S
         shown = ", ".join(f"line {line} {v!r}" for line, v in bad[:10])
         shown += f" ... ({len(bad)} in all)" if len(bad) > 10 else ""
         problems.append(f"column {name!r}: not numbers: {shown}")
+        if any(isinstance(v, FormulaWithoutValue) for _, v in bad):
+            fixes.append(FormulaWithoutValue.FIX)
         fixes.append(
             f"correct those cells of {name!r} (write a missing value as blank, '-' or 'n/a'), or keep the column as "
             "text by passing numeric=[...] with only the columns to read as numbers (numeric=[] reads none)"
         )
-    if "decimal" in readings and ({"thousands", "thousands?", "point?"} & set(readings)):
-        l1, t1, d1 = readings["decimal"][0]
-        for line, t, d in readings.get("thousands", [])[:1]:
+    mix = mixed_readings(readings)
+    if mix is not None:
+        l1, t1, d1 = mix.decimal
+        for line, t, d in mix.definite[:1]:
             problems.append(
                 f"column {name!r} mixes a decimal comma (line {l1} {t1!r} = {_fmt(d1)}) with thousands commas "
                 f"(line {line} {t!r} = {_fmt(d)}): one of them is misread"
             )
-        for line, t, d in readings.get("thousands?", []):
-            problems.append(
-                f"column {name!r}, line {line}: {t!r} reads as {_fmt(d)} with a thousands comma but as "
-                f"{_fmt(parse_number(t, ',')[0])} with a decimal comma, which line {l1} ({t1!r}) uses"
-            )
-        for line, t, d in readings.get("point?", []):
-            problems.append(
-                f"column {name!r}, line {line}: {t!r} reads as {_fmt(d)} with a decimal point but as "
-                f"{_fmt(parse_number(t, ',')[0])} with a thousands point, as in a column with decimal commas "
-                f"like line {l1} ({t1!r})"
-            )
+        for line, t, d, kind in mix.ambiguous:
+            if kind == "thousands?":
+                problems.append(
+                    f"column {name!r}, line {line}: {t!r} reads as {_fmt(d)} with a thousands comma but as "
+                    f"{_fmt(parse_number(t, ',')[0])} with a decimal comma, which line {l1} ({t1!r}) uses"
+                )
+            else:
+                problems.append(
+                    f"column {name!r}, line {line}: {t!r} reads as {_fmt(d)} with a decimal point but as "
+                    f"{_fmt(parse_number(t, ',')[0])} with a thousands point, as in a column with decimal commas "
+                    f"like line {l1} ({t1!r})"
+                )
         fixes.append(
             f"correct those cells, or say how to read {name!r}: numeric={{{name!r}: ','}} (the comma is the decimal "
             f"separator) or numeric={{{name!r}: '.'}} (commas separate thousands)"
@@ -311,11 +331,13 @@ def _number_column(name: str, col: pd.Series, decimal: str | None) -> tuple[pd.S
         fixes.append(f"write every value of {name!r} with a % sign, or none")
     if problems:
         return col, False, problems, fixes
-    integral = all(v is not None and float(v).is_integer() for v in values)
-    # integers beyond int64 (10**30) are kept as floating point rather than overflowing
-    integral = integral and all(abs(v) < 2**63 for v in values)
-    out = [np.nan if v is None else float(v) for v in values]
-    series = pd.Series(out, index=col.index, name=col.name, dtype="int64" if integral and out else "float64")
+    integral = all(v is not None and (isinstance(v, int) or (v == int(v) if isinstance(v, Decimal) else float(v).is_integer())) for v in values)
+    # integers beyond int64 (10**30) are kept as floating point rather than overflowing; below it, exact
+    integral = integral and all(abs(v) < 2**63 for v in values)  # type: ignore[arg-type]
+    if integral and values:
+        series = pd.Series([int(v) for v in values], index=col.index, name=col.name, dtype="int64")  # type: ignore[arg-type]
+    else:
+        series = pd.Series([np.nan if v is None else float(v) for v in values], index=col.index, name=col.name, dtype="float64")
     return series, bool(with_pct), [], []
 
 
@@ -334,6 +356,10 @@ def _parse_numbers(df: pd.DataFrame, skip: str, numeric, label: str, keep_text=N
     else:
         wanted = None
     notes: list[str] = []
+    for c in df.columns:
+        if df[c].dtype == np.float32:  # read at the decimals they hold: np.float32(0.1) is 0.1, not 0.10000000149
+            df[c] = widen_float32(df[c]).set_axis(df.index)
+            notes.append(f"column {c!r} held 32-bit floats: read at the decimal each holds (0.1, not 0.100000001490116)")
     if wanted is not None:
         absent = [c for c in wanted if c not in df.columns]
         if absent:
@@ -564,11 +590,34 @@ def _read_xlsx(path: Path, sheet: str | int | None, label: str) -> tuple[list, l
     finally:
         wb.close()
     _check_merged_header(path, name, rows, label)
+    _mark_formulas_without_values(path, name, rows)
     return rows, notes
 
 
-def _merged_ranges(path: Path, sheet_name: str) -> list[str]:
-    """The merged cell ranges ("B1:C1") of one sheet, read from the workbook's XML (read-only mode hides them)."""
+def _mark_formulas_without_values(path: Path, sheet_name: str, rows: list) -> None:
+    """Put a :class:`FormulaWithoutValue` where a formula cell has no saved result (read as blank otherwise).
+
+    A workbook written by a script (openpyxl, pandas) and never recalculated keeps the formulas without their
+    values; the cells then read as empty, and an amount would silently be missing.
+    """
+    data = _sheet_xml(path, sheet_name)
+    if data is None or b"<f" not in data:
+        return
+    openpyxl = require("openpyxl", "excel", "to read formulas")
+    get_column_letter = require("openpyxl.utils").get_column_letter
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        formulas = wb[sheet_name].iter_rows(min_row=1, min_col=1, values_only=True)
+        for (line, cells), raw in zip(rows, formulas):
+            for j, (value, f) in enumerate(zip(cells, raw)):
+                if value is None and isinstance(f, str) and f.startswith("="):
+                    cells[j] = FormulaWithoutValue(f, f"{get_column_letter(j + 1)}{line}")
+    finally:
+        wb.close()
+
+
+def _sheet_xml(path: Path, sheet_name: str) -> bytes | None:
+    """The XML of one sheet of a workbook (None when it cannot be found)."""
     import posixpath
     import xml.etree.ElementTree as ET
 
@@ -581,10 +630,24 @@ def _merged_ranges(path: Path, sheet_name: str) -> list[str]:
             rid = next((s.get(rel) for s in book.iter(f"{main}sheet") if s.get("name") == sheet_name), None)
             target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
             if target is None:
-                return []
+                return None
             member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-            sheet_xml = ET.fromstring(z.read(member))
+            return z.read(member)
     except (KeyError, OSError, zipfile.BadZipFile, ET.ParseError):
+        return None
+
+
+def _merged_ranges(path: Path, sheet_name: str) -> list[str]:
+    """The merged cell ranges ("B1:C1") of one sheet, read from the workbook's XML (read-only mode hides them)."""
+    import xml.etree.ElementTree as ET
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    data = _sheet_xml(path, sheet_name)
+    if data is None:
+        return []
+    try:
+        sheet_xml = ET.fromstring(data)
+    except ET.ParseError:
         return []
     return [m.get("ref") for m in sheet_xml.iter(f"{main}mergeCell") if m.get("ref")]
 

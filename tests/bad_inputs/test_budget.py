@@ -231,3 +231,132 @@ def test_empty_geometries_are_unallocated():
 def test_split_weights_for_other_codes_leave_rows_unallocated():
     r = sp(_t(district=["Limpopo"], x=[1]), split={"XX": 1})
     assert "no caller's weights weight for ['DC33', 'DC34', 'DC35', 'DC36', 'DC47']" in _reasons(r)[0]
+
+
+# --------------------------------------------------------------------------- numbers that read two ways, or not exactly
+
+from decimal import Decimal  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "cells, expected_cents",
+    [
+        pytest.param(np.array([0.1, 0.2, 1234.56], dtype="float32"), [10, 20, 123456], id="float32-column"),
+        pytest.param(pd.Series([np.float32(0.1), np.float32(1234.56), "5"], dtype=object), [10, 123456, 500], id="float32-cells-in-text"),
+        pytest.param(np.array([131071.99], dtype="float32"), [13107199], id="float32-largest-with-cents"),
+    ],
+)
+def test_float32_amounts_are_read_at_their_decimal(cells, expected_cents):
+    r = sp(_t(district=["Waterberg", "Vhembe", "Mopani"][: len(cells)], x=cells))
+    assert r.unallocated.empty and r.allocations.groupby("row")["amount_cents"].sum().tolist() == expected_cents
+
+
+def test_float32_amount_too_large_for_cents_is_unallocated():
+    r = sp(_t(district=["Waterberg", "Vhembe"], x=np.array([1234567.89, 5.25], dtype="float32")))
+    assert list(_reasons(r)) == [0] and r.allocated_cents == 525
+    assert "amount 1234567.9 is stored as a 32-bit float, which at this size holds no cents (its steps are R 0.125)" in _reasons(r)[0]
+
+
+def test_ambiguous_comma_beside_decimal_commas_is_unallocated_and_named():
+    r = sp(_t(district=["Waterberg", "Vhembe", "Mopani"], x=["1,5", "1,234", "2,25"]))
+    assert list(_reasons(r)) == [1]
+    assert "amount '1,234' reads as R 1 234 with a thousands comma but R 1.234 with a decimal comma, and row 0 ('1,5') writes a decimal comma" in _reasons(r)[1]
+    assert r.allocated_cents == 150 + 225
+
+
+def test_ambiguous_point_beside_decimal_commas_is_unallocated_and_named():
+    r = sp(_t(district=["Waterberg", "Vhembe"], x=["1.234", "7,50"]))
+    assert list(_reasons(r)) == [0] and "R 1.234 with a decimal point but R 1 234 with a thousands point" in _reasons(r)[0]
+
+
+def test_thousands_commas_beside_decimal_commas_are_placed_and_named():
+    r = sp(_t(district=["Waterberg", "Vhembe"], x=["1,234,567", "7,50"]))
+    assert r.unallocated.empty and r.allocated_cents == 123456700 + 750
+    issue = r.issues.set_index("row").at[0, "issue"]
+    assert "amount '1,234,567' is read as R 1 234 567 with thousands commas, while row 1 ('7,50') writes a decimal comma" in issue
+
+
+def test_a_consistent_column_is_not_flagged():
+    r = sp(_t(district=["Waterberg", "Vhembe"], x=["1,234", "2,500,000"]))
+    assert r.unallocated.empty and r.issues.empty and r.allocated_cents == 123400 + 250000000
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        pytest.param(pd.array([100, pd.NA, 5], dtype="Int64"), id="nullable-int-with-NA"),
+        pytest.param(pd.Series([Decimal("100"), Decimal("NaN"), Decimal("5")], dtype=object), id="decimal-nan"),
+        pytest.param(pd.Series([Decimal("100"), Decimal("sNaN"), Decimal("5")], dtype=object), id="decimal-signalling-nan"),
+        pytest.param(pd.Series([100, pd.NA, 5.0], dtype=object), id="pd-NA-in-object-column"),
+    ],
+)
+def test_missing_amounts_are_blank_rows_not_tracebacks(cells):
+    r = sp(_t(district=["Waterberg", "Vhembe", "Mopani"], x=cells))
+    assert _reasons(r) == {1: "no amount (blank cell)"} and r.allocated_cents == 10500
+
+
+def test_decimal_infinity_is_unallocated():
+    r = sp(_t(district=["Waterberg", "Vhembe"], x=pd.Series([Decimal("Infinity"), Decimal("1.25")], dtype=object)))
+    assert _reasons(r) == {0: "amount Decimal('Infinity') is not finite"} and r.allocated_cents == 125
+
+
+def _formula_xlsx(tmp):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["District", "Budget"], ["Waterberg", 100], ["Vhembe", "=B2*2"], ["Mopani", 5]):
+        ws.append(row)
+    p = tmp / "projects.xlsx"
+    wb.save(p)  # openpyxl saves formulas without computing them
+    return p
+
+
+def test_excel_formula_without_saved_value_is_unallocated_with_the_fix(tmp_path):
+    r = budget.spatialise(_formula_xlsx(tmp_path), amount="Budget")
+    r.check()
+    assert list(_reasons(r)) == [1] and r.allocated_cents == 10500
+    assert "the formula =B2*2 in B3 without a saved value" in _reasons(r)[1] and "open the workbook in Excel or LibreOffice and save it" in _reasons(r)[1]
+
+
+@pytest.mark.parametrize(
+    "cell, cents, reason",
+    [
+        pytest.param(9_007_199_254_740_993, None, "larger than R 1,000,000,000,000,000", id="int-beyond-2-53-flagged"),
+        pytest.param(np.int64(2**53 + 1), None, "larger than R 1,000,000,000,000,000", id="numpy-int-beyond-2-53-flagged"),
+        pytest.param("90071992547409.93", 9007199254740993, None, id="text-cents-beyond-2-53-exact"),
+        pytest.param(Decimal("999999999999999.99"), 99999999999999999, None, id="decimal-cents-beyond-2-53-exact"),
+        pytest.param(Decimal("1000000000000000.01"), None, "larger than R 1,000,000,000,000,000", id="decimal-beyond-the-limit-flagged"),
+    ],
+)
+def test_integers_beyond_2_53_are_exact_or_flagged(cell, cents, reason):
+    r = sp(_t(district=["Waterberg", "Vhembe"], x=pd.Series([cell, 1], dtype=object)))
+    if reason:
+        assert reason in _reasons(r)[0] and r.allocated_cents == 100
+    else:
+        assert r.unallocated.empty and r.allocated_cents == cents + 100
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 13_107_199), min_size=1, max_size=6))
+def test_float32_amounts_below_the_limit_keep_their_cents(cents):
+    """Any amount in whole cents under R 131 072 stored as float32 comes back to the cent."""
+    from ddmgeo.budget._amounts import column_to_cents
+
+    values = pd.Series(np.array([c / 100 for c in cents], dtype="float32"))
+    got, problems = column_to_cents(values, allow_suffixes=False)
+    assert problems == {} and got.tolist() == cents
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 10**15 * 100), min_size=1, max_size=6))
+def test_text_amounts_are_exact_to_the_cent(cents):
+    """Amounts up to the limit, written as text with decimal points, are exact (no float path, beyond 2**53 too)."""
+    from ddmgeo.budget._amounts import column_to_cents
+
+    values = pd.Series([f"{c // 100}.{c % 100:02d}" for c in cents], dtype=object)
+    got, problems = column_to_cents(values, allow_suffixes=False)
+    assert problems == {} and got.tolist() == cents

@@ -306,3 +306,121 @@ def test_join_bad_options(districts):
         ddmgeo.join(districts, pd.DataFrame({"code": ["DC36"]}), on="geo")
     with pytest.raises(ValueError, match="how must be 'left' or 'inner', not 'outer'"):
         ddmgeo.join(districts, pd.DataFrame({"code": ["DC36"]}), how="outer")
+
+
+# --------------------------------------------------------------------------- numbers read exactly, or reported per line
+
+from decimal import Decimal  # noqa: E402
+
+
+def test_float32_column_is_read_at_its_decimals():
+    table, report = ddmgeo.read_table(pd.DataFrame({"district": W3, "x": np.array([0.1, 0.2, 1234.56], dtype="float32")}))
+    assert table["x"].dtype == "float64" and table["x"].tolist() == [0.1, 0.2, 1234.56]
+    assert any("32-bit floats" in n for n in report.notes)
+
+
+def test_float32_cells_in_a_text_column_are_read_at_their_decimals():
+    table, _ = ddmgeo.read_table(pd.DataFrame({"district": W3, "x": pd.Series([np.float32(0.1), "2,5", "3"], dtype=object)}))
+    assert table["x"].tolist() == [0.1, 2.5, 3.0]
+
+
+@pytest.mark.parametrize(
+    "cells, expected",
+    [
+        pytest.param(["9007199254740993", "1"], [2**53 + 1, 1], id="text-beyond-2-53"),
+        pytest.param([2**53 + 1, "1"], [2**53 + 1, 1], id="python-int-beyond-2-53"),
+        pytest.param([Decimal("9007199254740993"), "1"], [2**53 + 1, 1], id="decimal-beyond-2-53"),
+        pytest.param(["9 223 372 036 854 775 807", "1"], [2**63 - 1, 1], id="int64-max-as-text"),
+    ],
+)
+def test_integers_beyond_2_53_are_exact(cells, expected):
+    table, report = ddmgeo.read_table(pd.DataFrame({"district": W3[:2], "x": pd.Series(cells, dtype=object)}))
+    assert table["x"].dtype == "int64" and table["x"].tolist() == expected
+    assert not any("beyond 2**53" in n for n in report.notes)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        pytest.param(pd.Series([Decimal("1.5"), Decimal("NaN"), "3"], dtype=object), id="decimal-nan"),
+        pytest.param(pd.Series([Decimal("1.5"), Decimal("sNaN"), "3"], dtype=object), id="decimal-signalling-nan"),
+        pytest.param(pd.Series(["1.5", pd.NA, "3"], dtype=object), id="pd-NA-in-text"),
+    ],
+)
+def test_missing_cells_are_missing_values_not_tracebacks(cells):
+    table, _ = ddmgeo.read_table(pd.DataFrame({"district": W3, "x": cells}))
+    assert table["x"].iloc[0] == 1.5 and np.isnan(table["x"].iloc[1]) and table["x"].iloc[2] == 3.0
+
+
+def test_nullable_integer_column_with_na_read_as_numbers():
+    table, _ = ddmgeo.read_table(pd.DataFrame({"district": W3, "x": pd.array([1, pd.NA, 3], dtype="Int64")}), numeric=["x"])
+    assert table["x"].iloc[0] == 1 and np.isnan(table["x"].iloc[1]) and table["x"].iloc[2] == 3
+
+
+def test_decimal_infinity_is_named():
+    with pytest.raises(TableError, match=r"not numbers: line 1 Decimal\('Infinity'\)"):
+        ddmgeo.read_table(pd.DataFrame({"district": W3, "x": pd.Series([Decimal("1"), Decimal("Infinity"), "3"], dtype=object)}))
+
+
+def _formula_workbook(path, *, budget_formula=True):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["District", "Budget"], ["Waterberg", 100], ["Capricorn", "=B2*2" if budget_formula else 200], ["Vhembe", 5]):
+        ws.append(row)
+    wb.save(path)  # openpyxl writes formulas without computing them
+
+
+def test_formula_without_saved_value_is_named_with_its_cell(tmp_path):
+    _formula_workbook(tmp_path / "t.xlsx")
+    err = expect(
+        Case(
+            "formula-without-value",
+            lambda: ddmgeo.read_table(tmp_path / "t.xlsx"),
+            TableError,
+            (r"column 'Budget': not numbers: line 3 the formula =B2\*2 in B3 without a saved value", r"open the workbook in Excel or LibreOffice and save it"),
+        )
+    )
+    assert isinstance(err, TableError)
+
+
+def test_workbook_without_formulas_reads_as_before(tmp_path):
+    _formula_workbook(tmp_path / "t.xlsx", budget_formula=False)
+    table, _ = ddmgeo.read_table(tmp_path / "t.xlsx")
+    assert table["Budget"].tolist() == [100, 200, 5]
+
+
+def test_formula_in_the_area_column_is_unmatched_not_blank(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["District", "Budget"], ["Waterberg", 100], ['=A2&""', 5]):
+        ws.append(row)
+    wb.save(tmp_path / "t.xlsx")
+    table, report = ddmgeo.read_table(tmp_path / "t.xlsx")
+    assert len(table) == 2 and report.matched == 1 and len(report.unmatched) == 1
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(-(2**63) + 1, 2**63 - 1), min_size=3, max_size=3), st.sampled_from(["", " ", ","]))
+def test_whole_numbers_as_text_are_exact_in_int64(values, sep):
+    """Whole numbers written as text (with or without thousands separators) come back exactly, beyond 2**53 too."""
+    text = [f"{v:,}".replace(",", sep) if sep != "," else f"{v:,}" for v in values]
+    table, _ = ddmgeo.read_table(pd.DataFrame({"district": W3, "x": text}), numeric={"x": "."})
+    assert table["x"].tolist() == values
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(-99_999_999, 99_999_999), min_size=3, max_size=3))
+def test_float32_values_are_their_shortest_decimal(hundredths):
+    """A float32 column: every value is the shortest decimal that float32 holds, never its binary expansion."""
+    f32 = np.array([h / 100 for h in hundredths], dtype="float32")
+    table, _ = ddmgeo.read_table(pd.DataFrame({"district": W3, "x": f32}))
+    assert table["x"].tolist() == [float(np.format_float_positional(v, unique=True)) for v in f32]
+    assert all(float(np.float32(a)) == float(b) or np.float32(b) == a for a, b in zip(table["x"], f32))

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._numbers import NotANumber, parse_number, scale_suffix
+from .._numbers import (
+    FLOAT32_CENTS_LIMIT,
+    FormulaWithoutValue,
+    NotANumber,
+    float32_value,
+    is_decimal_nan,
+    mixed_readings,
+    parse_number,
+    scale_suffix,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,8 +38,10 @@ def to_cents(value, *, allow_suffixes: bool = False) -> int | None:
     >>> to_cents("R 1 200 000,00"), to_cents("1,200,000.00"), to_cents(1234.565), to_cents("(500)")
     (120000000, 120000000, 123456, -50000)
     """
-    if value is None:
+    if value is None or value is _pd_na() or is_decimal_nan(value):
         return None
+    if isinstance(value, FormulaWithoutValue):
+        raise AmountProblem(f"amount cell holds {value!r}: {FormulaWithoutValue.FIX}")
     if isinstance(value, (bool, np.bool_)):
         raise AmountProblem(f"amount {value!r} is a true/false value, not an amount")
     if isinstance(value, (int, np.integer)):
@@ -42,10 +53,15 @@ def to_cents(value, *, allow_suffixes: bool = False) -> int | None:
         if not np.isfinite(value):
             raise AmountProblem(f"amount {value!r} is not finite")
         _check_size(float(value), value)
+        if isinstance(value, np.float32):  # read at the decimal it holds: np.float32(0.1) is R 0.10
+            _check_float32(float(value), value)
+            value = float32_value(value)
         # a float is already binary: it is rounded to the nearest cent of value x 100 (ties to even), the same
         # rule column_to_cents applies to float columns; write amounts as text to have them read exactly
         return int(np.rint(float(value) * 100))
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise AmountProblem(f"amount {value!r} is not finite")
         d = value
     else:
         text = str(value).strip()
@@ -71,6 +87,21 @@ def to_cents(value, *, allow_suffixes: bool = False) -> int | None:
     _check_size(d, value)
     cents = (d / CENT).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
     return int(cents)
+
+
+def _pd_na():
+    import pandas as pd
+
+    return pd.NA
+
+
+def _check_float32(amount: float, value) -> None:
+    """AmountProblem for a float32 amount too large to hold its cents (from R 131 072 its steps exceed a cent)."""
+    if abs(amount) >= FLOAT32_CENTS_LIMIT:
+        raise AmountProblem(
+            f"amount {float32_value(value)!r} is stored as a 32-bit float, which at this size holds no cents (its steps are "
+            f"R {float(np.spacing(np.float32(abs(amount)))):g}): store the column as 64-bit floats (astype('float64')) or text"
+        )
 
 
 def _check_size(amount, value) -> None:
@@ -135,27 +166,35 @@ def share_cents(total: int, weights: Sequence[float]) -> list[int]:
     return [int(x) for x in share_cents_many([int(total)], weights)[0]]
 
 
-def column_to_cents(values: "pd.Series", *, allow_suffixes: bool) -> tuple["pd.Series", dict]:
+def column_to_cents(values: "pd.Series", *, allow_suffixes: bool, notes: dict | None = None) -> tuple["pd.Series", dict]:
     """Every cell of an amount column as cents (nullable Int64) and {position: problem} for unreadable cells.
 
-    Each distinct cell is read once, so a million rows cost about as much as their distinct values.
+    Each distinct cell is read once, so a million rows cost about as much as their distinct values. A column
+    whose text reads commas one way in some rows and the other way in others (:func:`mixed_readings`) has its
+    ambiguous cells ("1,234" beside "1,5") as problems and its others named in *notes* {position: note}.
+    Float32 columns are read at the decimal each value holds (np.float32(0.1) is 10 cents), or refused per row
+    where float32 holds no cents.
     """
     import pandas as pd
 
     values = values.reset_index(drop=True)
     integer = pd.api.types.is_integer_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
-    if integer and (values.abs().max() if len(values) else 0) <= MAX_RAND:  # x 100 cannot overflow int64
-        return (values.astype("int64") * 100).astype("Int64"), {}
-    if pd.api.types.is_float_dtype(values.dtype) and (values.abs().max(skipna=True) or 0) < 1e12:
+    if integer and (values.abs().max(skipna=True) if values.notna().any() else 0) <= MAX_RAND:  # x 100 cannot overflow int64
+        return (values.astype("Int64") * 100).astype("Int64"), {}  # nullable integers: a missing cell stays missing
+    if values.dtype == np.float32:
+        values = pd.Series(list(values.to_numpy()), dtype=object)  # np.float32 cells, each read at its decimal by to_cents
+    elif pd.api.types.is_float_dtype(values.dtype) and (values.abs().max(skipna=True) or 0) < 1e12:
         # floats well inside the exact range of value x 100: the nearest cent, ties to even (as to_cents)
+        values = values.astype("float64")
         finite = values.notna() & np.isfinite(values)
         cents = pd.Series(pd.NA, index=values.index, dtype="Int64")
         cents[finite] = np.rint(values[finite].to_numpy() * 100).astype("int64")
         problems = {int(i): f"amount {values[i]!r} is not finite" for i in values.index[values.notna() & ~finite]}
         return cents, problems
+    values = values.astype(object).map(lambda x: None if is_decimal_nan(x) else x)  # a signalling NaN cannot be hashed
     lookup: dict = {}
     problems_by_value: dict = {}
-    for v in pd.unique(values.astype(object)):
+    for v in pd.unique(values):
         try:
             lookup[v] = to_cents(v, allow_suffixes=allow_suffixes)
         except AmountProblem as exc:
@@ -170,4 +209,48 @@ def column_to_cents(values: "pd.Series", *, allow_suffixes: bool) -> tuple["pd.S
 
     cents = pd.Series([None if missing(x) else lookup.get(x) for x in obj], index=obj.index, dtype="Int64") if len(obj) else pd.Series([], dtype="Int64")
     problems = {int(i): problems_by_value[x] for i, x in obj.items() if not missing(x) and x in problems_by_value}
+    _mixed_readings(obj, cents, problems, notes)
     return cents, problems
+
+
+def _mixed_readings(obj: "pd.Series", cents: "pd.Series", problems: dict, notes: dict | None) -> None:
+    """Problems for cells whose comma reads either way in a column that elsewhere writes decimal commas."""
+    readings: dict = {}
+    seen: dict = {}
+    for i, x in obj.items():
+        if not isinstance(x, str) or i in problems:
+            continue
+        if x not in seen:
+            try:
+                d, reading, _ = parse_number(x.strip())
+            except (NotANumber, InvalidOperation):
+                d, reading = None, None
+            seen[x] = (d, reading)
+        d, reading = seen[x]
+        if reading:
+            readings.setdefault(reading, []).append((int(i), x, d))
+    mix = mixed_readings(readings)
+    if mix is None:
+        return
+    r1, t1, _ = mix.decimal
+    for i, t, d, kind in mix.ambiguous:
+        other = parse_number(t.strip(), ",")[0]
+        if kind == "thousands?":
+            how = f"R {_plain(d)} with a thousands comma but R {_plain(other)} with a decimal comma"
+        else:
+            how = f"R {_plain(d)} with a decimal point but R {_plain(other)} with a thousands point"
+        problems[i] = (
+            f"amount {t!r} reads as {how}, and row {r1} ({t1!r}) writes a decimal comma: write it unambiguously "
+            "('1 234', '1234,00' or '1234.00')"
+        )
+        cents[i] = None
+    if notes is not None:
+        for i, t, d in mix.definite:
+            notes[i] = (
+                f"amount {t!r} is read as R {_plain(d)} with thousands commas, while row {r1} ({t1!r}) writes a decimal "
+                "comma: check that the column means the same by its commas in every row"
+            )
+
+
+def _plain(d) -> str:
+    return format(d.normalize(), ",f").replace(",", " ") if d is not None else "?"

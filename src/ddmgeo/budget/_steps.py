@@ -68,6 +68,7 @@ class Rows:
     amount_bad: np.ndarray
     blank: np.ndarray
     problems: dict  # row -> why the amount is unreadable
+    amount_notes: dict = field(default_factory=dict)  # row -> how an amount was read (a mixed column)
     x: np.ndarray = field(default_factory=_unset)
     y: np.ndarray = field(default_factory=_unset)
     point: np.ndarray = field(default_factory=_unset)  # area position (all_of_level order), -1 none
@@ -127,7 +128,8 @@ def read(projects, opt: Options) -> Rows:
     for b in opt.bys + ([opt.id] if opt.id else []):
         if b not in table.columns:
             raise BudgetError(f"No column {b!r} in the table; it has {list(table.columns)}.")
-    cents, problems = column_to_cents(table[opt.amount], allow_suffixes=opt.allow_suffixes)
+    amount_notes: dict[int, str] = {}
+    cents, problems = column_to_cents(table[opt.amount], allow_suffixes=opt.allow_suffixes, notes=amount_notes)
     n = len(table)
     amount_bad = np.zeros(n, dtype=bool)
     if problems:
@@ -137,7 +139,7 @@ def read(projects, opt: Options) -> Rows:
     cents_int = np.zeros(n, dtype="int64")
     cents_int[valid] = cents[valid].astype("int64").to_numpy()
     ids = table[opt.id].to_numpy(dtype=object) if opt.id else np.arange(n)
-    return Rows(table, ids, cents_int, valid, amount_bad, blank, problems)
+    return Rows(table, ids, cents_int, valid, amount_bad, blank, problems, amount_notes)
 
 
 # ----------------------------------------------------------------------------- 2. find columns
@@ -352,6 +354,8 @@ def _amount_problems(rows: Rows, opt: Options, use_swap: np.ndarray, out: Pieces
         out.unallocated.append((i, rows.ids[i], 0, "no amount (blank cell)", "", ()))
     for i in np.flatnonzero(rows.valid & (rows.cents < 0)):
         out.issues.append((i, rows.ids[i], "negative amount (kept and placed; check it is a correction)"))
+    for i, note in rows.amount_notes.items():
+        out.issues.append((i, rows.ids[i], note))
     for i in np.flatnonzero(rows.valid & use_swap):
         out.issues.append((i, rows.ids[i], rows.coord_note[i].replace(" (pass fix_swapped=True to use it)", "; used swapped")))
     for i in np.flatnonzero(rows.valid & (rows.point >= 0) & rows.snapped):

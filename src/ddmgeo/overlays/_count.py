@@ -170,6 +170,59 @@ def assign_points(
     return pd.Series(codes, index=placed.index, name="code", dtype=object)
 
 
+def weight_values(raw: "pd.Series", col: str) -> "np.ndarray":
+    """A weight column as float64 (NaN: missing); TableError for text, infinite values and integers beyond 2**53."""
+    import numpy as np
+    import pandas as pd
+
+    num = pd.to_numeric(raw, errors="coerce")
+    vals = num.to_numpy(dtype=float, na_value=np.nan)
+    notnum = np.isnan(vals) & raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
+    if notnum.any():
+        bad = raw[notnum].astype(str).unique()[:5].tolist()
+        raise TableError(f"Weight column {col!r} holds values that are not numbers ({bad}): clean it or leave it out of weights=.")
+    inf = np.isinf(vals)
+    if inf.any():
+        rows = np.flatnonzero(inf)
+        raise TableError(
+            f"Weight column {col!r} holds infinite values (rows {rows[:5].tolist()}{' ...' if len(rows) > 5 else ''}: "
+            f"{raw.iloc[rows[0]]}): a sum with them is not a number. Correct or blank those cells."
+        )
+    if pd.api.types.is_integer_dtype(num.dtype) and len(num) and int(num.abs().max()) > 2**53:
+        big = int(np.flatnonzero(num.abs().to_numpy() > 2**53)[0])
+        raise TableError(
+            f"Weight column {col!r} holds integers beyond 2**53 (row {big}: {raw.iloc[big]}), which floating-point sums "
+            "cannot hold exactly: check the column's units (cents? thousands?) or scale it down first."
+        )
+    return vals
+
+
+def weight_sums(idx: "np.ndarray", vals: "np.ndarray", m: int, col: str, names: "np.ndarray | None" = None) -> tuple["np.ndarray", "np.ndarray"]:
+    """Per-area sums of the weights of the points placed at area positions *idx* (-1: none), and the number of
+    weights that were there (not missing) per area.
+
+    TableError when a sum leaves the exact range of floating point (beyond 2**53 for whole numbers, or
+    infinite): such a sum would be a wrong number, never a served one.
+    """
+    import numpy as np
+
+    ok = (idx >= 0) & ~np.isnan(vals)
+    sums = np.bincount(idx[ok], weights=vals[ok], minlength=m)[:m]
+    present = np.bincount(idx[ok], minlength=m)[:m]
+    scale = np.bincount(idx[ok], weights=np.abs(vals[ok]), minlength=m)[:m]
+    integral = bool(np.all(vals[ok] == np.round(vals[ok])))
+    over = ~np.isfinite(scale) | (integral & (scale > 2**53))
+    if over.any():
+        k = np.flatnonzero(over)
+        which = [str(names[i]) if names is not None else int(i) for i in k[:5]]
+        raise TableError(
+            f"The sum of weight {col!r} overflows in areas {which}: beyond "
+            f"{'2**53, where whole numbers are no longer exact' if np.isfinite(scale[k]).all() else 'the largest floating-point number'}. "
+            "Check the column's units (cents? thousands?) or scale it down before summing."
+        )
+    return sums, present
+
+
 def _report(placed: _Placed, missing_weights: dict) -> PointsReport:
     import numpy as np
     import pandas as pd
@@ -244,7 +297,9 @@ def count_points(
         Which areas (see :func:`assign_points`).
     weights : str or list of str, optional
         Numeric columns to sum per area (``"learners_2017"``, a budget column). Missing
-        values are left out of the sum and counted in the report.
+        values are left out of the sum and counted in the report; an area whose points all
+        lack the weight gets NaN (unknown), not 0. Infinite values, integers beyond 2**53 and
+        sums that overflow raise :class:`~ddmgeo.errors.TableError`.
     by : str, optional
         A category column: adds ``n_<category>`` (and ``<weight>_<category>``) columns;
         rows with no category count as ``n_missing``.
@@ -280,7 +335,6 @@ def count_points(
     899 points: 883 placed in district 2016 areas, 8 outside every area, 8 without usable coordinates.
     """
     import numpy as np
-    import pandas as pd
 
     if engine not in ("memory", "dask"):
         raise ValueError(f"engine must be 'memory' or 'dask', not {engine!r}.")
@@ -308,17 +362,17 @@ def count_points(
     out["n"] = np.bincount(idx[hit], minlength=m).astype(np.int64)
     missing_weights: dict[str, int] = {}
     wvals: dict[str, np.ndarray] = {}
+    def summed(sel: "np.ndarray", vals: "np.ndarray", col: str) -> "np.ndarray":
+        # an area whose points all lack the weight has no sum (NaN), not 0; one without points sums to 0
+        sums, present = weight_sums(np.where(sel, idx, -1), vals, m, col, A.codes)
+        points = np.bincount(idx[sel], minlength=m)
+        return np.where((points > 0) & (present == 0), np.nan, sums)
+
     for col in wcols:
-        raw = frame[col]
-        vals = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-        notnum = np.isnan(vals) & raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
-        if notnum.any():
-            bad = raw[notnum].astype(str).unique()[:5].tolist()
-            raise TableError(f"Weight column {col!r} holds values that are not numbers ({bad}): clean it or leave it out of weights=.")
+        vals = weight_values(frame[col], col)
         wvals[col] = vals
-        ok = hit & ~np.isnan(vals)
         missing_weights[col] = int((hit & np.isnan(vals)).sum())
-        out[col] = np.bincount(idx[ok], weights=vals[ok], minlength=m)
+        out[col] = summed(hit, vals, col)
     if by is not None:
         cats = frame[by].astype("object").where(frame[by].notna(), None).to_numpy()
         labels = np.array(["missing" if c is None or (isinstance(c, str) and not c.strip()) else str(c) for c in cats], dtype=object)
@@ -326,8 +380,7 @@ def count_points(
             sel = hit & (labels == cat)
             out[f"n_{cat}"] = np.bincount(idx[sel], minlength=m).astype(np.int64)
             for col, vals in wvals.items():
-                ok = sel & ~np.isnan(vals)
-                out[f"{col}_{cat}"] = np.bincount(idx[ok], weights=vals[ok], minlength=m)
+                out[f"{col}_{cat}"] = summed(sel, vals, f"{col}_{cat}")
     report = _report(placed, missing_weights)
     source = (getattr(frame, "attrs", {}).get("ddmgeo", {}).get("points", {}) or {}).get("source") or (points if isinstance(points, str) else None)
     what = f" ({source})" if source else ""

@@ -211,6 +211,7 @@ def count_points_dask(
     from .._area_sets import resolve_areas
     from .._numbers import parse_coordinates
     from .._place import default_snap_km, place
+    from ._count import weight_sums, weight_values
     from ._points import _find_column
 
     A = resolve_areas(level, vintage, areas)
@@ -251,19 +252,22 @@ def count_points_dask(
         row["n"][m] = int((ok & ~hit).sum())  # outside every area
         row["n"][m + 1] = int((~ok).sum())  # no usable coordinates
         for c in wcols:
-            w = pd.to_numeric(part[c], errors="coerce").to_numpy(float)
-            good = hit & np.isfinite(w)
-            row[c] = np.bincount(idx[good], weights=w[good], minlength=m + 2)
+            w = weight_values(part[c], c)
+            sums, present = weight_sums(idx, w, m, c, A.codes)
+            row[c] = np.append(sums, [0.0, 0.0])
+            row[f"{c}\0present"] = np.append(present, [0, 0]).astype(float)
         return pd.DataFrame(row)  # a plain frame, also for GeoDataFrame partitions
 
-    meta = pd.DataFrame({"n": pd.Series(dtype=float), **{c: pd.Series(dtype=float) for c in wcols}})
+    meta = pd.DataFrame({"n": pd.Series(dtype=float), **{k: pd.Series(dtype=float) for c in wcols for k in (c, f"{c}\0present")}})
     parts = ddf.map_partitions(partial, meta=meta)
     # add the per-partition vectors position by position (index 0..m+1 in every partition)
     total = parts.groupby(parts.index).sum().compute().reindex(range(m + 2), fill_value=0)
     out = A.frame()
     out["n"] = total["n"].to_numpy()[:m].astype(np.int64)
     for c in wcols:
-        out[c] = total[c].to_numpy()[:m]
+        sums = total[c].to_numpy()[:m]
+        weight_sums(np.arange(m), sums, m, c, A.codes)  # the partitions' sums added up may overflow too
+        out[c] = np.where((out["n"].to_numpy() > 0) & (total[f"{c}\0present"].to_numpy()[:m] == 0), np.nan, sums)
     outside, no_coords = int(total["n"].iat[m]), int(total["n"].iat[m + 1])
     out.attrs["ddmgeo"] = {
         "level": A.level,
