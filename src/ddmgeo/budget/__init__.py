@@ -21,10 +21,8 @@ Examples
 
 from __future__ import annotations
 
-import functools
-import inspect
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -390,35 +388,6 @@ def _row_shares(cell, codes: tuple[str, ...], vintage: int) -> list[float]:
 # ----------------------------------------------------------------------------- spatialise
 
 
-_SHEET_DOC = """    sheet : str or int, optional
-        The sheet of a workbook (``.xlsx``/``.xls``), by name or 0-based position. Without it a workbook
-        is read from its only visible sheet; one with several visible sheets raises a TableError listing
-        them (a table is never read from sheet 1 silently).
-"""
-
-
-def _takes_sheet(func: Callable[..., "SpatialisedBudget"]) -> Callable[..., "SpatialisedBudget"]:
-    """Give :func:`spatialise` its ``sheet=`` keyword: a workbook sheet is read here, with the loader
-    :func:`_read` uses for every project file, and the table is passed on as a DataFrame."""
-
-    @functools.wraps(func)
-    def with_sheet(projects, *args, sheet: str | int | None = None, **kwargs) -> SpatialisedBudget:
-        if sheet is not None:
-            if kwargs.get("engine", "memory") == "dask":
-                raise BudgetError("engine='dask' reads CSV and Parquet files, not workbook sheets: leave sheet= out, or use engine='memory'.")
-            projects = _read(projects, sheet)
-        return func(projects, *args, **kwargs)
-
-    signature = inspect.signature(func)
-    parameter = inspect.Parameter("sheet", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="str | int | None")
-    with_sheet.__signature__ = signature.replace(parameters=[*signature.parameters.values(), parameter])  # type: ignore[attr-defined]
-    doc = func.__doc__ or ""
-    at = doc.find("    amount : str\n")
-    with_sheet.__doc__ = doc[:at] + _SHEET_DOC + doc[at:] if at >= 0 else doc
-    return with_sheet
-
-
-@_takes_sheet
 def spatialise(
     projects,
     *,
@@ -437,12 +406,17 @@ def spatialise(
     population_year: int | None = 2016,
     engine: str = "memory",
     blocksize: str | int | None = None,
+    sheet: str | int | None = None,
 ) -> SpatialisedBudget:
     """Place every row of a project or budget table in the areas of *level*, exactly to the cent.
 
     Parameters
     ----------
     projects : DataFrame, GeoDataFrame or path (.csv, .xlsx, .gpkg, .geojson)
+    sheet : str or int, optional
+        The sheet of a workbook (``.xlsx``/``.xls``), by name or 0-based position. Without it a workbook
+        is read from its only visible sheet; one with several visible sheets raises a TableError listing
+        them (a table is never read from sheet 1 silently).
     amount : str
         Column of amounts in rand: numbers, or text such as "R 1 200 000,00" or "1,200,000.00".
         Scale words ("1.2m", "R 3 bn") only with ``allow_suffixes=True``.
@@ -514,10 +488,12 @@ def spatialise(
     if engine not in ("memory", "dask"):
         raise BudgetError(f"engine must be 'memory' or 'dask', not {engine!r}.")
     opt = _steps.options(amount, level, vintage, location, split, id, by, fix_swapped, snap_km, tags, allow_suffixes, successors, population_year)
+    if engine == "dask" and sheet is not None:
+        raise BudgetError("engine='dask' reads CSV and Parquet files, not workbook sheets: leave sheet= out, or use engine='memory'.")
     if engine == "dask":
         _dask_refuses(split=split, id=id, by=by, fix_swapped=fix_swapped, tags=tags, successors=successors)
         return _spatialise_dask(projects, amount=amount, level=opt.level, vintage=opt.vintage, location=location, blocksize=blocksize, population_year=population_year, snap_km=opt.snap_km)
-    rows = _steps.read(projects, opt)
+    rows = _steps.read(projects, opt, sheet)
     weights, pop_year, split_text = _weights(split, opt.level, opt.vintage, population_year)
     shares_col = split if weights is None else None
     if shares_col is not None and shares_col not in rows.table.columns:

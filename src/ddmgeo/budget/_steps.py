@@ -117,12 +117,12 @@ def options(amount, level, vintage, location, split, id, by, fix_swapped, snap_k
     return Options(amount, level, v, loc, split, id, bys, fix_swapped, float(snap_km), dict(tags or {}), allow_suffixes, successors, population_year)
 
 
-def read(projects, opt: Options) -> Rows:
+def read(projects, opt: Options, sheet: str | int | None = None) -> Rows:
     """The table, its columns checked, and its amounts in cents."""
     from . import _read
     from ._amounts import column_to_cents
 
-    table = _read(projects).reset_index(drop=True)
+    table = _read(projects, sheet).reset_index(drop=True)
     if opt.amount not in table.columns:
         raise BudgetError(f"No amount column {opt.amount!r}; the table has {list(table.columns)}. Pass amount=<column name>.")
     for b in opt.bys + ([opt.id] if opt.id else []):
