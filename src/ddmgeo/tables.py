@@ -1132,6 +1132,21 @@ def _read_table(source, *, area=None, level=None, vintage=settings.DEFAULT_VINTA
     return df, report
 
 
+def _join_unmatched(table: pd.DataFrame, codes: pd.Series, inside: pd.Series, report: JoinReport | None, area_column, level, vintage) -> list:
+    """Rows of a join that found no boundary, each with why, in the table's order (a read report's rows first)."""
+    unmatched = [] if report is None else list(report.unmatched.itertuples(index=False, name=None))
+    values = table[area_column] if area_column in table.columns else codes
+    for line, code, value, known in zip(codes.index, codes, values, inside):
+        if code is None and report is None:
+            text = _text(value) if area_column in table.columns else None
+            unmatched.append((line, value, *(_why(text, level, vintage) if text else ("no code", ()))))
+        elif code is not None and not known:
+            unmatched.append((line, value, _not_in_boundaries(str(code), level, vintage), ()))
+    position = {line: i for i, line in enumerate(table.index)}
+    unmatched.sort(key=lambda row: position.get(row[0], len(position)))
+    return unmatched
+
+
 def join(
     boundaries: "gpd.GeoDataFrame",
     table: "str | os.PathLike[str] | pd.DataFrame | tuple[pd.DataFrame, JoinReport]",
@@ -1213,16 +1228,7 @@ def join(
 
     codes = table[key].astype(object).where(table[key].notna(), None)
     inside = codes.isin(set(boundaries[on]))
-    unmatched = [] if report is None else list(report.unmatched.itertuples(index=False, name=None))
-    values = table[area_column] if area_column in table.columns else codes
-    for line, code, value, known in zip(codes.index, codes, values, inside):
-        if code is None and report is None:
-            text = _text(value) if area_column in table.columns else None
-            unmatched.append((line, value, *(_why(text, level, vintage) if text else ("no code", ()))))
-        elif code is not None and not known:
-            unmatched.append((line, value, _not_in_boundaries(str(code), level, vintage), ()))
-    position = {line: i for i, line in enumerate(table.index)}
-    unmatched.sort(key=lambda row: position.get(row[0], len(position)))
+    unmatched = _join_unmatched(table, codes, inside, report, area_column, level, vintage)
     present = set(codes[inside])
     base = report or JoinReport()
     joined_report = JoinReport(

@@ -278,17 +278,7 @@ def get(
     index = first.frame.index
     names = _names(level, vintage, index)
     if output == "tidy":
-        frames = []
-        for i, r in results.items():
-            f = r.frame.reset_index().rename(columns={"index": "code"})
-            f.insert(1, "name", f["code"].map(names))
-            f.insert(2, "level", level)
-            f.insert(3, "indicator", i)
-            f.insert(4, "year", r.year)
-            f = describe(f, r)
-            f["notes"] = _with_errata(f["notes"], f["code"], errata[i])
-            frames.append(f)
-        out = pd.concat(frames, ignore_index=True)
+        out = _tidy(results, names, level, errata)
     else:
         out = pd.DataFrame({"code": list(index)})
         out["name"] = out["code"].map(names)
@@ -298,6 +288,23 @@ def get(
     if geometry:
         out = _with_geometry(out, level, v)
     return out
+
+
+def _tidy(results: dict, names, level: str, errata: dict) -> "pd.DataFrame":
+    """One row per area and indicator, with numerator, denominator, universe, source and notes."""
+    import pandas as pd
+
+    frames = []
+    for i, r in results.items():
+        f = r.frame.reset_index().rename(columns={"index": "code"})
+        f.insert(1, "name", f["code"].map(names))
+        f.insert(2, "level", level)
+        f.insert(3, "indicator", i)
+        f.insert(4, "year", r.year)
+        f = describe(f, r)
+        f["notes"] = _with_errata(f["notes"], f["code"], errata[i])
+        frames.append(f)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _qualified(indicator: str, source: str | None) -> str:

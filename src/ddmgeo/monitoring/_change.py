@@ -245,6 +245,55 @@ def _row_errata(f: "pd.DataFrame", x: "pd.DataFrame", y: "pd.DataFrame") -> "pd.
     return out
 
 
+def _one_change(i: str, a: "pd.DataFrame", b: "pd.DataFrame", v, common: str | None, tolerance: float, level: str, start: int, end: int) -> tuple["pd.DataFrame", dict]:
+    """Change of one indicator between the two tables *a* (start) and *b* (end): rows and metadata."""
+    import pandas as pd
+
+    meta_a, meta_b = a.attrs["ddmgeo"]["indicators"], b.attrs["ddmgeo"]["indicators"]
+    d = _catalogue.first(i)
+    x = a[a.indicator == i].set_index("code")
+    y = b[b.indicator == i].set_index("code").reindex(x.index)
+    f = pd.DataFrame({"code": x.index, "name": x["name"].values})
+    f["level"] = level
+    f["indicator"] = i
+    f["start_year"] = int(meta_a[i]["year"])
+    f["end_year"] = int(meta_b[i]["year"])
+    f["start_value"] = x["value"].to_numpy(dtype=float)
+    f["end_value"] = y["value"].to_numpy(dtype=float)
+    _derive(f, higher_is=d.higher_is, unit=d.unit, tolerance=tolerance)
+    f["unit"] = d.unit
+    f["kind"] = d.kind
+    f["higher_is"] = d.higher_is
+    f["comparable"] = v.comparable
+    f["caveat"] = v.caveat
+    f["vintage"] = int(a.attrs["ddmgeo"]["vintage"])
+    f["start_source"] = meta_a[i]["source"]
+    f["end_source"] = meta_b[i]["source"]
+    notes_a, notes_b = (_own_notes(m[i]) for m in (meta_a, meta_b))
+    f["start_moved"] = _MOVED in notes_a
+    f["end_moved"] = _MOVED in notes_b
+    same = f"{start} and {end} both from {common}, the source series that has both years on the same boundaries: {v.reason}" if common else ""
+    f["notes"] = "; ".join(n for n in (same, *(f"{yr}: {n}" for yr, n in ((start, notes_a), (end, notes_b)) if n)) if n)
+    f["notes"] = _row_errata(f, x, y)
+    info = {
+        "label": d.label,
+        "unit": d.unit,
+        "kind": d.kind,
+        "higher_is": d.higher_is,
+        "start_year": int(meta_a[i]["year"]),
+        "end_year": int(meta_b[i]["year"]),
+        "start_source": meta_a[i]["source"],
+        "end_source": meta_b[i]["source"],
+        "start_notes": notes_a,
+        "end_notes": notes_b,
+        "comparable": v.comparable,
+        "reason": v.reason,
+        "tolerance": tolerance,
+        "source_series": common or "",
+    }
+    return f, info
+
+
 def change(
     ids: str | Iterable[str],
     *,
@@ -343,52 +392,9 @@ def change(
     }
     _comparability.refuse(list(verdicts.values()))
 
-    frames = {}
-    info = {}
+    frames, info = {}, {}
     for i in ids:
-        d = _catalogue.first(i)
-        x = a[a.indicator == i].set_index("code")
-        y = b[b.indicator == i].set_index("code").reindex(x.index)
-        f = pd.DataFrame({"code": x.index, "name": x["name"].values})
-        f["level"] = level
-        f["indicator"] = i
-        f["start_year"] = int(meta_a[i]["year"])
-        f["end_year"] = int(meta_b[i]["year"])
-        f["start_value"] = x["value"].to_numpy(dtype=float)
-        f["end_value"] = y["value"].to_numpy(dtype=float)
-        _derive(f, higher_is=d.higher_is, unit=d.unit, tolerance=tolerances[i])
-        f["unit"] = d.unit
-        f["kind"] = d.kind
-        f["higher_is"] = d.higher_is
-        v = verdicts[i]
-        f["comparable"] = v.comparable
-        f["caveat"] = v.caveat
-        f["vintage"] = int(a.attrs["ddmgeo"]["vintage"])
-        f["start_source"] = meta_a[i]["source"]
-        f["end_source"] = meta_b[i]["source"]
-        notes_a, notes_b = (_own_notes(m[i]) for m in (meta_a, meta_b))
-        f["start_moved"] = _MOVED in notes_a
-        f["end_moved"] = _MOVED in notes_b
-        same = f"{start} and {end} both from {common[i]}, the source series that has both years on the same boundaries: {v.reason}" if common[i] else ""
-        f["notes"] = "; ".join(n for n in (same, *(f"{yr}: {n}" for yr, n in ((start, notes_a), (end, notes_b)) if n)) if n)
-        f["notes"] = _row_errata(f, x, y)
-        frames[i] = f
-        info[i] = {
-            "label": d.label,
-            "unit": d.unit,
-            "kind": d.kind,
-            "higher_is": d.higher_is,
-            "start_year": int(meta_a[i]["year"]),
-            "end_year": int(meta_b[i]["year"]),
-            "start_source": meta_a[i]["source"],
-            "end_source": meta_b[i]["source"],
-            "start_notes": notes_a,
-            "end_notes": notes_b,
-            "comparable": v.comparable,
-            "reason": v.reason,
-            "tolerance": tolerances[i],
-            "source_series": common[i] or "",
-        }
+        frames[i], info[i] = _one_change(i, a, b, verdicts[i], common[i], tolerances[i], level, start, end)
     for i, (f, meta) in composite.items():
         frames[i], info[i] = f, meta
     info = {i: info[i] for i in listed_ids}

@@ -375,27 +375,14 @@ def track(
     roles = _columns(table, columns, join.area_column)
     frozen = _frozen(baseline, level, vintage) if isinstance(baseline, pd.DataFrame) else {}
     default_base = None if isinstance(baseline, pd.DataFrame) else (None if baseline is None else int(baseline))
-    gazetteer = areas_table(level, vintage=v)
-    names = dict(zip(gazetteer.code, gazetteer.name))
+    names = areas_table(level, vintage=v).set_index("code")["name"].to_dict()
     values = _Values(level, vintage)
     notes: list[str] = []
     unknown_rows, rows = [], []
     unmatched_lines = set(join.unmatched["line"].tolist())
 
     for line, r in table.iterrows():
-        row: dict[str, Any] = {c: np.nan for c in COLUMNS}
-        code = None if pd.isna(r["code"]) else r["code"]
-        row.update(line=line, area=r[join.area_column], code=code, name=names.get(code))
-        ind, raw = _indicator_id(r[roles["indicator"]])
-        row["indicator"] = ind or raw
-        row["on_track"] = pd.NA
-        row["caveat"] = ""
-        row["note"] = ""
-        row["target"] = pd.to_numeric(r[roles["target"]], errors="coerce")
-        row["target_year"], row["year_problem"] = _year(r[roles["target_year"]], roles["target_year"])
-        if roles["baseline_year"]:
-            row["baseline_year_given"], problem = _year(r[roles["baseline_year"]], roles["baseline_year"])
-            row["year_problem"] = "; ".join(p for p in (row["year_problem"], problem) if p)
+        row, code, ind, raw = _start_row(line, r, roles, join.area_column, names)
         rows.append(row)
         if ind is not None and raw != ind:
             notes.append(f"line {line}: indicator {raw!r} read as {ind!r}")
@@ -412,17 +399,53 @@ def track(
             continue
         _assess_row(row, r, roles, ind, values, frozen, default_base, latest, level, notes)
 
+    out = _frame(rows)
+    report = _report(out, join, unknown_rows, notes)
+    out.attrs["ddmgeo"] = {"level": level, "vintage": v, "latest": latest}
+    return out, report
+
+
+def _start_row(line, r, roles: dict, area_column: str, names: dict) -> tuple[dict, Any, str | None, str]:
+    """A target row as read: area, code, indicator (as written and as resolved), target and years."""
+    import pandas as pd
+
+    row: dict[str, Any] = {c: np.nan for c in COLUMNS}
+    code = None if pd.isna(r["code"]) else r["code"]
+    row.update(line=line, area=r[area_column], code=code, name=names.get(code))
+    ind, raw = _indicator_id(r[roles["indicator"]])
+    row["indicator"] = ind or raw
+    row["on_track"] = pd.NA
+    row["caveat"] = ""
+    row["note"] = ""
+    row["target"] = pd.to_numeric(r[roles["target"]], errors="coerce")
+    row["target_year"], row["year_problem"] = _year(r[roles["target_year"]], roles["target_year"])
+    if roles["baseline_year"]:
+        row["baseline_year_given"], problem = _year(r[roles["baseline_year"]], roles["baseline_year"])
+        row["year_problem"] = "; ".join(p for p in (row["year_problem"], problem) if p)
+    return row, code, ind, raw
+
+
+def _frame(rows: list[dict]) -> "pd.DataFrame":
+    """The tracking table, with nullable integer years and float values."""
+    import pandas as pd
+
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     for c in ("baseline_year", "latest_year", "target_year"):
         out[c] = pd.array([None if pd.isna(x) else int(x) for x in out[c]], dtype="Int64")
     for c in ("baseline", "latest", "target", "progress", "elapsed", "expected_latest", "required_annual_change", "actual_annual_change", "needed_annual_change"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
     out["on_track"] = out["on_track"].astype("boolean")
+    return out
+
+
+def _report(out: "pd.DataFrame", join, unknown_rows: list, notes: list[str]) -> TrackReport:
+    """What happened to every target row: verdicts, unmatched areas, unknown indicators, rows not assessed, duplicates."""
+    import pandas as pd
 
     assessed = out[~out.status.isin(("on track", "off track", "unmatched area", "unknown indicator"))]
     dup = out[out.code.notna() & out.status.ne("unknown indicator")].groupby(["code", "indicator"], sort=False)["line"].agg(list)
     dup = dup[dup.map(len) > 1]
-    report = TrackReport(
+    return TrackReport(
         n_rows=len(out),
         on_track=int((out.status == "on track").sum()),
         off_track=int((out.status == "off track").sum()),
@@ -438,8 +461,6 @@ def track(
         notes=list(dict.fromkeys(notes)),
         join=join,
     )
-    out.attrs["ddmgeo"] = {"level": level, "vintage": v, "latest": latest}
-    return out, report
 
 
 def _assess_row(row: dict, r, roles: dict, ind: str, values: _Values, frozen: dict, default_base: int | None, latest: int | None, level: str, notes: list[str]) -> None:

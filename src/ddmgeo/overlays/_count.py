@@ -271,6 +271,40 @@ def _report(placed: _Placed, missing_weights: dict) -> PointsReport:
     )
 
 
+def _counts(placed: _Placed, A: AreaSet, wcols: list, by: str | None) -> tuple["pd.DataFrame", dict[str, int]]:
+    """Points and weight sums per area (and per category of *by*), and how many placed points had no weight."""
+    import numpy as np
+
+    frame = placed.frame
+    idx = placed.area_idx
+    hit = idx >= 0
+    m = len(A)
+    out = A.frame()
+    out["n"] = np.bincount(idx[hit], minlength=m).astype(np.int64)
+    missing_weights: dict[str, int] = {}
+    wvals: dict[str, np.ndarray] = {}
+    def summed(sel: "np.ndarray", vals: "np.ndarray", col: str) -> "np.ndarray":
+        # an area whose points all lack the weight has no sum (NaN), not 0; one without points sums to 0
+        sums, present = weight_sums(np.where(sel, idx, -1), vals, m, col, A.codes)
+        points = np.bincount(idx[sel], minlength=m)
+        return np.where((points > 0) & (present == 0), np.nan, sums)
+
+    for col in wcols:
+        vals = weight_values(frame[col], col)
+        wvals[col] = vals
+        missing_weights[col] = int((hit & np.isnan(vals)).sum())
+        out[col] = summed(hit, vals, col)
+    if by is not None:
+        cats = frame[by].astype("object").where(frame[by].notna(), None).to_numpy()
+        labels = np.array(["missing" if c is None or (isinstance(c, str) and not c.strip()) else str(c) for c in cats], dtype=object)
+        for cat in sorted(set(labels[hit])):
+            sel = hit & (labels == cat)
+            out[f"n_{cat}"] = np.bincount(idx[sel], minlength=m).astype(np.int64)
+            for col, vals in wvals.items():
+                out[f"{col}_{cat}"] = summed(sel, vals, f"{col}_{cat}")
+    return out, missing_weights
+
+
 def count_points(
     points: "gpd.GeoDataFrame | pd.DataFrame | str",
     *,
@@ -334,7 +368,6 @@ def count_points(
     >>> print(t.attrs["ddmgeo"]["report"])                                              # doctest: +SKIP
     899 points: 883 placed in district 2016 areas, 8 outside every area, 8 without usable coordinates.
     """
-    import numpy as np
 
     if engine not in ("memory", "dask"):
         raise ValueError(f"engine must be 'memory' or 'dask', not {engine!r}.")
@@ -355,32 +388,7 @@ def count_points(
             raise TableError(f"Column {col!r} is not in the points; they have {list(frame.columns)}.")
     if by is not None and by in wcols:
         raise TableError(f"{by!r} cannot be both a weight and the by= category.")
-    idx = placed.area_idx
-    hit = idx >= 0
-    m = len(A)
-    out = A.frame()
-    out["n"] = np.bincount(idx[hit], minlength=m).astype(np.int64)
-    missing_weights: dict[str, int] = {}
-    wvals: dict[str, np.ndarray] = {}
-    def summed(sel: "np.ndarray", vals: "np.ndarray", col: str) -> "np.ndarray":
-        # an area whose points all lack the weight has no sum (NaN), not 0; one without points sums to 0
-        sums, present = weight_sums(np.where(sel, idx, -1), vals, m, col, A.codes)
-        points = np.bincount(idx[sel], minlength=m)
-        return np.where((points > 0) & (present == 0), np.nan, sums)
-
-    for col in wcols:
-        vals = weight_values(frame[col], col)
-        wvals[col] = vals
-        missing_weights[col] = int((hit & np.isnan(vals)).sum())
-        out[col] = summed(hit, vals, col)
-    if by is not None:
-        cats = frame[by].astype("object").where(frame[by].notna(), None).to_numpy()
-        labels = np.array(["missing" if c is None or (isinstance(c, str) and not c.strip()) else str(c) for c in cats], dtype=object)
-        for cat in sorted(set(labels[hit])):
-            sel = hit & (labels == cat)
-            out[f"n_{cat}"] = np.bincount(idx[sel], minlength=m).astype(np.int64)
-            for col, vals in wvals.items():
-                out[f"{col}_{cat}"] = summed(sel, vals, f"{col}_{cat}")
+    out, missing_weights = _counts(placed, A, wcols, by)
     report = _report(placed, missing_weights)
     source = (getattr(frame, "attrs", {}).get("ddmgeo", {}).get("points", {}) or {}).get("source") or (points if isinstance(points, str) else None)
     what = f" ({source})" if source else ""
