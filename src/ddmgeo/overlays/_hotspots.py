@@ -17,6 +17,26 @@ if TYPE_CHECKING:
 _MORAN_LABELS = {1: "hot", 2: "low-high", 3: "cold", 4: "high-low"}
 
 
+def _local_statistic(method: str, y, w, *, permutations: int, seed, alpha: float):
+    """Statistic, pseudo p-value and label of each area: Gi* (hot, cold) or local Moran (high-high, ...)."""
+    import numpy as np
+
+    esda = require("esda", "spatial", "for hotspots")
+    lw = require("libpysal.weights", "spatial", "for hotspots")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)  # esda's notices about its future defaults
+        if method == "gi_star":
+            wg = lw.fill_diagonal(w, 1.0)  # Gi*: each area is its own neighbour, binary weights
+            g = esda.G_Local(y, wg, transform="B", star=None, permutations=permutations, seed=seed)
+            s, pv = np.asarray(g.Zs, float), np.asarray(g.p_sim, float)
+            return s, pv, np.where(pv < alpha, np.where(s > 0, "hot", "cold"), "not significant")
+        w.transform = "r"
+        m = esda.Moran_Local(y, w, permutations=permutations, seed=seed)
+        s, pv = np.asarray(m.Is, float), np.asarray(m.p_sim, float)
+        return s, pv, np.array([_MORAN_LABELS.get(int(q), "not significant") if pp < alpha else "not significant" for q, pp in zip(m.q, pv)], dtype=object)
+
+
 def hotspots(
     table: "pd.DataFrame",
     column: str,
@@ -74,7 +94,7 @@ def hotspots(
     import numpy as np
     import pandas as pd
 
-    esda = require("esda", "spatial", "for hotspots")
+    require("esda", "spatial", "for hotspots")  # fail first, naming the extra
     lw = require("libpysal.weights", "spatial", "for hotspots")
     if method not in ("gi_star", "local_moran"):
         raise ValueError(f"method={method!r}: use 'gi_star' (Getis-Ord Gi*) or 'local_moran'.")
@@ -107,24 +127,10 @@ def hotspots(
             w = lw.attach_islands(w, knn)
     if w.islands:  # pragma: no cover - attach_islands leaves none
         warnings.warn(f"{len(w.islands)} areas have no neighbour and are not tested.", DDMGeoWarning, stacklevel=2)
-    y = values.to_numpy(float)[ok]
     stat = np.full(len(A), np.nan)
     p = np.full(len(A), np.nan)
     label = np.full(len(A), "no data", dtype=object)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)  # esda's notices about its future defaults
-        if method == "gi_star":
-            wg = lw.fill_diagonal(w, 1.0)  # Gi*: each area is its own neighbour, binary weights
-            g = esda.G_Local(y, wg, transform="B", star=None, permutations=permutations, seed=seed)
-            s, pv = np.asarray(g.Zs, float), np.asarray(g.p_sim, float)
-            lab = np.where(pv < alpha, np.where(s > 0, "hot", "cold"), "not significant")
-        else:
-            w.transform = "r"
-            m = esda.Moran_Local(y, w, permutations=permutations, seed=seed)
-            s, pv = np.asarray(m.Is, float), np.asarray(m.p_sim, float)
-            lab = np.array([_MORAN_LABELS.get(int(q), "not significant") if pp < alpha else "not significant" for q, pp in zip(m.q, pv)], dtype=object)
-    stat[ok], p[ok], label[ok] = s, pv, lab
+    stat[ok], p[ok], label[ok] = _local_statistic(method, values.to_numpy(float)[ok], w, permutations=permutations, seed=seed, alpha=alpha)
     out = A.frame()
     out["value"] = values.to_numpy(float)
     out["statistic"] = stat

@@ -157,6 +157,46 @@ def _read_path(data: str | os.PathLike, sheet: str | int | None = None, notes: l
     raise TableError(f"Cannot read points from {p.name}: use .csv, .tsv, .xlsx, .geojson, .gpkg, .shp, .fgb or .parquet.")
 
 
+def _own_points(data: "gpd.GeoDataFrame", crs: Any, source: str | None, notes: list[str]) -> "gpd.GeoDataFrame":
+    """A GeoDataFrame of points in EPSG:4326, with why each row without a usable point has none."""
+    import numpy as np
+    import shapely
+    from pyproj import CRS
+
+    gdf = data.copy()
+    if gdf.crs is None:
+        if crs is None:
+            raise CRSError(
+                "The points have no CRS: set it with gdf.set_crs('EPSG:4326') (longitude/latitude) or pass crs=, "
+                "so ddmgeo does not guess."
+            )
+        gdf = gdf.set_crs(crs)
+    elif crs is not None and CRS.from_user_input(crs) != gdf.crs:
+        raise CRSError(f"crs={crs!r} contradicts the GeoDataFrame's own CRS {gdf.crs.to_string()}: drop crs= or fix the data.")
+    geoms = gdf.geometry.values
+    types = shapely.get_type_id(np.asarray(geoms))
+    wrong = ~np.isin(types, (-1, 0)) & ~shapely.is_empty(np.asarray(geoms))
+    if wrong.any():
+        kinds = sorted(set(gdf.geometry[wrong].geom_type))
+        raise TableError(
+            f"{int(wrong.sum())} geometries are {kinds}, not points: for lines use line_length, for polygons overlap, "
+            "or pass gdf.representative_point() to place each feature by one point."
+        )
+    if not gdf.crs.equals(CRS.from_user_input(settings.STORAGE_CRS)):
+        gdf = gdf.to_crs(settings.STORAGE_CRS)
+    empty = np.asarray(gdf.geometry.isna() | gdf.geometry.is_empty)
+    xy = shapely.get_coordinates(np.asarray(gdf.geometry.values)[~empty]) if (~empty).any() else np.empty((0, 2))
+    bad_xy = np.zeros(len(gdf), bool)
+    bad_xy[np.flatnonzero(~empty)] = ~np.isfinite(xy).all(axis=1)
+    reasons = {int(i): "empty or missing geometry" for i in np.flatnonzero(empty)}
+    reasons.update({int(i): "coordinates not finite after the CRS transformation" for i in np.flatnonzero(bad_xy)})
+    if bad_xy.any():
+        gdf.loc[bad_xy, gdf.geometry.name] = None
+    gdf.attrs.setdefault("ddmgeo", {})
+    gdf.attrs["ddmgeo"] = dict(gdf.attrs["ddmgeo"], points={"source": source, "lon": None, "lat": None, "rows": len(gdf), "no_coordinates": reasons, "notes": notes})
+    return gdf
+
+
 def read_points(
     data: "pd.DataFrame | gpd.GeoDataFrame | str | os.PathLike",
     *,
@@ -225,38 +265,7 @@ def read_points(
     elif sheet is not None:
         raise TableError(f"sheet={sheet!r} names a sheet of a workbook file, but the points are a {type(data).__name__}: leave sheet= out.")
     if isinstance(data, gpd.GeoDataFrame) and lon is None and lat is None:
-        gdf = data.copy()
-        if gdf.crs is None:
-            if crs is None:
-                raise CRSError(
-                    "The points have no CRS: set it with gdf.set_crs('EPSG:4326') (longitude/latitude) or pass crs=, "
-                    "so ddmgeo does not guess."
-                )
-            gdf = gdf.set_crs(crs)
-        elif crs is not None and CRS.from_user_input(crs) != gdf.crs:
-            raise CRSError(f"crs={crs!r} contradicts the GeoDataFrame's own CRS {gdf.crs.to_string()}: drop crs= or fix the data.")
-        geoms = gdf.geometry.values
-        types = shapely.get_type_id(np.asarray(geoms))
-        wrong = ~np.isin(types, (-1, 0)) & ~shapely.is_empty(np.asarray(geoms))
-        if wrong.any():
-            kinds = sorted(set(gdf.geometry[wrong].geom_type))
-            raise TableError(
-                f"{int(wrong.sum())} geometries are {kinds}, not points: for lines use line_length, for polygons overlap, "
-                "or pass gdf.representative_point() to place each feature by one point."
-            )
-        if not gdf.crs.equals(CRS.from_user_input(settings.STORAGE_CRS)):
-            gdf = gdf.to_crs(settings.STORAGE_CRS)
-        empty = np.asarray(gdf.geometry.isna() | gdf.geometry.is_empty)
-        xy = shapely.get_coordinates(np.asarray(gdf.geometry.values)[~empty]) if (~empty).any() else np.empty((0, 2))
-        bad_xy = np.zeros(len(gdf), bool)
-        bad_xy[np.flatnonzero(~empty)] = ~np.isfinite(xy).all(axis=1)
-        reasons = {int(i): "empty or missing geometry" for i in np.flatnonzero(empty)}
-        reasons.update({int(i): "coordinates not finite after the CRS transformation" for i in np.flatnonzero(bad_xy)})
-        if bad_xy.any():
-            gdf.loc[bad_xy, gdf.geometry.name] = None
-        gdf.attrs.setdefault("ddmgeo", {})
-        gdf.attrs["ddmgeo"] = dict(gdf.attrs["ddmgeo"], points={"source": source, "lon": None, "lat": None, "rows": len(gdf), "no_coordinates": reasons, "notes": notes})
-        return gdf
+        return _own_points(data, crs, source, notes)
 
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"Points must be a GeoDataFrame, a DataFrame with lon/lat columns, a file or a registry name, not {type(data).__name__}.")
