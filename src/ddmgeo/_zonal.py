@@ -671,21 +671,8 @@ def zonal_stats(
     >>> pop = overlays.zonal_stats("worldpop_density_2020", weights="area", stats=["sum"])   # doctest: +SKIP
     >>> round(pop["sum"].sum() / 1e6, 1)                                                     # doctest: +SKIP
     """
-    import numpy as np
 
-    unknown = [s for s in stats if s not in STATS]
-    if unknown or not stats:
-        raise ValueError(f"Unknown statistics {unknown}: choose from {', '.join(STATS)}.")
-    if coverage not in ("fractional", "centre"):
-        raise ValueError(f"coverage={coverage!r}: use 'fractional' (exact cell fractions) or 'centre' (cell centres).")
-    if weights not in (None, "area"):
-        raise ValueError(f"weights={weights!r}: use None or 'area' (multiply each cell by its area in km², for densities).")
-    if engine not in ("memory", "dask"):
-        raise ValueError(f"engine must be 'memory' or 'dask', not {engine!r}.")
-    if tile_rows is not None and (isinstance(tile_rows, bool) or not isinstance(tile_rows, (int, np.integer)) or tile_rows < 1):
-        raise ValueError(f"tile_rows must be a whole number of raster rows >= 1, not {tile_rows!r}.")
-    if tile_rows is not None and engine != "dask":
-        raise ValueError("tile_rows sets the rows of a dask tile: pass engine='dask' with it, or leave it out.")
+    _check_zonal_options(stats, coverage, weights, engine, tile_rows)
     A = resolve_areas(level, vintage, areas)
     with _open(raster) as (ds, described, name):
         if not 1 <= band <= ds.count:
@@ -719,22 +706,16 @@ def zonal_stats(
     for note in notes["warn"]:
         warnings.warn(note, DDMGeoWarning, stacklevel=2)
     for s in stats:
-        if s == "sum":
-            col = acc["sum"].copy()
-        elif s == "count":
-            col = count.copy() if coverage == "fractional" else np.rint(count).astype(np.int64)
-        elif s == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                col = acc["sum"] / acc["wsum"]
-        else:
-            col = acc[s].copy()
-        if s != "count":
-            col = col.astype(float)
-            col[empty] = np.nan
-        out[s] = col
+        out[s] = _statistic(acc, s, coverage, empty)
     out["coverage_share"] = share
+    out.attrs["ddmgeo"] = _zonal_attrs(described, name, band, crs_text, coverage, weights, A, empty, notes, engine, tiles, stats)
+    return out
+
+
+def _zonal_attrs(described: str, name, band: int, crs_text: str, coverage: str, weights, A: AreaSet, empty, notes: dict, engine: str, tiles, stats) -> dict:
+    """What a zonal result stands on: the raster, band, CRS, rules, areas, notes and the label of each column."""
     label = name or os.path.basename(described)
-    out.attrs["ddmgeo"] = {
+    attrs = {
         "raster": described,
         "dataset": name,
         "band": band,
@@ -755,10 +736,46 @@ def zonal_stats(
             for s in stats
         },
     }
-    out.attrs["ddmgeo"]["indicators"]["coverage_share"] = {
+    attrs["indicators"]["coverage_share"] = {
         "label": f"Share of the area covered by valid cells of {label}", "unit": "share", "higher_is": "neutral", "source": label,
     }
-    return out
+    return attrs
+
+
+def _check_zonal_options(stats, coverage: str, weights, engine: str, tile_rows) -> None:
+    import numpy as np
+
+    unknown = [s for s in stats if s not in STATS]
+    if unknown or not stats:
+        raise ValueError(f"Unknown statistics {unknown}: choose from {', '.join(STATS)}.")
+    if coverage not in ("fractional", "centre"):
+        raise ValueError(f"coverage={coverage!r}: use 'fractional' (exact cell fractions) or 'centre' (cell centres).")
+    if weights not in (None, "area"):
+        raise ValueError(f"weights={weights!r}: use None or 'area' (multiply each cell by its area in km², for densities).")
+    if engine not in ("memory", "dask"):
+        raise ValueError(f"engine must be 'memory' or 'dask', not {engine!r}.")
+    if tile_rows is not None and (isinstance(tile_rows, bool) or not isinstance(tile_rows, (int, np.integer)) or tile_rows < 1):
+        raise ValueError(f"tile_rows must be a whole number of raster rows >= 1, not {tile_rows!r}.")
+    if tile_rows is not None and engine != "dask":
+        raise ValueError("tile_rows sets the rows of a dask tile: pass engine='dask' with it, or leave it out.")
+
+
+def _statistic(acc: dict, s: str, coverage: str, empty: "np.ndarray") -> "np.ndarray":
+    """One statistic per area from the accumulators (NaN for areas without cells, except the count)."""
+    import numpy as np
+
+    if s == "sum":
+        col = acc["sum"].copy()
+    elif s == "count":
+        return acc["count"].copy() if coverage == "fractional" else np.rint(acc["count"]).astype(np.int64)
+    elif s == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            col = acc["sum"] / acc["wsum"]
+    else:
+        col = acc[s].copy()
+    col = col.astype(float)
+    col[empty] = np.nan
+    return col
 
 
 def _extent_share(A: AreaSet, ds) -> "np.ndarray":
