@@ -242,6 +242,45 @@ def test_read_only_data_dir_works(tmp_path, monkeypatch, isolated_cache, shared_
             p.chmod(stat.S_IRWXU)
 
 
+def test_unwritable_cache_dir_still_works_and_stays_untouched(tmp_path, monkeypatch, shared_data):
+    """A cache folder the user cannot write (a shared machine, a read-only home): every feature still
+    answers, from the core and the data folder, and nothing is written (CI runs this without root's
+    power to write anywhere, so the permission is real there)."""
+    import os
+    import stat
+
+    import pandas as pd
+
+    import ddmgeo
+    from ddmgeo import _cache, overlays
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(stat.S_IREAD | stat.S_IEXEC)
+    monkeypatch.setenv("DDMGEO_CACHE_DIR", str(cache))
+    monkeypatch.setenv("DDMGEO_DATA_DIR", str(shared_data))
+    _cache.clear_memo()
+    try:
+        try:  # root (with its capabilities) writes anyway; CI runs this test without them, where this fails
+            (cache / "probe").write_text("x")
+            (cache / "probe").unlink()
+            enforced = False
+        except PermissionError:
+            enforced = True
+        assert enforced or os.geteuid() == 0
+        munis = ddmgeo.boundaries("municipality")
+        assert len(munis) == 213
+        pop = ddmgeo.indicators.get("population", level="district")
+        assert pop["population"].notna().all()
+        codes = overlays.assign_points(pd.DataFrame({"lon": [28.05], "lat": [-26.2]}), level="district")
+        assert codes.tolist() == ["JHB"]
+        if enforced:
+            assert list(cache.rglob("*")) == []  # nothing could be, and nothing was, written
+    finally:
+        cache.chmod(stat.S_IRWXU)
+        _cache.clear_memo()
+
+
 def test_two_processes_fetching_at_once(isolated_cache, tmp_path, shared_data):
     """Two processes building the same cached layer at once both succeed (atomic renames)."""
     import os

@@ -99,6 +99,11 @@ class SpatialisedBudget:
                 f"budget does not balance: allocated {self.allocated_cents} + unallocated {self.unallocated_cents} "
                 f"!= input {self.input_cents} cents"
             )
+        for b in self.by:  # every category column of an area adds up to its amount (a blank category included)
+            cols = [c for c in self.by_area.columns if str(c).startswith(f"{b}=")]
+            parts = np.rint(self.by_area[cols].sum(axis=1).to_numpy() * 100).astype("int64") if cols else 0
+            if not np.array_equal(parts, self.by_area["amount_cents"].to_numpy()):
+                raise AssertionError(f"the {b}= columns do not add up to the amount of every area")
 
     def summary(self) -> str:
         from .._format import format_value

@@ -73,6 +73,19 @@ def _hierarchy(vintage: int):
     }
 
 
+def province_of(code: str, vintage: int) -> str | None:
+    """The province an area of any level lies in (None for an unknown code)."""
+    h = _hierarchy(vintage)
+    own = h["levels"].get(code, set())
+    if "province" in own:
+        return code
+    if "district" in own:
+        return h["district_province"].get(code)
+    if "municipality" in own:
+        return h["district_province"].get(h["muni_district"].get(code))
+    return None
+
+
 def to_level(code: str, level: str, vintage: int) -> tuple[tuple[str, ...], bool, str]:
     """The areas of *level* that an area *code* (any level) covers: (codes, spread?, how)."""
     h = _hierarchy(vintage)
@@ -136,6 +149,8 @@ def resolve_text(text: str, province: str | None, level: str, vintage: int, *, s
     codes: list[str] = []
     spread = len(pieces) > 1
     hows = []
+    notes = [_contradiction(text, found, province, vintage) for text, found, _ in pieces]
+    notes.append(_own_province(pieces, vintage))
     for _, found, kind in pieces:
         for code in found:
             cs, sp, how = to_level(code, level, vintage)
@@ -145,7 +160,26 @@ def resolve_text(text: str, province: str | None, level: str, vintage: int, *, s
                 if c not in codes:
                     codes.append(c)
     rule = ("several areas: " if len(pieces) > 1 else "") + ", ".join(dict.fromkeys(hows))
-    return Target(tuple(codes), rule, spread)
+    return Target(tuple(codes), rule, spread, "; ".join(n for n in notes if n))
+
+
+def _contradiction(text: str, found: tuple[str, ...], province: str | None, vintage: int) -> str:
+    """A note when the row's province is not the province of the area its text names (placed by the name)."""
+    if not province or len(found) != 1 or found[0] == province:
+        return ""
+    own = province_of(found[0], vintage)
+    if own is None or own == province:
+        return ""
+    return f"the province column says {province}, but {text!r} ({found[0]}) lies in {own}: placed by the name; correct the name or the province"
+
+
+def _own_province(pieces: list, vintage: int) -> str:
+    """A note when a list names a province and also areas inside it (those are counted once, within the province)."""
+    provinces = {found[0] for _, found, _ in pieces if len(found) == 1 and province_of(found[0], vintage) == found[0]}
+    inside = [text for text, found, _ in pieces if len(found) == 1 and found[0] not in provinces and province_of(found[0], vintage) in provinces]
+    if not inside:
+        return ""
+    return f"the list names {', '.join(map(repr, inside))} and also its province ({', '.join(sorted(provinces))}): spread over the province, each area once"
 
 
 def _one(piece: str, province: str | None, vintage: int, successors: str) -> tuple[tuple[str, ...], str]:

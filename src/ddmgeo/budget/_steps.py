@@ -398,6 +398,9 @@ def _by_text(rows: Rows, opt: Options, areas: list, weights, shares_col, split_t
     placed, placed_key = named[~problem[key]], key[~problem[key]]
     for i in placed[rows.coord_note[placed] != ""].tolist():
         out.issues.append((i, rows.ids[i], rows.coord_note[i] + f"; placed by its location text {rows.text_of[rows.text_id[i]]!r} instead"))
+    for i, k in zip(placed.tolist(), placed_key.tolist()):
+        if targets[k].note:  # a province that contradicts the name, a list naming a province and areas in it
+            out.issues.append((i, rows.ids[i], targets[k].note))
     area_pos = {c: k for k, c in enumerate(areas)}
     single = np.array([not isinstance(r, LocationProblem) and len(r.codes) == 1 for r in targets], dtype=bool)
     key_area = np.array([area_pos[r.codes[0]] if s else -1 for r, s in zip(targets, single)], dtype=np.int64)
@@ -424,9 +427,12 @@ def _shared(rows: Rows, shared, shared_key, targets, area_pos, weights, shares_c
             for i in group.tolist():
                 try:
                     w = _row_shares(rows.table[shares_col].iat[i], res.codes, opt.vintage)
+                    _check_weights(w, res.codes)
                 except (ValueError, DDMGeoError) as exc:
                     out.unallocated.append((i, rows.ids[i], int(rows.cents[i]), f"cannot share the amount among {k} areas: {exc}", rows.text_of[rows.text_id[i]], ()))
                     continue
+                if abs(sum(w) - 100) > 1e-9 and abs(sum(w) - 1) > 1e-12:  # per cent, or fractions of 1
+                    out.issues.append((i, rows.ids[i], f"the shares add up to {sum(w):g}, not 100 % (or 1): the amount is shared in proportion to them"))
                 out.parts.append((np.full(k, i), where, np.asarray(share_cents(int(rows.cents[i]), w), dtype=np.int64), np.full(k, rule)))
             continue
         missing = [t for t in res.codes if t not in weights.index or not np.isfinite(weights.get(t, np.nan))]
@@ -435,8 +441,21 @@ def _shared(rows: Rows, shared, shared_key, targets, area_pos, weights, shares_c
                 reason = f"cannot share the amount among {k} areas: no {split_text} weight for {missing}"
                 out.unallocated.append((i, rows.ids[i], int(rows.cents[i]), reason, rows.text_of[rows.text_id[i]], ()))
             continue
-        parts = share_cents_many(rows.cents[group], [float(weights[t]) for t in res.codes])
+        w = [float(weights[t]) for t in res.codes]
+        try:
+            _check_weights(w, res.codes, split_text)
+        except ValueError as exc:
+            for i in group.tolist():
+                out.unallocated.append((i, rows.ids[i], int(rows.cents[i]), f"cannot share the amount among {k} areas: {exc}", rows.text_of[rows.text_id[i]], ()))
+            continue
+        parts = share_cents_many(rows.cents[group], w)
         out.parts.append((np.repeat(group, k), np.tile(where, len(group)), parts.reshape(-1), np.full(len(group) * k, rule)))
+
+
+def _check_weights(w: list[float], codes: tuple[str, ...], what: str = "shares") -> None:
+    """Weights that can share an amount: not all zero (never an equal split in their place)."""
+    if not any(x > 0 for x in w):
+        raise ValueError(f"every weight of {', '.join(codes)} is 0 ({what}): give at least one area a weight above 0")
 
 
 # ----------------------------------------------------------------------------- 5. report
@@ -454,6 +473,12 @@ def report(rows: Rows, opt: Options, areas: list, pieces: Pieces, split_text: st
     result = SpatialisedBudget(opt.level, opt.vintage, by_area, allocations, unallocated, issues, input_cents, pop_year, split_text, opt.bys, pop_note)
     result.check()
     return result
+
+
+def _categories(col: pd.Series) -> np.ndarray:
+    """A by= column as category labels: a blank or missing cell is its own category, "(blank)", never dropped."""
+    labels = [("(blank)" if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip() else str(v).strip()) for v in col.astype(object)]
+    return np.asarray(labels, dtype=object)
 
 
 def _allocations(rows: Rows, opt: Options, areas: list, pieces: Pieces) -> pd.DataFrame:
@@ -517,7 +542,7 @@ def _by_area(rows: Rows, opt: Options, areas: list, allocations: pd.DataFrame) -
     total = by_area.amount_cents.sum()
     by_area["share"] = by_area.amount_cents / total if total else 0.0
     for b in opt.bys:
-        cat = rows.table[b].astype(str).reindex(allocations.row.values).values
+        cat = _categories(rows.table[b])[allocations.row.to_numpy()]
         pivot = allocations.assign(_cat=cat).pivot_table(index="code", columns="_cat", values="amount_cents", aggfunc="sum", fill_value=0, observed=False)
         for val in pivot.columns:
             by_area[f"{b}={val}"] = by_area.code.map(pivot[val]).fillna(0).astype("int64") / 100.0
