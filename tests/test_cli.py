@@ -344,6 +344,7 @@ def test_verbose_shows_every_warning_with_its_origin_and_the_time(tmp_path):
     assert "done in" not in CliRunner().invoke(app, [*DEPRECATED, "--out", str(tmp_path / "y.csv")]).stderr
 
 
+@pytest.mark.filterwarnings("default::ddmgeo.errors.DDMGeoWarning")  # shown as lines by the CLI, not raised
 def test_quiet_keeps_warnings_that_are_not_ddmgeos(capsys):
     import warnings
 

@@ -170,6 +170,18 @@ def test_bivariate_title_names_both_years_when_they_differ():
     assert title.count("(20") == 0 and title.endswith(str(same.attrs["ddmgeo"]["indicators"]["unemployment_rate"]["year"]))
 
 
+def test_bivariate_with_many_equal_values_says_so_on_the_map_not_in_a_mapclassify_warning():
+    t = I.get(["piped_water_share"], level="district")
+    t["spend"] = 0.0
+    t.loc[t.index[:10], "spend"] = np.arange(1.0, 11.0)  # 42 of the 52 at zero: no three tertiles of spend
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = maps.bivariate(t, "piped_water_share", "spend")
+    assert [str(w.message) for w in caught if "mapclassify" in w.filename] == []
+    assert fig._ddmgeo_bivariate["y_bins"] == [0.0, 10.0]  # two classes of spend
+    assert any("(only 2 classes: many equal values)" in " ".join(text.get_text().split()) for text in fig.texts)
+
+
 # -- interactive
 
 

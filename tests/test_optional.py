@@ -12,6 +12,7 @@ import ast
 import io
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,18 @@ def test_require_names_the_extra(monkeypatch):
     err = expect_missing(lambda: require("mapclassify", "maps", "to classify map values"), "mapclassify", "maps")
     assert str(err) == 'mapclassify is needed to classify map values but is not installed: pip install "ddmgeo[maps]"'
     assert isinstance(err.__cause__, ImportError)
+
+
+def test_require_does_not_show_the_notices_a_dependency_raises_on_import(monkeypatch, tmp_path):
+    # like tqdm.auto imported by esda in Jupyter without ipywidgets: "IProgress not found ..."
+    (tmp_path / "noisy_dependency.py").write_text("import warnings\nwarnings.warn('IProgress not found', UserWarning)\nVALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "noisy_dependency", raising=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        module = require("noisy_dependency", "spatial")
+    assert module.VALUE == 1
+    assert [str(w.message) for w in caught] == []
 
 
 def test_require_of_a_submodule_names_the_package(monkeypatch):

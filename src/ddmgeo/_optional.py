@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from collections.abc import Callable
 from importlib import import_module
 from types import ModuleType
@@ -70,6 +71,9 @@ def require(module: str, extra: str | None = None, purpose: str | None = None) -
     ``if TYPE_CHECKING:``. ``require("matplotlib.patches").Patch`` stands for
     ``from matplotlib.patches import Patch``.
 
+    Warnings raised while the module is imported are not shown: they are the dependency's notices about
+    its own setup (tqdm's "IProgress not found" when esda is imported in Jupyter), not about the user's data.
+
     Parameters
     ----------
     module : str
@@ -97,7 +101,9 @@ def require(module: str, extra: str | None = None, purpose: str | None = None) -
     extra = extra or EXTRAS[top]
     purpose = purpose or PURPOSES.get(extra, f"for ddmgeo[{extra}]")
     try:
-        return import_module(module)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return import_module(module)
     except MissingDependencyError:
         raise
     except ImportError as exc:

@@ -65,7 +65,7 @@ def wards_of(municipality: str, *, demarcation: int = 2016) -> "pd.DataFrame":
     Examples
     --------
     >>> from ddmgeo._wards import wards_of
-    >>> len(wards_of("CPT"))                                   # doctest: +SKIP
+    >>> len(wards_of("CPT"))
     116
     """
     from ._cache import stored

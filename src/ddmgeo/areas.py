@@ -344,8 +344,8 @@ def boundaries(
     Examples
     --------
     >>> import ddmgeo
-    >>> munis = ddmgeo.boundaries("municipality")          # doctest: +SKIP
-    >>> len(munis), munis.crs.to_string()                   # doctest: +SKIP
+    >>> munis = ddmgeo.boundaries("municipality")
+    >>> len(munis), munis.crs.to_string()
     (213, 'EPSG:4326')
     """
     from ._cache import cached_layer
@@ -379,8 +379,8 @@ def districts(*, vintage: int = settings.DEFAULT_VINTAGE, **kwargs) -> "gpd.GeoD
     Examples
     --------
     >>> import ddmgeo
-    >>> d = ddmgeo.districts()                               # doctest: +SKIP
-    >>> d.loc[d.code == "DC36", "name"].item()               # doctest: +SKIP
+    >>> d = ddmgeo.districts()
+    >>> d.loc[d.code == "DC36", "name"].item()
     'Waterberg'
     """
     return boundaries("district", vintage=vintage, **kwargs)

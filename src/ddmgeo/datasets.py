@@ -15,8 +15,8 @@ deleted and fetched again; a bad file elsewhere raises
 Examples
 --------
 >>> from ddmgeo import datasets
->>> datasets.fetch("mdb2020_openup")          # doctest: +SKIP
-PosixPath('/.../boundaries/openup_2021_demarcation/2021-demarcation.zip')
+>>> datasets.fetch("mdb2020_openup").as_posix()
+'...boundaries/openup_2021_demarcation/2021-demarcation.zip'
 """
 
 from __future__ import annotations
@@ -238,7 +238,7 @@ def fetch(name: str, *, path: str | os.PathLike | None = None, to: str | os.Path
     Examples
     --------
     >>> import ddmgeo
-    >>> ddmgeo.datasets.fetch("mdb2020_openup").name   # doctest: +SKIP
+    >>> ddmgeo.datasets.fetch("mdb2020_openup").name
     '2021-demarcation.zip'
     """
     return fetch_file(_registry.get(name), path=path, to=to)

@@ -3,8 +3,10 @@
 Examples
 --------
 >>> import ddmgeo
->>> ddmgeo.io.to_geoparquet("district", "districts.parquet")                         # doctest: +SKIP
->>> ddmgeo.io.to_geoparquet(ddmgeo.indicators.get("population"), "pop.parquet")      # doctest: +SKIP
+>>> ddmgeo.io.to_geoparquet("district", "districts.parquet").name
+'districts.parquet'
+>>> ddmgeo.io.to_geoparquet(ddmgeo.indicators.get("population"), "pop.parquet").name
+'pop.parquet'
 """
 
 from __future__ import annotations
@@ -124,8 +126,9 @@ def to_workbook(
     Examples
     --------
     >>> import ddmgeo
-    >>> t = ddmgeo.indicators.get(["population", "unemployment_rate"])       # doctest: +SKIP
-    >>> ddmgeo.io.to_workbook(t, "districts.xlsx")                          # doctest: +SKIP
+    >>> t = ddmgeo.indicators.get(["population", "unemployment_rate"])
+    >>> ddmgeo.io.to_workbook(t, "districts.xlsx").name
+    'districts.xlsx'
     """
     import pandas as pd
 

@@ -432,7 +432,7 @@ def resolve(
     >>> import ddmgeo
     >>> ddmgeo.resolve("Eden")
     'DC4'
-    >>> ddmgeo.resolve(["OR Tambo DM", "city of joburg", "Cacadu"])   # doctest: +SKIP
+    >>> ddmgeo.resolve(["OR Tambo DM", "city of joburg", "Cacadu"])
     ['DC15', 'JHB', 'DC10']
     """
     import pandas as pd
@@ -530,7 +530,9 @@ def lineage(code: str | None = None, *, vintage: int = 2011) -> "pd.DataFrame":
     Examples
     --------
     >>> import ddmgeo
-    >>> ddmgeo.lineage("KZN215")[["old_name", "new_code", "change"]]   # doctest: +SKIP
+    >>> ddmgeo.lineage("KZN215")[["old_name", "new_code", "change"]]
+         old_name new_code  change
+    0  Ezingoleni   KZN216  merged
     """
     table = _lineage_table()
     if code is None:

@@ -16,7 +16,7 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon
 
 from ddmgeo import indicators, maps
-from ddmgeo.errors import CRSError, DataNotAvailableError, DDMGeoWarning, GeometryRepairedWarning, TableError, UnknownAreaError, UnknownIndicatorError, VintageError
+from ddmgeo.errors import CRSError, DataNotAvailableError, DDMGeoWarning, GeometryRepairedWarning, RawCountWarning, TableError, UnknownAreaError, UnknownIndicatorError, VintageError
 
 from ._support import Case, expect, params
 
@@ -96,6 +96,15 @@ CASES = [
 @pytest.mark.parametrize("case", params(CASES))
 def test_bad_map_input(case):
     expect(case)
+
+
+@pytest.mark.parametrize("kwargs", [{"scheme": "jenks"}, {"k": 0}, {"size": "huge"}], ids=["scheme", "k", "size"])
+def test_a_count_map_refused_for_its_arguments_does_not_warn_about_the_count_first(kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError):
+            maps.choropleth(column="population", **kwargs)
+    assert [w for w in caught if issubclass(w.category, RawCountWarning)] == []
 
 
 def test_codes_of_another_vintage_are_named_not_dropped_silently():

@@ -485,8 +485,14 @@ def spatialise(
     >>> import pandas as pd
     >>> from ddmgeo import budget
     >>> t = pd.DataFrame({"project": ["A", "B"], "where": ["Waterberg", "Limpopo"], "rand": ["1 000 000", "R 500 000,50"]})
-    >>> r = budget.spatialise(t, amount="rand", location="where")                # doctest: +SKIP
-    >>> r.check()                                                                 # doctest: +SKIP
+    >>> r = budget.spatialise(t, amount="rand", location="where")
+    >>> r.check()                                   # raises if a cent went missing
+    >>> int(r.by_area.amount_cents.sum())           # R 1 500 000,50: Limpopo's half million spread over its districts
+    150000050
+    >>> r.by_area.nlargest(2, "amount")[["code", "name", "amount"]]
+        code       name      amount
+    35  DC36  Waterberg  1064299.63
+    33  DC34     Vhembe   120186.97
     """
     from . import _steps
 
@@ -636,9 +642,18 @@ def reprioritise(spatialised: SpatialisedBudget, need, *, year: int | None = Non
 
     Examples
     --------
+    >>> import pandas as pd
     >>> from ddmgeo import budget
-    >>> rp = budget.reprioritise(result, "piped_water_share")                 # doctest: +SKIP
-    >>> print(rp.summary())                                                    # doctest: +SKIP
+    >>> t = pd.DataFrame({"project": ["A", "B"], "where": ["Waterberg", "Limpopo"], "rand": [1_000_000, 500_000]})
+    >>> result = budget.spatialise(t, amount="rand", location="where")
+    >>> rp = budget.reprioritise(result, "piped_water_share")
+    >>> rp.table.nsmallest(1, "gap")[["code", "name"]]           # the most under-funded for its need
+        code       name
+    15  DC15  O.R.Tambo
+    >>> print(rp.summary())
+    Against need (shortfall in share of persons living in households with piped water inside the dwelling or yard): ...
+      under-funded O.R.Tambo (DC15): R ... short
+    ...
     """
     import pandas as pd
 

@@ -10,8 +10,11 @@ Examples
 --------
 >>> from ddmgeo import indicators
 >>> cat = indicators.catalogue()
->>> t = indicators.get(["population", "unemployment_rate"], level="district")   # doctest: +SKIP
->>> t.loc[t.code == "DC36", "unemployment_rate"]                                  # doctest: +SKIP
+>>> t = indicators.get(["population", "unemployment_rate"], level="district")
+>>> len(t), t.columns.tolist()
+(52, ['code', 'name', 'population', 'unemployment_rate'])
+>>> round(t.loc[t.code == "DC36", "unemployment_rate"].item(), 3)
+0.281
 """
 
 from __future__ import annotations
@@ -248,10 +251,16 @@ def get(
     Examples
     --------
     >>> from ddmgeo import indicators
-    >>> t = indicators.get(["population", "households"], level="province", year=2011)   # doctest: +SKIP
-    >>> s = indicators.get(["population", "youth_15_34", "youth_share"], by="sex")       # doctest: +SKIP
-    >>> s[["code", "sex", "youth_share"]].head(2)                                       # doctest: +SKIP
-    >>> r = indicators.get("population", year=2011, source="census2022")               # doctest: +SKIP
+    >>> t = indicators.get(["population", "households"], level="province", year=2011)
+    >>> t.nlargest(1, "population")[["code", "population"]]
+      code  population
+    2   GT  12272263.0
+    >>> s = indicators.get(["population", "youth_15_34", "youth_share"], by="sex")
+    >>> s[["code", "sex", "youth_share"]].head(2).round(3)
+      code     sex  youth_share
+    0  BUF  Female        0.269
+    1  BUF    Male        0.302
+    >>> r = indicators.get("population", year=2011, source="census2022")
     """
     import pandas as pd
 
@@ -408,8 +417,12 @@ def aggregate(
     Examples
     --------
     >>> from ddmgeo import indicators
-    >>> m = indicators.get(["unemployed", "labour_force", "unemployment_rate"], level="municipality")  # doctest: +SKIP
-    >>> d = indicators.aggregate(m, to="district")                                                     # doctest: +SKIP
+    >>> m = indicators.get(["unemployed", "labour_force", "unemployment_rate"], level="municipality")
+    >>> d = indicators.aggregate(m, to="district")
+    >>> len(m), len(d)
+    (213, 52)
+    >>> round(d.loc[d.code == "DC36", "unemployment_rate"].item(), 3)   # recomputed from the summed counts
+    0.281
     """
     from ..tables import check_unique_columns
     from ._aggregate import aggregate_tidy, aggregate_wide
@@ -463,8 +476,10 @@ def harmonise(
     Examples
     --------
     >>> from ddmgeo import indicators
-    >>> old = indicators.get(["income_poor", "income_known"], level="municipality", vintage=2011)  # doctest: +SKIP
-    >>> new = indicators.harmonise(old)                                                            # doctest: +SKIP
+    >>> old = indicators.get(["income_poor", "income_known"], level="municipality", vintage=2011)
+    >>> new = indicators.harmonise(old)
+    >>> len(old), len(new)                    # 234 municipalities of 2011 moved to the 213 of 2016
+    (234, 213)
     """
     from ._aggregate import harmonise_table
 
@@ -481,8 +496,10 @@ def rank(table: "pd.DataFrame", ids: str | Iterable[str] | None = None) -> "pd.D
     Examples
     --------
     >>> from ddmgeo import indicators
-    >>> r = indicators.rank(indicators.get("unemployment_rate"))                  # doctest: +SKIP
-    >>> r.sort_values("unemployment_rate_rank").head(1)                           # doctest: +SKIP
+    >>> r = indicators.rank(indicators.get("unemployment_rate"))
+    >>> r.sort_values("unemployment_rate_rank").head(1)[["code", "name", "unemployment_rate_rank"]]
+      code            name  unemployment_rate_rank
+    3  DC2  Cape Winelands                       1
     """
     import pandas as pd
 
@@ -525,7 +542,11 @@ def compare(
     Examples
     --------
     >>> from ddmgeo import indicators
-    >>> indicators.compare("Waterberg", ["unemployment_rate", "piped_water_share"])  # doctest: +SKIP
+    >>> c = indicators.compare("Waterberg", ["unemployment_rate", "piped_water_share"])
+    >>> c.index.tolist()
+    ['Waterberg (DC36)', 'Limpopo (LIM)', 'South Africa', 'median of 44 districts', 'rank among the 52 (1 = best)', 'rank among the 44 districts']
+    >>> c.loc["rank among the 52 (1 = best)"].tolist()
+    [15, 32]
     """
     import pandas as pd
 
@@ -604,7 +625,9 @@ def service_index(
     Examples
     --------
     >>> from ddmgeo import indicators
-    >>> si = indicators.service_index()                                    # doctest: +SKIP
+    >>> si = indicators.service_index()
+    >>> len(si), "service_index" in si.columns
+    (52, True)
     """
     import numpy as np
 
@@ -653,8 +676,8 @@ def disaggregations(*, by: Literal["sex", "age"] | None = None) -> "pd.DataFrame
     Examples
     --------
     >>> from ddmgeo import indicators
-    >>> d = indicators.disaggregations(by="sex")                         # doctest: +SKIP
-    >>> "youth_share" in set(d.indicator)                                # doctest: +SKIP
+    >>> d = indicators.disaggregations(by="sex")
+    >>> "youth_share" in set(d.indicator)
     True
     """
     from ._disaggregate import available, check_by
@@ -733,9 +756,13 @@ def development_index(
     Examples
     --------
     >>> from ddmgeo import indicators
-    >>> hdi = indicators.development_index()                                           # doctest: +SKIP
-    >>> hdi.nsmallest(3, "rank")[["name", "development_index", "rank"]]                 # doctest: +SKIP
-    >>> hdi, sens = indicators.development_index(sensitivity=True)                      # doctest: +SKIP
+    >>> hdi = indicators.development_index()
+    >>> hdi.nsmallest(3, "rank")[["name", "development_index", "rank"]].round(3)
+                        name  development_index  rank
+    51       City of Tshwane              0.667     1
+    48  City of Johannesburg              0.660     2
+    1      City of Cape Town              0.632     3
+    >>> hdi, sens = indicators.development_index(sensitivity=True)
     """
     from ._lenses import development_index as _development_index
 
@@ -789,8 +816,12 @@ def population_growth(
     Examples
     --------
     >>> from ddmgeo import indicators
-    >>> g = indicators.population_growth()                                  # doctest: +SKIP
-    >>> indicators.growth_extremes(g, "Waterberg")                          # doctest: +SKIP
+    >>> g = indicators.population_growth()
+    >>> indicators.growth_extremes(g, "Waterberg")[["group", "name", "growth_rate"]].round(3)
+                 group        name  growth_rate
+    0  fastest-growing   Lephalale        0.034
+    1  fastest-growing   Bela-Bela        0.028
+    2  fastest-growing  Thabazimbi        0.025
     """
     from ._lenses import population_growth as _population_growth
 
@@ -819,7 +850,8 @@ def growth_extremes(table: "pd.DataFrame", district_code: str, *, n: int = 3) ->
     Examples
     --------
     >>> from ddmgeo import indicators
-    >>> indicators.growth_extremes(indicators.population_growth(), "DC36", n=2)   # doctest: +SKIP
+    >>> indicators.growth_extremes(indicators.population_growth(), "DC36", n=2).name.tolist()
+    ['Lephalale', 'Bela-Bela']
     """
     from ._lenses import growth_extremes as _growth_extremes
 

@@ -214,6 +214,15 @@ def _cmap_for(higher_is: str, cmap: str | None):
 # ----------------------------------------------------------------------------- classification
 
 
+def _quietly(classifier, y: np.ndarray, **kwargs):
+    """A mapclassify classifier of *y*, without mapclassify's own notices ("Not enough unique values in array
+    to form 3 classes. Setting k to 2."): they speak of its internals, and ddmgeo's maps say in their legend
+    or notes how many classes they drew."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return classifier(y, **kwargs)
+
+
 def classify(values: "pd.Series", scheme: str, k: int, bins: Sequence[float] | None):
     """mapclassify classes of the non-missing values."""
     mapclassify = require("mapclassify", "maps", "to classify map values")
@@ -240,9 +249,7 @@ def classify(values: "pd.Series", scheme: str, k: int, bins: Sequence[float] | N
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k={k!r}: the number of classes is a whole number of at least 1 (5 by default).")
     k = max(1, min(int(k), len(np.unique(y))))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return mapclassify.classify(y, scheme=schemes[scheme], k=k)
+    return _quietly(mapclassify.classify, y, scheme=schemes[scheme], k=k)
 
 
 def _class_of(values: "pd.Series", classifier) -> np.ndarray:
@@ -473,13 +480,6 @@ def choropleth(
     if column is None:
         raise ValueError("Name the column (or catalogue indicator id) to map: column='unemployment_rate'.")
     layer = _prepare(data, column, level, vintage, tolerance)
-    if layer.kind == "count":
-        warnings.warn(
-            f"{column} is a count: shaded areas compare sizes of places, not conditions. Map a share or a density "
-            f"(e.g. divide by population or area_km2), or draw ddmgeo.maps.proportional_symbols(..., column={column!r}).",
-            RawCountWarning,
-            stacklevel=3,
-        )
     frame = layer.frame.reset_index(drop=True)
     context = None
     where = None
@@ -492,6 +492,13 @@ def choropleth(
     n = len(classifier.bins)
     colours = [cm(0.15 + 0.8 * i / max(n - 1, 1)) for i in range(n)]
     fig, ax_ = _figure(size, ax)
+    if layer.kind == "count":  # once the arguments are known to be good: a call refused for them does not warn first
+        warnings.warn(
+            f"{column} is a count: shaded areas compare sizes of places, not conditions. Map a share or a density "
+            f"(e.g. divide by population or area_km2), or draw ddmgeo.maps.proportional_symbols(..., column={column!r}).",
+            RawCountWarning,
+            stacklevel=3,
+        )
     if context is not None:
         _draw.polygons(ax_, context.geometry.values, facecolor="#ececec", edgecolor="white", linewidth=0.5)
     _plot_classes(ax_, frame, classes, colours)
@@ -803,8 +810,8 @@ def bivariate(
     cy = np.full(len(frame), -1)
     if ok.sum() < 3:
         raise DataNotAvailableError("A bivariate map needs at least 3 areas with both values.")
-    qx = mapclassify.Quantiles(frame.loc[ok, x].to_numpy(float), k=3)
-    qy = mapclassify.Quantiles(frame.loc[ok, y].to_numpy(float), k=3)
+    qx = _quietly(mapclassify.Quantiles, frame.loc[ok, x].to_numpy(float), k=3)  # fewer classes are noted on the map
+    qy = _quietly(mapclassify.Quantiles, frame.loc[ok, y].to_numpy(float), k=3)
     cx[ok.to_numpy()] = qx.yb
     cy[ok.to_numpy()] = qy.yb
     fig, ax = _figure(size, None)
@@ -833,10 +840,11 @@ def bivariate(
     xr = ", ".join(f"{format_value(b, lx.unit)}" for b in qx.bins[:2])
     yr = ", ".join(f"{format_value(b, ly_unit)}" for b in qy.bins[:2])
     # many equal values (e.g. areas with no spend) leave fewer than three classes: say so
-    if qx.k < 3:
-        xr += f" (only {qx.k} classes: many equal values)"
-    if qy.k < 3:
-        yr += f" (only {qy.k} classes: many equal values)"
+    # (mapclassify keeps k=3 when it falls back to fewer classes: count the breaks)
+    if len(qx.bins) < 3:
+        xr += f" (only {len(qx.bins)} classes: many equal values)"
+    if len(qy.bins) < 3:
+        yr += f" (only {len(qy.bins)} classes: many equal values)"
     fig.text(0.68, 0.36, _wrap(f"Tertile breaks of {x_label or lx.label}: {xr}", 50) + "\n" + _wrap(f"Tertile breaks of {y_label or ly_label}: {yr}", 50), fontsize=8, color="#444444", va="top")
     if (cx == -1).any():
         fig.legend(handles=[Patch(label=f"{NO_DATA_LABEL} ({int((cx == -1).sum())})", **NO_DATA)], loc="upper left", bbox_to_anchor=(0.68, 0.33), frameon=False, fontsize=9)

@@ -9,9 +9,10 @@ one that compares with a caveat carries it.
 Examples
 --------
 >>> from ddmgeo import monitoring
->>> c = monitoring.change("informal_dwelling_share", start=2011, end=2016)              # doctest: +SKIP
->>> b = monitoring.baseline(["population", "formal_dwelling_share"], year=2016)         # doctest: +SKIP
->>> monitoring.save_baseline(b, "baseline.parquet")                                     # doctest: +SKIP
+>>> c = monitoring.change("informal_dwelling_share", start=2011, end=2016)
+>>> b = monitoring.baseline(["population", "formal_dwelling_share"], year=2016)
+>>> monitoring.save_baseline(b, "baseline.parquet").name
+'baseline.parquet'
 >>> table, report = monitoring.track("targets.xlsx")                                    # doctest: +SKIP
 """
 
@@ -39,8 +40,11 @@ def comparability() -> "pd.DataFrame":
     --------
     >>> from ddmgeo import monitoring
     >>> t = monitoring.comparability()
-    >>> t.set_index("id").loc["informal_dwelling_share", "comparable"]
-    'yes'
+    >>> t[t.id == "informal_dwelling_share"][["start", "end", "comparable"]]
+        start   end comparable
+    26   2011  2016        yes
+    50   2011  2022        yes
+    92   2016  2022     caveat
     """
     from ._comparability import table
 

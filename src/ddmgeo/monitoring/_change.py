@@ -360,8 +360,10 @@ def change(
     Examples
     --------
     >>> from ddmgeo import monitoring
-    >>> c = monitoring.change(["population", "informal_dwelling_share"], start=2011, end=2016)   # doctest: +SKIP
-    >>> c.loc[c.indicator == "informal_dwelling_share", ["name", "change_pp", "direction"]]    # doctest: +SKIP
+    >>> c = monitoring.change(["population", "informal_dwelling_share"], start=2011, end=2016)
+    >>> c.loc[(c.indicator == "informal_dwelling_share") & (c.code == "DC36"), ["name", "change_pp", "direction"]].round(2)
+             name  change_pp direction
+    87  Waterberg       2.26  worsened
     """
     import pandas as pd
 

@@ -17,7 +17,7 @@ def change_text(change: float, relative: float, unit: str) -> str:
     """'+1.2 points' for proportions; '+12 345 (+3.4 %)' for counts and others.
 
     >>> change_text(0.0123, 0.05, "proportion"), change_text(12345, 0.034, "persons")
-    ('+1.2 points', '+12\u202f345 (+3.4 %)')
+    ('+1.2 points', '+12\\xa0345 (+3.4 %)')
     """
     if is_missing(change):
         return NO_DATA_LABEL
@@ -75,7 +75,11 @@ def profile_table(
     Examples
     --------
     >>> from ddmgeo import monitoring
-    >>> monitoring.profile_table("Waterberg", ids=["population", "informal_dwelling_share"], start=2011, end=2016)  # doctest: +SKIP
+    >>> p = monitoring.profile_table("Waterberg", ids=["population", "informal_dwelling_share"], start=2011, end=2016)
+    >>> p[["Indicator", "Direction"]]
+                                       Indicator Direction
+    0                                 Population   changed
+    1  Share of households in informal dwellings  worsened
     """
     import pandas as pd
 

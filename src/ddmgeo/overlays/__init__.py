@@ -30,8 +30,11 @@ area is placed exactly as ``geopandas.sjoin(predicate="within")`` places it.
 Examples
 --------
 >>> from ddmgeo import overlays
->>> t = overlays.count_points("dsfsi_hospitals", level="district")        # doctest: +SKIP
->>> print(t.attrs["ddmgeo"]["report"])                                    # doctest: +SKIP
+>>> t = overlays.count_points("dsfsi_hospitals", level="district")
+>>> print(t.attrs["ddmgeo"]["report"])
+899 points: 889 placed in district 2016 areas, 2 outside every area, 8 without usable coordinates.
+Outside every area (row, index, lon, lat):
+...
 >>> pop = overlays.population_from_density("worldpop_density_2020")       # doctest: +SKIP
 """
 

@@ -47,8 +47,11 @@ def density(
     Examples
     --------
     >>> from ddmgeo import overlays
-    >>> t = overlays.density(overlays.count_points("dsfsi_hospitals"), "n")   # doctest: +SKIP
-    >>> t[["code", "n", "n_per_km2"]].head(2)                                  # doctest: +SKIP
+    >>> t = overlays.density(overlays.count_points("dsfsi_hospitals"), "n")
+    >>> t[["code", "n", "n_per_km2"]].head(2).round(4)
+      code   n  n_per_km2
+    0  BUF  15     0.0055
+    1  CPT  73     0.0302
     """
     import numpy as np
     import pandas as pd
@@ -107,7 +110,11 @@ def per_capita(
     Examples
     --------
     >>> from ddmgeo import overlays
-    >>> t = overlays.per_capita(overlays.count_points("dsfsi_hospitals"), "n", year=2016)   # doctest: +SKIP
+    >>> t = overlays.per_capita(overlays.count_points("dsfsi_hospitals"), "n", year=2016)
+    >>> t[["code", "n", "population", "n_per_100000"]].head(2).round(2)
+      code   n  population  n_per_100000
+    0  BUF  15    834997.0          1.80
+    1  CPT  73   4005016.0          1.82
     """
     import numpy as np
     import pandas as pd
