@@ -45,7 +45,9 @@ __all__ = ["areas_table", "boundaries", "districts"]
 
 log = logging.getLogger(__name__)
 
-Level = Literal["province", "district", "municipality", "ward"]
+# Levels are plain str, checked at run time by one owner (areas._check_level / the indicator engine), whose
+# error names the valid ones: a Literal here would make every internal caller cast a str it already checked.
+Level = str
 
 _COLUMNS = ["code", "name", "official_name", "province_code", "district_code", "municipality_code", "category", "area_km2"]
 _VINTAGE_ALIASES = {2011: 2011, 2016: 2016, 2020: 2021, 2021: 2021}

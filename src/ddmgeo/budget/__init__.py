@@ -570,7 +570,7 @@ def _need_values(need, level: str, vintage: int, column: str | None, sheet: str 
         label = str(need.name) if need.name is not None else "need"
         frame = pd.DataFrame({"area": [str(i) if i is not None else None for i in need.index], "need": list(need.to_numpy())})
         value_column = "need"
-        area = "area"
+        area: str | None = "area"
     elif isinstance(need, pd.DataFrame):
         check_unique_columns(need.columns, "the need table")
         frame = need

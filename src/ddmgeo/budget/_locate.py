@@ -57,7 +57,7 @@ def _hierarchy(vintage: int):
     from ..areas import areas_table
 
     t = areas_table(vintage=vintage)
-    levels = {}
+    levels: dict[str, set[str]] = {}
     for r in t.itertuples():
         levels.setdefault(r.code, set()).add(r.level)
     m = t[t.level == "municipality"]
@@ -128,8 +128,8 @@ def resolve_text(text: str, province: str | None, level: str, vintage: int, *, s
     if k in PROVINCE_WIDE:
         if not province:
             raise LocationProblem(f"{text!r} is province-wide but the row names no province; fill the province column")
-        codes, _, how = to_level(province, level, vintage)
-        return Target(codes, f"province-wide ({province}): {how}", True)
+        wide, _, how = to_level(province, level, vintage)
+        return Target(wide, f"province-wide ({province}): {how}", True)
 
     try:
         pieces = [(text, *_one(text, province, vintage, successors))]

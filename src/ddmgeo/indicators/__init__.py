@@ -48,7 +48,9 @@ __all__ = [
     "service_index",
 ]
 
-Level = Literal["country", "province", "district", "municipality", "ward", "district_municipality"]
+# Levels are plain str, checked at run time by one owner (areas._check_level / the indicator engine), whose
+# error names the valid ones: a Literal here would make every internal caller cast a str it already checked.
+Level = str
 
 
 def catalogue(search: str | None = None, *, theme: str | None = None, expand: bool = False) -> "pd.DataFrame":

@@ -109,6 +109,7 @@ def development_index(*, level: str = "district", year: int = 2016, vintage: int
             meta_components[ind] = {"year": m["year"], "source": m["source"], "higher_is": m["higher_is"], "notes": m["notes"]}
         out = t[["code", "name"] + ids] if out is None else out.merge(t[["code"] + ids], on="code", how="outer")
     order = [ind for items in comps.values() for ind, _, _ in items]
+    assert out is not None  # comps names at least one indicator
     out = out[["code", "name"] + order].copy()
     out.attrs = {}
 

@@ -27,6 +27,7 @@ from ._static import (
     _source_text,
     _title,
     north_arrow,
+    remember,
     scale_bar,
     source_line,
 )
@@ -260,10 +261,13 @@ def change_map(
     source_line(fig, source or text)
     if inset and level in ("district", "municipality") and frame["code"].nunique() > 40:
         _gauteng_inset(fig, ax, frame, classes, colours, level, vintage)
-    fig._ddmgeo_legend = [(lab, cnt) for lab, cnt, _ in entries] + ([(NO_DATA_LABEL, n_missing)] if n_missing else [])
-    fig._ddmgeo_bins = sorted({-b for b in bins} | set(bins))  # class edges, symmetric around zero
-    fig._ddmgeo_colours = {c: (colours[k_] if k_ >= 0 else None) for c, k_ in zip(frame["code"], classes)}
-    fig._ddmgeo_legend_colours = [c for _, _, c in entries]
+    remember(
+        fig,
+        legend=[(lab, cnt) for lab, cnt, _ in entries] + ([(NO_DATA_LABEL, n_missing)] if n_missing else []),
+        bins=sorted({-b for b in bins} | set(bins)),  # class edges, symmetric around zero
+        colours={c: (colours[k_] if k_ >= 0 else None) for c, k_ in zip(frame["code"], classes)},
+        legend_colours=[c for _, _, c in entries],
+    )
     return fig
 
 

@@ -526,8 +526,7 @@ def choropleth(
         source_line(fig, source or _source_text(layer.source))
         if with_inset:
             _gauteng_inset(fig, ax_, frame, classes, colours, level, vintage)
-    fig._ddmgeo_legend = entries  # for tests and reports: what the legend says
-    fig._ddmgeo_bins = list(classifier.bins)
+    remember(fig, legend=entries, bins=list(classifier.bins))  # for tests and reports: what the legend says
     return fig
 
 
@@ -561,6 +560,12 @@ def _fit_view(ax, where: "gpd.GeoDataFrame", pad: float = 0.06) -> None:
     ax.set_xlim(cx - half_w, cx + half_w)
     ax.set_ylim(cy - half_w / aspect, cy + half_w / aspect)
     ax.set_autoscale_on(False)
+
+
+def remember(fig: Figure, **facts: object) -> None:
+    """Keep what a map shows on its figure (``fig._ddmgeo_legend``, ``_ddmgeo_bins`` ...), for tests and reports."""
+    for name, value in facts.items():
+        setattr(fig, f"_ddmgeo_{name}", value)
 
 
 def _wrap(text: str, width: int) -> str:
@@ -856,7 +861,7 @@ def bivariate(
     _title(fig, title or heading, f"{_PLURAL.get(level, level)}, tertiles of each (3 × 3 classes)")
     y_source = (getattr(data, "attrs", {}) or {}).get("ddmgeo", {}).get("indicators", {}).get(y, {}).get("source", "")
     source_line(fig, source or _source_text(";".join(s for s in dict.fromkeys(lx.source.split(";") + y_source.split(";")) if s)))
-    fig._ddmgeo_bivariate = {"x_bins": list(qx.bins), "y_bins": list(qy.bins), "classes": list(zip(cx.tolist(), cy.tolist()))}
+    remember(fig, bivariate={"x_bins": list(qx.bins), "y_bins": list(qy.bins), "classes": list(zip(cx.tolist(), cy.tolist()))})
     return fig
 
 

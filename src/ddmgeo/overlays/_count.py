@@ -166,7 +166,7 @@ def assign_points(
 
     A = resolve_areas(level, vintage, areas)
     placed = _place(points, A, lon=lon, lat=lat, crs=crs, snap_km=snap_km, sheet=sheet)
-    codes = np.append(A.codes, None)[placed.area_idx]  # index -1 (no area) takes the trailing None
+    codes = np.append(A.codes, np.array([None], dtype=object))[placed.area_idx]  # index -1 (no area) takes the trailing None
     return pd.Series(codes, index=placed.index, name="code", dtype=object)
 
 

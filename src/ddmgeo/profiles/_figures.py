@@ -7,7 +7,7 @@ written as deterministic SVG (fixed hash salt, no date), so the same profile giv
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,7 +42,7 @@ def png(figure: Figure, *, dpi: int = 200) -> bytes:
     """The figure re-drawn as PNG (for slide decks and workbooks)."""
     if figure.draw is None:
         raise ValueError(f"figure {figure.id!r} cannot be re-drawn")
-    fig = figure.draw()
+    fig: Any = figure.draw()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white", metadata={"Software": None})
     return buf.getvalue()

@@ -87,7 +87,7 @@ def subject(code: str, level: str, vintage: int) -> Subject:
         m = areas_table("municipality", vintage=vintage)
         locals_ = tuple(m.code[(m.district_code == code) & (m.code != code)])
         parts = ("municipality", locals_) if locals_ else ("", ())
-        comps = (("province", province, f"{prov_name} ({province})"), country)
+        comps: tuple[tuple[str, str, str], ...] = (("province", province, f"{prov_name} ({province})"), country)
         return Subject(code, str(row["name"]), level, category, province, prov_name, code, vintage, parts, comps)
     district = str(row["district_code"])
     if category == "A":  # a metro is a district space of its own: profile it as one
