@@ -386,7 +386,7 @@ def _ward_codes(vintage: int) -> set[str]:
 def resolve(
     value,
     *,
-    level: Literal["province", "district", "municipality", "ward"] | None = None,
+    level: str | None = None,
     vintage: int = settings.DEFAULT_VINTAGE,
     errors: Literal["raise", "coerce"] = "raise",
 ):

@@ -22,7 +22,7 @@ import datetime as _dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from .. import settings
 from .._optional import require
@@ -147,7 +147,7 @@ def _write(path, text: str) -> Path:
 def profile(
     area: str,
     *,
-    level: Literal["district", "municipality", "province"] | None = None,
+    level: str | None = None,
     vintage: int = settings.DEFAULT_VINTAGE,
     sections: Sequence[str] | None = None,
 ) -> Profile:
@@ -226,7 +226,7 @@ def build_all(
     *,
     fmt: str = "html",
     areas: Iterable[str] | None = None,
-    level: Literal["district", "municipality", "province"] = "district",
+    level: str = "district",
     province: str | None = None,
     vintage: int = settings.DEFAULT_VINTAGE,
     jobs: int = 1,
