@@ -13,6 +13,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon
 
 from ddmgeo import budget
@@ -237,8 +239,7 @@ def test_split_weights_for_other_codes_leave_rows_unallocated():
 
 from decimal import Decimal  # noqa: E402
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -360,3 +361,58 @@ def test_text_amounts_are_exact_to_the_cent(cents):
     values = pd.Series([f"{c // 100}.{c % 100:02d}" for c in cents], dtype=object)
     got, problems = column_to_cents(values, allow_suffixes=False)
     assert problems == {} and got.tolist() == cents
+
+
+# --------------------------------------------------------------------------- budget rules never fill gaps silently
+
+
+def _issues(result):
+    return " | ".join(result.issues["issue"].astype(str))
+
+
+def test_all_zero_split_weights_leave_the_row_unallocated_not_shared_equally():
+    weights = {"DC33": 0, "DC34": 0, "DC35": 0, "DC36": 0, "DC47": 0}
+    r = sp(_t(where=["Limpopo"], x=[1000]), location="where", split=weights)
+    assert r.allocations.empty and r.unallocated_cents == 100_000
+    assert "every weight of DC33, DC34, DC35, DC36, DC47 is 0" in _reasons(r)[0]
+
+
+def test_all_zero_row_shares_are_unallocated():
+    r = sp(_t(where=["Waterberg; Capricorn"], s=["DC36=0; DC35=0"], x=[10]), location="where", split="s")
+    assert r.allocations.empty and "is 0" in _reasons(r)[0]
+
+
+@pytest.mark.parametrize("cell, flagged", [("DC36=60; DC35=30", True), ("DC36=60; DC35=40", False), ("DC36=0.6; DC35=0.4", False), ("DC36=2; DC35=1", True)])
+def test_row_shares_that_do_not_add_up_are_an_issue(cell, flagged):
+    r = sp(_t(where=["Waterberg; Capricorn"], s=[cell], x=[90]), location="where", split="s")
+    assert r.allocated_cents == 9000  # shared in proportion to what was written, never dropped
+    assert ("not 100 %" in _issues(r)) is flagged
+
+
+def test_a_province_that_contradicts_the_named_area_is_an_issue():
+    r = sp(_t(where=["Waterberg", "Waterberg"], province=["GP", "Limpopo"], x=[1, 2]), location="where")
+    assert r.allocations["code"].astype(str).tolist() == ["DC36", "DC36"]
+    assert r.issues["row"].tolist() == [0] and "says GT, but 'Waterberg' (DC36) lies in LIM" in _issues(r)
+
+
+def test_a_list_naming_an_area_and_its_own_province_is_an_issue():
+    r = sp(_t(where=["Waterberg; Limpopo"], x=[500]), location="where")
+    assert set(r.allocations["code"].astype(str)) == {"DC33", "DC34", "DC35", "DC36", "DC47"}  # Waterberg once
+    assert "names 'Waterberg' and also its province (LIM)" in _issues(r)
+
+
+@pytest.mark.parametrize("blank", [None, "", "  ", np.nan])
+def test_a_blank_by_category_is_its_own_column_and_by_columns_add_up(blank):
+    r = sp(_t(where=["Waterberg", "Waterberg", "Capricorn"], dept=["Health", blank, "Health"], x=[1, 2, 4]), location="where", by="dept")
+    row = r.by_area.set_index("code")
+    assert row.at["DC36", "dept=(blank)"] == 2.0 and row.at["DC36", "dept=Health"] == 1.0 and row.at["DC35", "dept=Health"] == 4.0
+    assert (row[["dept=(blank)", "dept=Health"]].sum(axis=1) * 100).round().astype("int64").tolist() == row["amount_cents"].tolist()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Waterberg", "Capricorn", "Limpopo", "Waterberg; Vhembe"]), st.sampled_from(["A", "B", "", None]), st.integers(-10**9, 10**9)), min_size=1, max_size=12))
+def test_by_columns_always_add_up_to_every_area(rows):
+    t = _t(where=[r[0] for r in rows], dept=[r[1] for r in rows], x=[r[2] for r in rows])
+    r = sp(t, location="where", by="dept")  # check() proves it; the totals agree with the input too
+    cols = [c for c in r.by_area.columns if c.startswith("dept=")]
+    assert round(r.by_area[cols].to_numpy().sum() * 100) == r.allocated_cents == sum(x[2] for x in rows) * 100
