@@ -349,6 +349,7 @@ def test_short_field_names_write_without_a_note(tmp_path):
         _write_vector(gdf, tmp_path / "d.shp")
 
 
+@pytest.mark.filterwarnings("default::ddmgeo.errors.DDMGeoWarning")  # the CLI shows the note as a warning line
 def test_cli_shapefile_note(tmp_path):
     res = runner.invoke(app, ["districts", "--out", str(tmp_path / "d.shp")])
     assert res.exit_code == 0, res.output

@@ -218,7 +218,7 @@ def _add_per_capita(by_area: "pd.DataFrame", level: str, vintage: int, year: int
     return pop_year, ""
 
 
-_DASK_DEFAULTS = {"split": "population", "id": None, "by": None, "fix_swapped": False, "tags": None, "successors": "unallocated"}
+_DASK_DEFAULTS = {"split": "population", "id": None, "by": None, "fix_swapped": False, "tags": None, "successors": "unallocated", "sheet": None}
 
 
 def _dask_refuses(**options: object) -> None:
@@ -499,20 +499,13 @@ def spatialise(
     if engine not in ("memory", "dask"):
         raise BudgetError(f"engine must be 'memory' or 'dask', not {engine!r}.")
     opt = _steps.options(amount, level, vintage, location, split, id, by, fix_swapped, snap_km, tags, allow_suffixes, successors, population_year)
-    if engine == "dask" and sheet is not None:
-        raise BudgetError("engine='dask' reads CSV and Parquet files, not workbook sheets: leave sheet= out, or use engine='memory'.")
     if engine == "dask":
-        _dask_refuses(split=split, id=id, by=by, fix_swapped=fix_swapped, tags=tags, successors=successors)
+        _dask_refuses(split=split, id=id, by=by, fix_swapped=fix_swapped, tags=tags, successors=successors, sheet=sheet)
         return _spatialise_dask(projects, amount=amount, level=opt.level, vintage=opt.vintage, location=location, blocksize=blocksize, population_year=population_year, snap_km=opt.snap_km)
     rows = _steps.read(projects, opt, sheet)
-    weights, pop_year, split_text = _weights(split, opt.level, opt.vintage, population_year)
-    shares_col = split if weights is None else None
-    if shares_col is not None and shares_col not in rows.table.columns:
-        raise BudgetError(f"split={split!r} is neither 'population', 'equal', 'area', a mapping of weights nor a column of the table.")
+    weights, pop_year, split_text, shares_col = _steps.split_rule(rows, opt)
     found = _steps.columns(rows, opt)
-    from ._locate import all_of_level
-
-    areas = list(all_of_level(opt.level, opt.vintage))  # area positions below are positions in this list
+    areas = _steps.areas(opt)  # area positions below are positions in this list
     _steps.locate_points(rows, found, opt, areas)
     _steps.read_texts(rows, found, opt)
     pieces = _steps.allocate(rows, opt, areas, weights, shares_col, split_text)

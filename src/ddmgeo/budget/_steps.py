@@ -142,6 +142,24 @@ def read(projects, opt: Options, sheet: str | int | None = None) -> Rows:
     return Rows(table, ids, cents_int, valid, amount_bad, blank, problems, amount_notes)
 
 
+def split_rule(rows: Rows, opt: Options):
+    """Weights for shared amounts (None with a per-row shares column), their year, description and column."""
+    from . import _weights
+
+    weights, pop_year, split_text = _weights(opt.split, opt.level, opt.vintage, opt.population_year)
+    shares_col = opt.split if weights is None else None
+    if shares_col is not None and shares_col not in rows.table.columns:
+        raise BudgetError(f"split={opt.split!r} is neither 'population', 'equal', 'area', a mapping of weights nor a column of the table.")
+    return weights, pop_year, split_text, shares_col
+
+
+def areas(opt: Options) -> list:
+    """The codes of the target level, in the order the per-area arrays use."""
+    from ._locate import all_of_level
+
+    return list(all_of_level(opt.level, opt.vintage))
+
+
 # ----------------------------------------------------------------------------- 2. find columns
 
 

@@ -363,18 +363,12 @@ def track(
 
     from .._numbers import read_year
     from ..areas import areas_table
-    from ..tables import _read_table
 
     latest = None if latest is None else read_year(latest, "latest")
     if baseline is not None and not isinstance(baseline, pd.DataFrame):
         baseline = read_year(baseline, "baseline")
     v = 2016 if int(vintage) == 2021 else int(vintage)
-    # year columns stay as written: each row's year is read by _year, and a bad one ("2016/17") is that row's status
-    year_columns = {n for role in ("target_year", "baseline_year") for n in _ROLES[role]} | {c for r, c in (columns or {}).items() if r.endswith("_year")}
-    table, join = _read_table(
-        targets, area=area, level=level, vintage=vintage, sheet=sheet, keep_text=lambda c: c in year_columns or _norm(c) in year_columns
-    )
-    roles = _columns(table, columns, join.area_column)
+    table, join, roles = _read_targets(targets, area=area, level=level, vintage=vintage, sheet=sheet, columns=columns)
     frozen = _frozen(baseline, level, vintage) if isinstance(baseline, pd.DataFrame) else {}
     default_base = None if isinstance(baseline, pd.DataFrame) else (None if baseline is None else int(baseline))
     names = areas_table(level, vintage=v).set_index("code")["name"].to_dict()
@@ -405,6 +399,16 @@ def track(
     report = _report(out, join, unknown_rows, notes)
     out.attrs["ddmgeo"] = {"level": level, "vintage": v, "latest": latest}
     return out, report
+
+
+def _read_targets(targets, *, area, level: str, vintage: int, sheet, columns):
+    """The targets table read by read_table (areas resolved), its join report and the column of each role.
+    Year columns stay as written: each row's year is read by _year, and a bad one ("2016/17") is that row's status."""
+    from ..tables import _read_table
+
+    year_columns = {n for role in ("target_year", "baseline_year") for n in _ROLES[role]} | {c for r, c in (columns or {}).items() if r.endswith("_year")}
+    table, join = _read_table(targets, area=area, level=level, vintage=vintage, sheet=sheet, keep_text=lambda c: c in year_columns or _norm(c) in year_columns)
+    return table, join, _columns(table, columns, join.area_column)
 
 
 def _start_row(line, r, roles: dict, area_column: str, names: dict) -> tuple[dict, Any, str | None, str]:

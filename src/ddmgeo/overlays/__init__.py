@@ -32,9 +32,12 @@ Examples
 >>> from ddmgeo import overlays
 >>> t = overlays.count_points("dsfsi_hospitals", level="district")
 >>> print(t.attrs["ddmgeo"]["report"])
-899 points: 889 placed in district 2016 areas, 2 outside every area, 8 without usable coordinates.
-Outside every area (row, index, lon, lat):
+899 points: 891 placed in district 2016 areas, 0 outside every area, 8 without usable coordinates; 2 just outside the boundaries placed in the nearest area.
+Without coordinates (row, index, reason):
 ...
+Snapped to the nearest area (row, index, code, km):
+  868	868	DC4	1.7
+  869	869	DC4	1.4
 >>> pop = overlays.population_from_density("worldpop_density_2020")       # doctest: +SKIP
 """
 

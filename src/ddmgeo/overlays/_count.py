@@ -368,8 +368,8 @@ def count_points(
     >>> t.columns[:5].tolist()
     ['code', 'name', 'n', 'n_Central Hospital', 'n_District Hospital']
     >>> print(t.attrs["ddmgeo"]["report"])
-    899 points: 889 placed in district 2016 areas, 2 outside every area, 8 without usable coordinates.
-    Outside every area (row, index, lon, lat):
+    899 points: 891 placed in district 2016 areas, 0 outside every area, 8 without usable coordinates; 2 just outside the boundaries placed in the nearest area.
+    Without coordinates (row, index, reason):
     ...
     """
 

@@ -244,9 +244,9 @@ def nearest(
     >>> d = overlays.nearest("dbe_schools_2017q1", "dsfsi_hospitals", max_distance=200)
     >>> overlays.distance_summary(d, threshold_km=25).head(3).round(1)
       code               name    n  mean_km  median_km  max_km  share_beyond
-    0  BUF       Buffalo City  403      8.3        5.3    34.3           0.1
-    1  CPT  City of Cape Town  912      2.3        1.9    13.9           0.0
-    2  DC1         West Coast  133     16.5       13.9   120.9           0.2
+    0  BUF       Buffalo City  404      8.2        5.3    34.3           0.1
+    1  CPT  City of Cape Town  918      2.3        1.9    13.9           0.0
+    2  DC1         West Coast  137     17.1       14.3   120.9           0.2
     """
     import geopandas as gpd
     import numpy as np
