@@ -50,7 +50,9 @@ def test_gallery_notebooks_and_cli(site):
     gallery = (site / "gallery" / "index.html").read_text(encoding="utf-8")
     assert "gallery/unemployment_districts.png" in gallery or "unemployment_districts.png" in gallery
     for nb in (REPO / "notebooks").glob("*.ipynb"):
-        assert (site / "notebooks" / nb.stem / "index.html").is_file(), nb.name
+        page = (site / "notebooks" / nb.stem / "index.html").read_text(encoding="utf-8")
+        # executed when the site is built: the page shows the notebook's outputs, figures included
+        assert "jp-OutputArea-output" in page and "data:image/png" in page, nb.name
     cli = (site / "cli" / "index.html").read_text(encoding="utf-8")
     assert "ddm data list" in cli and "--install-completion" in cli and "Exit codes" in cli
     home = (site / "index.html").read_text(encoding="utf-8")
