@@ -203,3 +203,23 @@ def test_decorated_district_headers_place_rows_without_location(header):
     t = pd.DataFrame({header: ["Waterberg", "City of Tshwane"], "amount": [10, 20]})
     r = budget.spatialise(t, amount="amount")
     assert r.allocations["code"].astype(str).tolist() == ["DC36", "TSH"] and r.unallocated.empty
+
+
+@pytest.mark.usefixtures("shared_data")
+def test_row_numbers_are_the_files_line_numbers_in_every_report(tmp_path):
+    path = tmp_path / "targets.csv"
+    path.write_text(
+        "district,indicator,target,target_year,amount\n"
+        "Waterberg,unemployment_rate,25,2030,100\n"
+        "\n"
+        "Atlantis,unemployment_rate,25,2030,200\n",
+        encoding="utf-8",
+    )
+    _, read = ddmgeo.read_table(path)
+    _, tracked = ddmgeo.monitoring.track(path)
+    spent = budget.spatialise(path, amount="amount")
+    assert read.unmatched["line"].tolist() == tracked.unmatched_areas["line"].tolist() == spent.unallocated["line"].tolist() == [4]
+    assert "line 4:" in str(spent)
+    frame = pd.DataFrame({"district": ["Waterberg", "Atlantis"], "amount": [1, 2]}, index=["p1", "p2"])
+    assert budget.spatialise(frame, amount="amount").unallocated["line"].tolist() == ["p2"]  # a DataFrame's index label
+    assert ddmgeo.read_table(frame)[1].unmatched["line"].tolist() == ["p2"]

@@ -59,10 +59,13 @@ class SpatialisedBudget:
         compare, group and write to CSV like text, ``.astype(str)`` gives plain strings). ``id`` is the
         ``id=`` column's value, else the row number.
     unallocated : DataFrame
-        Every row that could not be placed: ``row, id, amount_cents, reason, value, suggestions`` and, for
-        rows with coordinates, ``lon, lat``.
+        Every row that could not be placed: ``row, line, id, amount_cents, reason, value, suggestions`` and,
+        for rows with coordinates, ``lon, lat``. ``row`` is the position in the table (0-based, as in
+        ``allocations``); ``line`` is what the reader sees: the file's line number (as
+        :func:`ddmgeo.read_table` and :func:`ddmgeo.monitoring.track` report it) or the DataFrame's index label.
     issues : DataFrame
-        Rows placed but worth a look: negative amounts, duplicated ids, coordinates that were ignored.
+        Rows placed but worth a look (``row, line, id, issue``): negative amounts, duplicated ids, coordinates
+        that were ignored, shares that do not add up, a province that contradicts the name.
     """
 
     level: str
@@ -118,7 +121,7 @@ class SpatialisedBudget:
             f"Input total R {self.input_cents / 100:,.2f} = placed + not placed (exact to the cent).",
         ]
         for r in self.unallocated.head(10).itertuples():
-            lines.append(f"  row {r.row}: {r.reason}")
+            lines.append(f"  line {r.line}: {r.reason}" if "line" in self.unallocated and r.line is not None else f"  row {r.row}: {r.reason}")
         if len(self.issues):
             lines.append(f"{len(self.issues)} issue(s) to look at (see .issues).")
         if self.population_note:
@@ -174,7 +177,7 @@ def _read(projects, sheet: str | int | None = None) -> "pd.DataFrame":
 
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv"):
-        table = _load(path, sheet)[0].reset_index(drop=True)  # TableError names a misnamed file or merged headers
+        table = _load(path, sheet)[0]  # indexed by file line; TableError names a misnamed file or merged headers
         if table.empty:
             raise BudgetError(f"{path.name} has a header but no rows: there is nothing to place.")
         return table

@@ -68,6 +68,7 @@ class Rows:
     amount_bad: np.ndarray
     blank: np.ndarray
     problems: dict  # row -> why the amount is unreadable
+    lines: np.ndarray = field(default_factory=_unset)  # per row: the file's line number, or the DataFrame's index label
     amount_notes: dict = field(default_factory=dict)  # row -> how an amount was read (a mixed column)
     x: np.ndarray = field(default_factory=_unset)
     y: np.ndarray = field(default_factory=_unset)
@@ -122,7 +123,9 @@ def read(projects, opt: Options, sheet: str | int | None = None) -> Rows:
     from . import _read
     from ._amounts import column_to_cents
 
-    table = _read(projects, sheet).reset_index(drop=True)
+    table = _read(projects, sheet)
+    lines = table.index.to_numpy(dtype=object)  # the file's line numbers (read_table's), or the caller's index labels
+    table = table.reset_index(drop=True)
     if opt.amount not in table.columns:
         raise BudgetError(f"No amount column {opt.amount!r}; the table has {list(table.columns)}. Pass amount=<column name>.")
     for b in opt.bys + ([opt.id] if opt.id else []):
@@ -139,7 +142,7 @@ def read(projects, opt: Options, sheet: str | int | None = None) -> Rows:
     cents_int = np.zeros(n, dtype="int64")
     cents_int[valid] = cents[valid].astype("int64").to_numpy()
     ids = table[opt.id].to_numpy(dtype=object) if opt.id else np.arange(n)
-    return Rows(table, ids, cents_int, valid, amount_bad, blank, problems, amount_notes)
+    return Rows(table, ids, cents_int, valid, amount_bad, blank, problems, lines=lines, amount_notes=amount_notes)
 
 
 def split_rule(rows: Rows, opt: Options):
@@ -525,6 +528,7 @@ def _unallocated(rows: Rows, pieces: Pieces) -> pd.DataFrame:
     unallocated["lon"] = rows.x[at] if len(at) else np.array([], dtype=float)
     unallocated["lat"] = rows.y[at] if len(at) else np.array([], dtype=float)
     unallocated["amount_cents"] = unallocated["amount_cents"].astype("Int64")
+    unallocated.insert(1, "line", rows.lines[at] if len(at) else np.array([], dtype=object))
     return unallocated
 
 
@@ -538,7 +542,9 @@ def _issues(rows: Rows, opt: Options, pieces: Pieces) -> pd.DataFrame:
         rows_of = dup.groupby(dup).groups
         for i in dup.index:
             found.append((i, col.iat[i], f"project id {col.iat[i]!r} appears more than once (rows {sorted(rows_of[dup[i]].tolist())})"))
-    return pd.DataFrame(found, columns=["row", "id", "issue"]).sort_values("row", kind="stable").reset_index(drop=True)
+    issues = pd.DataFrame(found, columns=["row", "id", "issue"]).sort_values("row", kind="stable").reset_index(drop=True)
+    issues.insert(1, "line", rows.lines[issues["row"].to_numpy(dtype="int64")] if len(issues) else np.array([], dtype=object))
+    return issues
 
 
 def _by_area(rows: Rows, opt: Options, areas: list, allocations: pd.DataFrame) -> tuple[pd.DataFrame, int | None, str]:
