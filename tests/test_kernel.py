@@ -223,3 +223,27 @@ def test_row_numbers_are_the_files_line_numbers_in_every_report(tmp_path):
     frame = pd.DataFrame({"district": ["Waterberg", "Atlantis"], "amount": [1, 2]}, index=["p1", "p2"])
     assert budget.spatialise(frame, amount="amount").unallocated["line"].tolist() == ["p2"]  # a DataFrame's index label
     assert ddmgeo.read_table(frame)[1].unmatched["line"].tolist() == ["p2"]
+
+
+@pytest.mark.parametrize("given, geometry, codes", [(2011, 2011, 2011), (2016, 2016, 2016), (2020, 2021, 2016), (2021, 2021, 2016), ("2016", 2016, 2016)])
+def test_one_rule_says_what_a_vintage_stands_for(given, geometry, codes):
+    from ddmgeo._vintage import boundary_vintage, code_vintage
+
+    assert (boundary_vintage(given), code_vintage(given)) == (geometry, codes)
+
+
+@pytest.mark.parametrize("bad", [2015, "twenty", None, 2022])
+def test_an_unknown_vintage_names_the_valid_ones(bad):
+    from ddmgeo._vintage import code_vintage
+
+    with pytest.raises(ddmgeo.errors.VintageError, match="2016 .* 2011 .* 2021"):
+        code_vintage(bad)
+
+
+@pytest.mark.usefixtures("shared_data")
+def test_every_feature_reports_the_code_set_of_the_2021_boundaries_as_2016():
+    t = ddmgeo.indicators.get("population", level="district", vintage=2021)
+    r = budget.spatialise(pd.DataFrame({"where": ["Waterberg"], "x": [1]}), amount="x", location="where", vintage=2020)
+    _, rep = ddmgeo.read_table(pd.DataFrame({"district": ["Waterberg"], "v": [1]}), vintage=2021)
+    assert t.attrs["ddmgeo"]["vintage"] == r.vintage == 2016 and rep.n_rows == 1
+    assert ddmgeo.resolve("Waterberg", vintage=2020) == ddmgeo.resolve("Waterberg", vintage=2016) == "DC36"

@@ -35,6 +35,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from . import _registry, settings
+from ._vintage import boundary_vintage, code_vintage
 from .errors import DataIntegrityError, DataNotAvailableError, GeometryRepairedWarning, VintageError
 
 if TYPE_CHECKING:
@@ -50,7 +51,6 @@ log = logging.getLogger(__name__)
 Level = str
 
 _COLUMNS = ["code", "name", "official_name", "province_code", "district_code", "municipality_code", "category", "area_km2"]
-_VINTAGE_ALIASES = {2011: 2011, 2016: 2016, 2020: 2021, 2021: 2021}
 
 
 def _check_level(level: str) -> str:
@@ -60,17 +60,8 @@ def _check_level(level: str) -> str:
 
 
 def _check_vintage(vintage: int | str) -> int:
-    try:
-        v = int(vintage)
-    except (TypeError, ValueError):
-        v = None
-    if v not in _VINTAGE_ALIASES:
-        raise VintageError(
-            f"Unknown boundary vintage {vintage!r}: use 2016 (default; the codes every indicator table uses), "
-            "2011 (the 2011 demarcation) or 2021 (the 2020 delimitation in force from the 2021 elections; "
-            "2020 is accepted for it)."
-        )
-    return _VINTAGE_ALIASES[v]
+    """The boundary geometry year of *vintage* (see :mod:`ddmgeo._vintage`, the one owner)."""
+    return boundary_vintage(vintage)
 
 
 @lru_cache(maxsize=1)
@@ -109,7 +100,7 @@ def areas_table(level: Level | None = None, *, vintage: int = settings.DEFAULT_V
     if level is not None and _check_level(level) == "ward":
         raise VintageError("The gazetteer holds provinces, districts and municipalities; for wards use ddmgeo.boundaries('ward', vintage=2021).")
     g = _gazetteer()
-    out = g[g["vintage"] == str(2016 if v == 2021 else v)]
+    out = g[g["vintage"] == str(code_vintage(v))]
     if level is not None:
         out = out[out["level"] == level]
     out = out.drop(columns="vintage").reset_index(drop=True)
@@ -125,9 +116,9 @@ def _gazetteer_hash() -> str:
 
 
 def _layer(level: str, vintage: int, resolution: str) -> _registry.Layer:
-    code_vintage = 2016 if (vintage == 2021 and level != "ward") else vintage
+    codes = code_vintage(vintage) if level != "ward" else vintage
     for layer in _registry.layers():
-        if layer.level == level and layer.vintage == code_vintage and layer.resolution == resolution:
+        if layer.level == level and layer.vintage == codes and layer.resolution == resolution:
             return layer
     if level == "ward":
         raise DataNotAvailableError(
@@ -242,31 +233,31 @@ def _normalise(level: str, vintage: int, resolution: str, nested: bool) -> "gpd.
         )
     gdf = gdf.to_crs(settings.STORAGE_CRS)
 
-    code_vintage = 2016 if vintage == 2021 else vintage
+    codes = code_vintage(vintage)
     if level == "ward":
-        munis = areas_table("municipality", vintage=code_vintage).set_index("code")
+        munis = areas_table("municipality", vintage=codes).set_index("code")
         unknown = sorted(set(gdf["municipality_code"]) - set(munis.index))
         if unknown:
-            raise DataIntegrityError(f"Wards of {ds.name} name municipalities {unknown} that the {code_vintage} gazetteer does not hold.")
+            raise DataIntegrityError(f"Wards of {ds.name} name municipalities {unknown} that the {codes} gazetteer does not hold.")
         gdf["name"] = gdf["code"]
         gdf["official_name"] = "Ward " + gdf["code"]
         gdf["district_code"] = gdf["municipality_code"].map(munis["district_code"])
         gdf["province_code"] = gdf["municipality_code"].map(munis["province_code"])
         gdf["category"] = None
     else:
-        table = areas_table(level, vintage=code_vintage).set_index("code")
+        table = areas_table(level, vintage=codes).set_index("code")
         if dissolve:
-            munis = areas_table("municipality", vintage=code_vintage).set_index("code")
+            munis = areas_table("municipality", vintage=codes).set_index("code")
             missing = sorted(set(gdf["code"]) - set(munis.index))
             if missing:
-                raise DataIntegrityError(f"{ds.name}: municipalities {missing} are not in the {code_vintage} gazetteer.")
+                raise DataIntegrityError(f"{ds.name}: municipalities {missing} are not in the {codes} gazetteer.")
             key = "district_code" if level == "district" else "province_code"
             gdf["code"] = gdf["code"].map(munis[key])
             gdf = gdf.dissolve(by="code", as_index=False)[["code", "geometry"]]
         layer_codes, table_codes = set(gdf["code"]), set(table.index)
         if layer_codes != table_codes:
             raise DataIntegrityError(
-                f"The {level} layer of {ds.name} and ddmgeo's {code_vintage} gazetteer disagree: "
+                f"The {level} layer of {ds.name} and ddmgeo's {codes} gazetteer disagree: "
                 f"only in the layer {sorted(layer_codes - table_codes)}, only in the gazetteer {sorted(table_codes - layer_codes)}."
             )
         for col in ("name", "official_name", "province_code", "district_code", "category"):

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Literal
 from . import settings
 from ._normalise import implied_level, split_hint
 from ._normalise import key as _key
+from ._vintage import boundary_vintage, code_vintage
 from .errors import AmbiguousAreaError, FormerNameWarning, SplitAreaError, UnknownAreaError, VintageError
 
 if TYPE_CHECKING:
@@ -54,10 +55,7 @@ def _label(code: str, name: str, level: str) -> str:
 
 
 def _vintage(vintage: int) -> int:
-    from .areas import _check_vintage
-
-    v = _check_vintage(vintage)
-    return 2016 if v == 2021 else v
+    return code_vintage(vintage)
 
 
 @lru_cache(maxsize=4)
@@ -445,7 +443,7 @@ def resolve(
     scalar = isinstance(value, str) or not isinstance(value, Iterable)
 
     if level == "ward":
-        wards = _ward_codes(2021 if int(vintage) in (2020, 2021) else v)
+        wards = _ward_codes(boundary_vintage(vintage))
 
         def one(x: object) -> str:
             code = str(x).strip()

@@ -48,6 +48,7 @@ from ._numbers import (
     widen_float32,
 )
 from ._optional import require
+from ._vintage import boundary_vintage, code_vintage
 from .errors import (
     AmbiguousAreaError,
     FormerNameWarning,
@@ -857,7 +858,7 @@ def _not_in_boundaries(code: str, level: str | None, vintage) -> str:
 
     reason = f"{code} is not in the boundaries"
     try:
-        v = 2016 if int(vintage) in (2020, 2021) else int(vintage)
+        v = code_vintage(vintage)
         here = areas_table(vintage=v)
     except Exception:  # an unknown vintage is reported elsewhere
         return reason
@@ -964,7 +965,7 @@ def _all_codes(level: str, vintage: int) -> list[str]:
     if level == "ward":
         from .names import _ward_codes
 
-        codes = pd.Series(sorted(_ward_codes(2021 if int(vintage) in (2020, 2021) else int(vintage))))
+        codes = pd.Series(sorted(_ward_codes(boundary_vintage(vintage))))
     else:
         codes = areas_table(level, vintage=vintage)["code"]
     return list(codes.iloc[_code_sort_key(codes).argsort(kind="stable")])

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import settings
+from .._vintage import code_vintage
 from ..errors import BudgetError, DDMGeoError
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def options(amount, level, vintage, location, split, id, by, fix_swapped, snap_k
         raise BudgetError(f"successors must be 'unallocated' or 'spread', not {successors!r}.")
     if not np.isfinite(snap_km) or snap_km < 0:
         raise BudgetError(f"snap_km={snap_km!r}: give a distance in kilometres (0 turns snapping off).")
-    v = 2016 if int(vintage) in (2020, 2021) else int(vintage)
+    v = code_vintage(vintage)
     loc = None if location is None else ([location] if isinstance(location, str) else list(location))
     bys = [by] if isinstance(by, str) else list(by or [])
     return Options(amount, level, v, loc, split, id, bys, fix_swapped, float(snap_km), dict(tags or {}), allow_suffixes, successors, population_year)

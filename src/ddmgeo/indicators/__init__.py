@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .. import settings
 from .._numbers import read_year
+from .._vintage import code_vintage
 from ..errors import AggregationError, DataNotAvailableError
 from . import _catalogue, _errata
 from ._catalogue import ONE_PLAN_AREAS
@@ -166,7 +167,7 @@ def _names(level: str, vintage: int, codes) -> "pd.Series":
         return pd.Series({"ZA": "South Africa"})
     if level in ("ward",):
         return pd.Series({c: c for c in codes})
-    return pd.Series(_name_map(level, 2016 if vintage == 2021 else int(vintage)))
+    return pd.Series(_name_map(level, code_vintage(vintage)))
 
 
 @lru_cache(maxsize=32)
@@ -434,7 +435,7 @@ def aggregate(
         raise AggregationError(f"to must be 'district', 'province' or 'country', not {to!r}.")
     if min_coverage is not None and not 0 < min_coverage <= 1:
         raise ValueError("min_coverage is a fraction of the parts, in (0, 1].")
-    v = 2016 if int(vintage) in (2020, 2021) else int(vintage)
+    v = code_vintage(vintage)
     fn = aggregate_tidy if "indicator" in table.columns else aggregate_wide
     group_col = next((c for c in ("sex", "age") if c in table.columns and not _is_numeric(table[c])), None)
     if group_col is not None:
@@ -485,7 +486,7 @@ def harmonise(
     """
     from ._aggregate import harmonise_table
 
-    out = harmonise_table(table, from_vintage=int(from_vintage), to_vintage=2016 if int(to_vintage) == 2021 else int(to_vintage), kinds=kinds, method=weights)
+    out = harmonise_table(table, from_vintage=int(from_vintage), to_vintage=code_vintage(to_vintage), kinds=kinds, method=weights)
     out.insert(1, "name", out["code"].map(_names("municipality", 2016, out["code"])))
     return out
 
@@ -560,7 +561,7 @@ def compare(
     d = get(ids, level="district", year=year, vintage=vintage)
     p = get(ids, level="province", year=year, vintage=vintage)
     c = get(ids, level="country", year=year, vintage=vintage)
-    t = areas_table("district", vintage=2016 if vintage == 2021 else vintage).set_index("code")
+    t = areas_table("district", vintage=code_vintage(vintage)).set_index("code")
     prov, cat = t.at[code, "province_code"], t.at[code, "category"]
     ranked = rank(d, ids)
     peers = d[d.code.map(t["category"]) == cat]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 
 from .. import settings
+from .._vintage import code_vintage
 from ..errors import AggregationError, DataNotAvailableError, DDMGeoError, VintageError
 from . import _catalogue
 from ._catalogue import AREA_DATASET, RATIO_KINDS, Definition
@@ -92,10 +93,7 @@ _CHILD = {"country": "province", "province": "district", "district": "municipali
 
 
 def _normalise_vintage(vintage: int) -> int:
-    from ..areas import _check_vintage
-
-    v = _check_vintage(vintage)
-    return 2016 if v == 2021 else v
+    return code_vintage(vintage)
 
 
 # ----------------------------------------------------------------------------- choosing a definition

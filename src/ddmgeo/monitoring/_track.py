@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import settings
+from .._vintage import code_vintage
 from ..indicators import _catalogue
 from . import _comparability
 from ._change import common_source
@@ -245,7 +246,7 @@ def _frozen(baseline: "pd.DataFrame", level: str, vintage: int) -> dict[tuple[st
     meta = (getattr(baseline, "attrs", {}) or {}).get("ddmgeo") or {}
     if meta.get("format") != FORMAT:
         raise ValueError("baseline= takes a year or a table made by ddmgeo.monitoring.baseline() / load_baseline(); this table has no baseline metadata.")
-    if meta.get("level") != level or int(meta.get("vintage", -1)) != (2016 if int(vintage) == 2021 else int(vintage)):
+    if meta.get("level") != level or int(meta.get("vintage", -1)) != code_vintage(vintage):
         raise ValueError(
             f"The baseline is of level {meta.get('level')!r} on {meta.get('vintage')} boundaries, but the targets are tracked at level "
             f"{level!r} on {vintage} boundaries: pass level= and vintage= to match, or make a baseline for them."
@@ -367,7 +368,7 @@ def track(
     latest = None if latest is None else read_year(latest, "latest")
     if baseline is not None and not isinstance(baseline, pd.DataFrame):
         baseline = read_year(baseline, "baseline")
-    v = 2016 if int(vintage) == 2021 else int(vintage)
+    v = code_vintage(vintage)
     table, join, roles = _read_targets(targets, area=area, level=level, vintage=vintage, sheet=sheet, columns=columns)
     frozen = _frozen(baseline, level, vintage) if isinstance(baseline, pd.DataFrame) else {}
     default_base = None if isinstance(baseline, pd.DataFrame) else (None if baseline is None else int(baseline))
