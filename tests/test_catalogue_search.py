@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from ddmgeo import indicators as I
 from ddmgeo.cli import app
-from ddmgeo.indicators import _catalogue
+from ddmgeo import _catalogue
 
 COLUMNS = [
     "id", "label", "theme", "one_plan_area", "kind", "numerator", "denominator", "unit", "higher_is", "source", "year",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ddmgeo import indicators
-from ddmgeo.indicators import _catalogue
+from ddmgeo import _catalogue
 
 pytestmark = pytest.mark.usefixtures("shared_data")
 

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 import ddmgeo
 from ddmgeo import _registry, datasets, monitoring
 from ddmgeo import indicators as I
-from ddmgeo.indicators import _catalogue, _errata
+from ddmgeo import _catalogue
+from ddmgeo.indicators import _errata
 
 pytestmark = pytest.mark.usefixtures("shared_data")
 

@@ -168,7 +168,7 @@ def test_a_flipped_bit_in_the_cache_is_rebuilt(shared_data, tmp_path, monkeypatc
     monkeypatch.setenv("DDMGEO_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(_core, "read", lambda key, geo=False: None)  # the cache path alone
     _cache.clear_memo()
-    from ddmgeo.indicators import _sources
+    from ddmgeo import _sources
 
     good = _sources.facts("cs2016_population_age_districts").copy()
     path = _cache.cache_path(_sources.facts_key("cs2016_population_age_districts"))

@@ -12,7 +12,7 @@ import ddmgeo
 from ddmgeo import _registry
 from ddmgeo import indicators as I
 from ddmgeo.errors import VintageError
-from ddmgeo.indicators._sources import facts
+from ddmgeo._sources import facts
 
 pytestmark = pytest.mark.usefixtures("shared_data")
 

@@ -664,7 +664,7 @@ def reprioritise(spatialised: SpatialisedBudget, need, *, year: int | None = Non
     if isinstance(need, str) and Path(need).suffix.lower() not in _TEXT + _EXCEL:
         if column is not None or sheet is not None:
             raise BudgetError(f"column= and sheet= apply to a need table or file, not to the indicator {need!r}: leave them out.")
-        from ..indicators._catalogue import first
+        from .._catalogue import first
 
         d = first(need)
         g = indicators.get(need, level=spatialised.level, year=year, vintage=spatialised.vintage)

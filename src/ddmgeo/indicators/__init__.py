@@ -23,12 +23,12 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from .. import settings
+from .. import _catalogue, settings
+from .._catalogue import ONE_PLAN_AREAS
 from .._numbers import read_year
 from .._vintage import code_vintage
 from ..errors import AggregationError, DataNotAvailableError
-from . import _catalogue, _errata
-from ._catalogue import ONE_PLAN_AREAS
+from . import _errata
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import _catalogue
+from .._catalogue import RATIO_KINDS
 from ..errors import AggregationError, VintageError
-from . import _catalogue
-from ._catalogue import RATIO_KINDS
 from ._engine import codes_of, parents
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def check_values(base: "pd.DataFrame", kinds: dict | None, what: str) -> None:
     import numpy as np
     import pandas as pd
 
-    from . import _catalogue
+    from .. import _catalogue
 
     known = _catalogue.definitions()
     declared = set(kinds or {})

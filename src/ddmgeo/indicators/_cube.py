@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import settings
+from .._catalogue import RATIO_KINDS
 from ..errors import DDMGeoError
-from ._catalogue import RATIO_KINDS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,8 +62,7 @@ def cube_key() -> str:
     """The cube's store key: what it was computed from and how."""
     import hashlib
 
-    from .. import _registry
-    from . import _catalogue
+    from .. import _catalogue, _registry
 
     names = sorted({d.dataset for defs in _catalogue.definitions().values() for d in defs if d.dataset})
     parts = [f"{n}={(_registry.get(n).sha256 or _registry.get(n).git_blob)}" for n in names]
@@ -79,7 +78,7 @@ def _qualified_ids(indicator: str) -> list[str]:
     Monitoring asks for these (a change takes both years from one series, e.g. Census 2022 and the
     2011 figures it re-bases on the 2022 boundaries), so the cube holds them too.
     """
-    from . import _catalogue
+    from .. import _catalogue
 
     out: list[str] = []
     all_series = sorted({_catalogue.series_of(ds) for ds in _catalogue.sources_of(indicator)})
@@ -98,7 +97,7 @@ def _qualified_ids(indicator: str) -> list[str]:
 @lru_cache(maxsize=2048)
 def _stored_id(indicator: str) -> str:
     """The id the cube holds a request under: ``id@series`` is held as ``id`` when that series is its only one."""
-    from . import _catalogue
+    from .. import _catalogue
 
     base, sep, series = indicator.partition(_catalogue.SOURCE_SEP)
     if not sep:
@@ -111,7 +110,7 @@ def _stored_id(indicator: str) -> str:
 
 
 def _years_of(indicator: str) -> list[int]:
-    from . import _catalogue
+    from .. import _catalogue
 
     defs = _catalogue.lookup(indicator)
     years = {y for d in defs for y in d.years}
@@ -146,7 +145,8 @@ def build() -> "pd.DataFrame":
     """Compute the whole cube from the facts (takes a while; the core and the cache keep the result)."""
     import pandas as pd
 
-    from . import _catalogue, _engine
+    from .. import _catalogue
+    from . import _engine
 
     frames: list[pd.DataFrame] = []
     _STATE["building"] = True
@@ -205,7 +205,7 @@ def _blocks(indicator: str, level: str, vintage: int) -> list["pd.DataFrame"]:
 
 def _by_blocks(indicator: str, by: str, level: str) -> list["pd.DataFrame"]:
     """The breakdown of an indicator by sex or age in its default year (and the components a share is computed from)."""
-    from . import _catalogue
+    from .. import _catalogue
     from ._disaggregate import compute_by
 
     try:
@@ -349,7 +349,7 @@ def lookup_by(indicator: str, by: str, level: str, year: int | None, vintage: in
             "denominator": block["denominator"].to_numpy(dtype=float),
         }
     )
-    from . import _catalogue
+    from .. import _catalogue
 
     sources = [s for s in str(first["sources"]).split(";") if s]
     return ByResult(_catalogue.first(indicator), by, level, int(first["year"]), vintage, str(first["by_source"]), labels, frame, sources, json.loads(str(first["notes"])))

@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .. import settings
+from .. import _catalogue, settings
+from .._catalogue import RATIO_KINDS, SEP, Definition, parse_years
 from ..errors import AggregationError, DataNotAvailableError, DDMGeoError, VintageError
-from . import _catalogue
-from ._catalogue import RATIO_KINDS, SEP, Definition, parse_years
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,7 +90,7 @@ def table() -> "pd.DataFrame":
     """``data/indicators/disaggregations.csv``, validated."""
     import pandas as pd
 
-    from ._sources import source_specs
+    from .._sources import source_specs
 
     path = settings.package_data_dir() / "indicators" / "disaggregations.csv"
     df = pd.read_csv(path, dtype=str, keep_default_na=False)

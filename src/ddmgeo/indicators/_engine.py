@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
-from .. import settings
+from .. import _catalogue, settings
+from .._catalogue import AREA_DATASET, RATIO_KINDS, Definition
 from .._vintage import code_vintage
 from ..errors import AggregationError, DataNotAvailableError, DDMGeoError, VintageError
-from . import _catalogue
-from ._catalogue import AREA_DATASET, RATIO_KINDS, Definition
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -171,7 +170,7 @@ def _count_facts(d: Definition, year: int, vintage: int) -> tuple["pd.DataFrame"
 
     Areas with rows for the measure but no matching category count 0; areas with no row stay absent.
     """
-    from ._sources import category_mask, facts
+    from .._sources import category_mask, facts
 
     f = facts(d.dataset)
     f = f[(f["measure"] == d.measure) & (f["year"] == year)]

@@ -2,7 +2,7 @@
 
 One row per area and table (or series of tables) whose published figures are known to be wrong
 or revised upstream: ``code, dataset, year, note``. ``dataset`` is a registered table or a source
-series (``census2022``: every Census 2022 table, see :func:`ddmgeo.indicators._catalogue.in_source`);
+series (``census2022``: every Census 2022 table, see :func:`ddmgeo._catalogue.in_source`);
 ``year`` is blank when every year of the table is concerned. The figures are never changed: every
 output that shows the area, or an area containing it, carries the note.
 """
@@ -14,8 +14,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .. import settings
+from .._catalogue import in_source
 from ..errors import DDMGeoError
-from ._catalogue import in_source
 
 if TYPE_CHECKING:
     import pandas as pd

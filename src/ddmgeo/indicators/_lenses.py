@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import settings
+from .. import _catalogue, settings
 from ..errors import DataNotAvailableError, VintageError
-from . import _catalogue
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -66,7 +66,7 @@ def _meta(change_table: "pd.DataFrame", rows: "pd.DataFrame", indicator: str) ->
     info = dict((attrs.get("indicators") or {}).get(indicator, {}))
     if "label" not in info:
         try:
-            from ..indicators._catalogue import first
+            from .._catalogue import first
 
             info["label"] = first(indicator).label
         except KeyError:

@@ -70,7 +70,7 @@ def _indicator_meta(column: str, attrs: dict) -> tuple[str, str, str, object, st
     if meta:
         return meta["label"], meta["unit"], meta.get("higher_is", "neutral"), meta.get("year"), meta.get("source", ""), meta.get("kind", "")
     try:
-        from ..indicators._catalogue import first
+        from .._catalogue import first
 
         d = first(column)
         return d.label, d.unit, d.higher_is, None, d.dataset, d.kind

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import settings
+from .. import _catalogue, settings
 from .._numbers import read_year
-from ..indicators import _catalogue
 from . import _comparability
 
 if TYPE_CHECKING:

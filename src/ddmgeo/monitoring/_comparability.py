@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .. import settings
+from .. import _catalogue, settings
 from ..errors import DDMGeoError, NotComparableError
-from ..indicators import _catalogue
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -83,7 +83,7 @@ def profile_table(
     """
     import pandas as pd
 
-    from ..indicators._catalogue import first
+    from .._catalogue import first
     from ..names import resolve
     from ._change import change
 

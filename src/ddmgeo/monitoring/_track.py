@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import settings
+from .. import _catalogue, settings
 from .._vintage import code_vintage
-from ..indicators import _catalogue
 from . import _comparability
 from ._change import common_source
 

@@ -193,7 +193,7 @@ def key_figure(ctx: Context, ind: str, *, year: int | None = None) -> KeyFigure:
 
     Raises :class:`~ddmgeo.errors.DataNotAvailableError` when the data cannot give it at the area's level.
     """
-    from ..indicators._catalogue import first
+    from .._catalogue import first
 
     s = ctx.subject
     own = ctx.use([ind], s.level, year)
@@ -276,7 +276,7 @@ def _values_at(ctx: Context, ids: list[str], level: str, year: int | None) -> di
 
 
 def _label(ind: str) -> str:
-    from ..indicators._catalogue import first
+    from .._catalogue import first
 
     return first(ind).label
 

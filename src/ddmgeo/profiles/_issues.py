@@ -16,7 +16,7 @@ TOP = 5
 
 def _candidates() -> list[str]:
     """Shares and rates with a direction that matters (higher is better, or worse)."""
-    from ..indicators import _catalogue
+    from .. import _catalogue
 
     out = []
     for ind, defs in _catalogue.definitions().items():
@@ -32,7 +32,7 @@ def behind(ctx: Context) -> list[tuple[float, str]]:
     The score is the smallest of the gaps to the comparators, in units of the spread of the area's peers,
     so a gap counts more where areas are usually alike.
     """
-    from ..indicators._catalogue import first
+    from .._catalogue import first
 
     s = ctx.subject
     found = []
@@ -86,7 +86,7 @@ def changes(ctx: Context) -> list[str]:
 
 
 def _label(ind: str) -> str:
-    from ..indicators._catalogue import first
+    from .._catalogue import first
 
     label = first(ind).label
     return label[0].upper() + label[1:]

@@ -114,7 +114,7 @@ def _join(items: list[str], *, lower: bool = True) -> str:
 
 
 def _label(ind: str) -> str:
-    from ..indicators._catalogue import first
+    from .._catalogue import first
 
     return first(ind).label
 
@@ -513,8 +513,8 @@ def _audits(ctx: Context) -> str:
 def _audit_opinions(ctx: Context) -> Table | None:
     import pandas as pd
 
+    from .._sources import facts
     from ..areas import areas_table
-    from ..indicators._sources import facts
 
     sub = ctx.subject
     try:
@@ -639,8 +639,8 @@ def sources(ctx: Context) -> Section:
 
 def _errata(ctx: Context) -> list[str]:
     """The known errata of the figures shown: the area's own, its parts' and those of areas it contains."""
+    from .._catalogue import in_source
     from ..indicators import _errata
-    from ..indicators._catalogue import in_source
 
     sub = ctx.subject
     shown = {sub.code, *sub.parts[1]}

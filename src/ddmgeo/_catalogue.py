@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .. import _registry, settings
-from .._numbers import parse_years
-from ..errors import DataNotAvailableError, DDMGeoError, UnknownIndicatorError
+from . import _registry, settings
+from ._numbers import parse_years
+from .errors import DataNotAvailableError, DDMGeoError, UnknownIndicatorError
 
 if TYPE_CHECKING:
     import pandas as pd

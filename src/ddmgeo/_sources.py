@@ -13,8 +13,8 @@ import sys
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .. import _registry, settings
-from ..errors import DataIntegrityError
+from . import _registry, settings
+from .errors import DataIntegrityError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -86,7 +86,7 @@ _NAME_CODE = re.compile(r"^\s*(?P<prov>[A-Z]+)\s*-\s*(?P<name>.*?)\s*(?:\((?P<co
 
 def _area_codes(values: "pd.Series", spec: dict) -> "pd.Series":
     """Codes from a code column, or from 'WC - Name (DC1)' style names (resolved when no code is given)."""
-    from ..names import resolve
+    from .names import resolve
 
     unique = values.unique()
     if all(re.fullmatch(r"[A-Z]+\d*", v.strip()) for v in unique):
@@ -231,7 +231,7 @@ _READERS = {"tidy": _tidy, "wide_years": _wide_years, "wide_columns": _wide_colu
 
 
 def _build(dataset: str) -> "pd.DataFrame":
-    from .. import datasets
+    from . import datasets
 
     spec = source_specs()[dataset]
     raw = _read_csv(datasets.fetch(dataset), spec)
@@ -267,7 +267,7 @@ def facts(dataset: str) -> "pd.DataFrame":
 
     The frame is shared within the process: do not change it.
     """
-    from .._cache import stored
+    from ._cache import stored
 
     def build() -> "pd.DataFrame":
         frame = _build(dataset)
@@ -290,7 +290,7 @@ def core_datasets() -> list[str]:
 
 @lru_cache(maxsize=1)
 def _specs_hash() -> str:
-    from ..datasets import sha256sum
+    from .datasets import sha256sum
 
     return sha256sum(settings.package_data_dir() / "indicators" / "sources.toml")[:10]
 
