@@ -157,11 +157,16 @@ def _ids(ids: str | Iterable[str]) -> list[str]:
 def _names(level: str, vintage: int, codes) -> "pd.Series":
     import pandas as pd
 
+    return pd.Series(_name_lookup(level, vintage, codes))
+
+
+def _name_lookup(level: str, vintage: int, codes) -> dict[str, str]:
+    """Code -> name for *codes* at *level* (a ward is named by its code); shared, do not change it."""
     if level == "country":
-        return pd.Series({"ZA": "South Africa"})
+        return {"ZA": "South Africa"}
     if level in ("ward",):
-        return pd.Series({c: c for c in codes})
-    return pd.Series(_name_map(level, 2016 if vintage == 2021 else int(vintage)))
+        return {c: c for c in codes}
+    return _name_map(level, 2016 if vintage == 2021 else int(vintage))
 
 
 @lru_cache(maxsize=32)
@@ -276,8 +281,9 @@ def get(
     errata = {i: _errata.notes_for(r.sources, r.year, level, v) for i, r in results.items()}
     meta = {i: _metadata(r, level, errata[i]) for i, r in results.items()}
     index = first.frame.index
-    names = _names(level, vintage, index)
+    lookup = _name_lookup(level, vintage, index)
     if output == "tidy":
+        names = pd.Series(lookup)
         frames = []
         for i, r in results.items():
             f = r.frame.reset_index().rename(columns={"index": "code"})
@@ -289,11 +295,12 @@ def get(
             f["notes"] = _with_errata(f["notes"], f["code"], errata[i])
             frames.append(f)
         out = pd.concat(frames, ignore_index=True)
-    else:
-        out = pd.DataFrame({"code": list(index)})
-        out["name"] = out["code"].map(names)
+    else:  # built in one go: a column added at a time copies the frame each time
+        codes = list(index)
+        columns = {"code": codes, "name": pd.Series([lookup.get(c, float("nan")) for c in codes])}
         for i, r in results.items():
-            out[i] = r.frame["value"].reindex(index).values
+            columns[i] = r.frame["value"].reindex(index).values
+        out = pd.DataFrame(columns)
     out.attrs["ddmgeo"] = {"level": level, "vintage": v, "indicators": meta}
     if geometry:
         out = _with_geometry(out, level, v)
@@ -327,8 +334,10 @@ def _with_errata(notes: "pd.Series", codes: "pd.Series", errata: dict[str, str])
     """Row notes with the erratum note of each row's area appended."""
     if not errata:
         return notes
-    extra = codes.map(errata).fillna("")
-    return notes.str.cat(extra, sep="; ").str.strip("; ").where(extra != "", notes)
+    import pandas as pd
+
+    joined = [f"{n}; {e}".strip("; ") if e and isinstance(n, str) else n for n, e in zip(notes.tolist(), [errata.get(c, "") for c in codes.tolist()])]
+    return pd.Series(joined, index=notes.index, dtype=notes.dtype, name=notes.name)
 
 
 def _with_geometry(table: "pd.DataFrame", level: str, vintage: int) -> "gpd.GeoDataFrame":
