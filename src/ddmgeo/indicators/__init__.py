@@ -283,11 +283,10 @@ def get(
     index = first.frame.index
     lookup = _name_lookup(level, vintage, index)
     if output == "tidy":
-        names = pd.Series(lookup)
         frames = []
         for i, r in results.items():
             f = r.frame.reset_index().rename(columns={"index": "code"})
-            f.insert(1, "name", f["code"].map(names))
+            f.insert(1, "name", f["code"].map(lookup))
             f.insert(2, "level", level)
             f.insert(3, "indicator", i)
             f.insert(4, "year", r.year)
@@ -295,12 +294,9 @@ def get(
             f["notes"] = _with_errata(f["notes"], f["code"], errata[i])
             frames.append(f)
         out = pd.concat(frames, ignore_index=True)
-    else:  # built in one go: a column added at a time copies the frame each time
+    else:  # built in one go (a column added at a time copies the frame each time)
         codes = list(index)
-        columns = {"code": codes, "name": pd.Series([lookup.get(c, float("nan")) for c in codes])}
-        for i, r in results.items():
-            columns[i] = r.frame["value"].reindex(index).values
-        out = pd.DataFrame(columns)
+        out = pd.DataFrame({"code": codes, "name": pd.Series([lookup.get(c, float("nan")) for c in codes]), **{i: r.frame["value"].reindex(index).values for i, r in results.items()}})
     out.attrs["ddmgeo"] = {"level": level, "vintage": v, "indicators": meta}
     if geometry:
         out = _with_geometry(out, level, v)
