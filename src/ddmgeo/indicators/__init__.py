@@ -137,12 +137,14 @@ def catalogue(search: str | None = None, *, theme: str | None = None, expand: bo
 
 def describe(frame: "pd.DataFrame", result) -> "pd.DataFrame":
     """Add the metadata columns of a tidy table (unit, kind, source, vintage, notes) from an engine result."""
-    frame["unit"] = result.definition.unit
-    frame["kind"] = result.definition.kind
-    frame["source"] = ";".join(result.sources)
-    frame["vintage"] = result.vintage
-    frame["notes"] = "; ".join(result.notes)
+    for column, value in _description(result).items():
+        frame[column] = value
     return frame
+
+
+def _description(result) -> dict:
+    """The metadata columns of a tidy table, in order, from an engine result (see :func:`describe`)."""
+    return {"unit": result.definition.unit, "kind": result.definition.kind, "source": ";".join(result.sources), "vintage": result.vintage, "notes": "; ".join(result.notes)}
 
 
 def _ids(ids: str | Iterable[str]) -> list[str]:
@@ -284,13 +286,10 @@ def get(
     lookup = _name_lookup(level, vintage, index)
     if output == "tidy":
         frames = []
-        for i, r in results.items():
-            f = r.frame.reset_index().rename(columns={"index": "code"})
-            f.insert(1, "name", f["code"].map(lookup))
-            f.insert(2, "level", level)
-            f.insert(3, "indicator", i)
-            f.insert(4, "year", r.year)
-            f = describe(f, r)
+        for i, r in results.items():  # each frame built in one go (a column added at a time copies the frame each time)
+            codes = list(r.frame.index)
+            values = {c: r.frame[c].values for c in r.frame.columns}
+            f = pd.DataFrame({"code": codes, "name": pd.Series([lookup.get(c, float("nan")) for c in codes]), "level": level, "indicator": i, "year": r.year, **values, **_description(r)})
             f["notes"] = _with_errata(f["notes"], f["code"], errata[i])
             frames.append(f)
         out = pd.concat(frames, ignore_index=True)

@@ -348,10 +348,9 @@ def change(
     common = {i: common_source(i, start, end, level) for i in ids}
     a = _get(ids, common, level=level, year=start, vintage=vintage)
     b = _get(ids, common, level=level, year=end, vintage=vintage)
-    meta_a, meta_b = a.attrs["ddmgeo"]["indicators"], b.attrs["ddmgeo"]["indicators"]
-    verdicts = {
-        i: _comparability.assess(i, start, end, sources=(meta_a[i]["source"].split(";"), meta_b[i]["source"].split(";"))) for i in ids
-    }
+    meta_a, meta_b, used_vintage = a.attrs["ddmgeo"]["indicators"], b.attrs["ddmgeo"]["indicators"], int(a.attrs["ddmgeo"]["vintage"])
+    a.attrs, b.attrs = {}, {}  # read above; pandas would deep-copy them into every row selection and column taken below
+    verdicts = {i: _comparability.assess(i, start, end, sources=(meta_a[i]["source"].split(";"), meta_b[i]["source"].split(";"))) for i in ids}
     _comparability.refuse(list(verdicts.values()))
 
     frames = {}
@@ -372,7 +371,7 @@ def change(
                 "start_year": int(meta_a[i]["year"]), "end_year": int(meta_b[i]["year"]), "start_value": start_value, "end_value": end_value,
                 **_derived(start_value, end_value, higher_is=d.higher_is, unit=d.unit, tolerance=tolerances[i]),
                 "unit": d.unit, "kind": d.kind, "higher_is": d.higher_is, "comparable": v.comparable, "caveat": v.caveat,
-                "vintage": int(a.attrs["ddmgeo"]["vintage"]), "start_source": meta_a[i]["source"], "end_source": meta_b[i]["source"],
+                "vintage": used_vintage, "start_source": meta_a[i]["source"], "end_source": meta_b[i]["source"],
                 "start_moved": _MOVED in notes_a, "end_moved": _MOVED in notes_b,
                 "notes": "; ".join(n for n in (same, *(f"{yr}: {n}" for yr, n in ((start, notes_a), (end, notes_b)) if n)) if n),
             }
@@ -399,5 +398,5 @@ def change(
         frames[i], info[i] = f, meta
     info = {i: info[i] for i in listed_ids}
     out = pd.concat([frames[i] for i in listed_ids], ignore_index=True)[list(COLUMNS)]
-    out.attrs["ddmgeo"] = {"level": level, "vintage": int(a.attrs["ddmgeo"]["vintage"]), "start": start, "end": end, "indicators": info}
+    out.attrs["ddmgeo"] = {"level": level, "vintage": used_vintage, "start": start, "end": end, "indicators": info}
     return out
