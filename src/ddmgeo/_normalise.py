@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # words that say what kind of area a name is, not which one; dropped at the ends of a name
 _KIND_WORDS = {
@@ -28,8 +29,10 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 
 def fold(text: str) -> str:
     """Lower-case ASCII: accents removed, '&' read as 'and', apostrophes dropped."""
-    text = unicodedata.normalize("NFKD", str(text))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = str(text)
+    if not text.isascii():  # ASCII has no accents to remove (and NFKD leaves it as it is)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
     return text.lower()
 
@@ -46,6 +49,11 @@ def key(text: str) -> str:
     >>> key("uMgungundlovu") == key("Umgungundlovu")
     True
     """
+    return _key(text) if isinstance(text, str) else _key.__wrapped__(text)
+
+
+@lru_cache(maxsize=16384)  # the gazetteer's names, aliases and former names are keyed again and again
+def _key(text: str) -> str:
     toks = tokens(text)
     joined = " ".join(toks)
     for lead in _LEADING:

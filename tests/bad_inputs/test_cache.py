@@ -108,7 +108,7 @@ def test_a_flipped_bit_that_cannot_be_rebuilt_is_refused(cache_only, monkeypatch
 
 
 def test_a_flipped_bit_in_cached_facts_is_rebuilt(cache_only):
-    from ddmgeo.indicators import _sources
+    from ddmgeo import _sources
 
     name = "cs2016_population_age_districts"
     good = _sources.facts(name).copy()

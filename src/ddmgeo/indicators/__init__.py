@@ -143,12 +143,14 @@ def catalogue(search: str | None = None, *, theme: str | None = None, expand: bo
 
 def describe(frame: "pd.DataFrame", result) -> "pd.DataFrame":
     """Add the metadata columns of a tidy table (unit, kind, source, vintage, notes) from an engine result."""
-    frame["unit"] = result.definition.unit
-    frame["kind"] = result.definition.kind
-    frame["source"] = ";".join(result.sources)
-    frame["vintage"] = result.vintage
-    frame["notes"] = "; ".join(result.notes)
+    for column, value in _description(result).items():
+        frame[column] = value
     return frame
+
+
+def _description(result) -> dict:
+    """The metadata columns of a tidy table, in order, from an engine result (see :func:`describe`)."""
+    return {"unit": result.definition.unit, "kind": result.definition.kind, "source": ";".join(result.sources), "vintage": result.vintage, "notes": "; ".join(result.notes)}
 
 
 def _ids(ids: str | Iterable[str]) -> list[str]:
@@ -163,11 +165,16 @@ def _ids(ids: str | Iterable[str]) -> list[str]:
 def _names(level: str, vintage: int, codes) -> "pd.Series":
     import pandas as pd
 
+    return pd.Series(_name_lookup(level, vintage, codes))
+
+
+def _name_lookup(level: str, vintage: int, codes) -> dict[str, str]:
+    """Code -> name for *codes* at *level* (a ward is named by its code); shared, do not change it."""
     if level == "country":
-        return pd.Series({"ZA": "South Africa"})
+        return {"ZA": "South Africa"}
     if level in ("ward",):
-        return pd.Series({c: c for c in codes})
-    return pd.Series(_name_map(level, code_vintage(vintage)))
+        return {c: c for c in codes}
+    return _name_map(level, code_vintage(vintage))
 
 
 @lru_cache(maxsize=32)
@@ -288,32 +295,27 @@ def get(
     errata = {i: _errata.notes_for(r.sources, r.year, level, v) for i, r in results.items()}
     meta = {i: _metadata(r, level, errata[i]) for i, r in results.items()}
     index = first.frame.index
-    names = _names(level, vintage, index)
+    lookup = _name_lookup(level, vintage, index)
     if output == "tidy":
-        out = _tidy(results, names, level, errata)
-    else:
-        out = pd.DataFrame({"code": list(index)})
-        out["name"] = out["code"].map(names)
-        for i, r in results.items():
-            out[i] = r.frame["value"].reindex(index).values
+        out = _tidy(results, lookup, level, errata)
+    else:  # built in one go (a column added at a time copies the frame each time)
+        codes = list(index)
+        out = pd.DataFrame({"code": codes, "name": pd.Series([lookup.get(c, float("nan")) for c in codes]), **{i: r.frame["value"].reindex(index).values for i, r in results.items()}})
     out.attrs["ddmgeo"] = {"level": level, "vintage": v, "indicators": meta}
     if geometry:
         out = _with_geometry(out, level, v)
     return out
 
 
-def _tidy(results: dict, names, level: str, errata: dict) -> "pd.DataFrame":
+def _tidy(results: dict, lookup: dict, level: str, errata: dict) -> "pd.DataFrame":
     """One row per area and indicator, with numerator, denominator, universe, source and notes."""
     import pandas as pd
 
     frames = []
-    for i, r in results.items():
-        f = r.frame.reset_index().rename(columns={"index": "code"})
-        f.insert(1, "name", f["code"].map(names))
-        f.insert(2, "level", level)
-        f.insert(3, "indicator", i)
-        f.insert(4, "year", r.year)
-        f = describe(f, r)
+    for i, r in results.items():  # each frame built in one go (a column added at a time copies the frame each time)
+        codes = list(r.frame.index)
+        values = {c: r.frame[c].values for c in r.frame.columns}
+        f = pd.DataFrame({"code": codes, "name": pd.Series([lookup.get(c, float("nan")) for c in codes]), "level": level, "indicator": i, "year": r.year, **values, **_description(r)})
         f["notes"] = _with_errata(f["notes"], f["code"], errata[i])
         frames.append(f)
     return pd.concat(frames, ignore_index=True)
@@ -346,8 +348,10 @@ def _with_errata(notes: "pd.Series", codes: "pd.Series", errata: dict[str, str])
     """Row notes with the erratum note of each row's area appended."""
     if not errata:
         return notes
-    extra = codes.map(errata).fillna("")
-    return notes.str.cat(extra, sep="; ").str.strip("; ").where(extra != "", notes)
+    import pandas as pd
+
+    joined = [f"{n}; {e}".strip("; ") if e and isinstance(n, str) else n for n, e in zip(notes.tolist(), [errata.get(c, "") for c in codes.tolist()])]
+    return pd.Series(joined, index=notes.index, dtype=notes.dtype, name=notes.name)
 
 
 def _with_geometry(table: "pd.DataFrame", level: str, vintage: int) -> "gpd.GeoDataFrame":

@@ -16,7 +16,7 @@ same answer or error it always has.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -222,10 +222,55 @@ def _by_blocks(indicator: str, by: str, level: str) -> list["pd.DataFrame"]:
 
 @dataclass
 class Cube:
-    """The loaded cube, with an index from (indicator, level, vintage, asked) to its rows."""
+    """The loaded cube, with an index from (indicator, level, vintage, asked) to its rows.
+
+    A request reads its block from NumPy arrays taken once per column (:meth:`numbers`,
+    :meth:`texts`, :meth:`text_at`), not from pandas rows: a profile asks for a few hundred blocks.
+    """
 
     frame: "pd.DataFrame"
     rows: dict
+    _arrays: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def numbers(self, column: str, a: int, b: int) -> np.ndarray:
+        """Rows a:b of a numeric column as floats (a copy)."""
+        held = self._arrays.get(column)
+        if held is None:
+            held = self._arrays[column] = self.frame[column].to_numpy(dtype=float)
+        return held[a:b].copy()
+
+    def _labels(self, column: str) -> tuple[np.ndarray, list[str]]:
+        held = self._arrays.get(column)
+        if held is None:
+            col = self.frame[column]
+            if hasattr(col, "cat"):
+                held = (col.cat.codes.to_numpy(), [*(str(c) for c in col.cat.categories), "nan"])  # code -1 (missing) reads "nan", as str() of it does
+            else:
+                texts = [str(v) for v in col.tolist()]
+                held = (np.arange(len(texts)), texts)
+            self._arrays[column] = held
+        return held
+
+    def texts(self, column: str, a: int, b: int) -> list[str]:
+        """Rows a:b of a text column as str."""
+        codes, names = self._labels(column)
+        return [names[i] for i in codes[a:b].tolist()]
+
+    def codes(self, a: int, b: int) -> "pd.Index":
+        """The area codes of rows a:b as an index: a view of one made once for the blocks with the same codes."""
+        import pandas as pd
+
+        codes, names = self._labels("code")
+        block = codes[a:b]
+        key = block.tobytes()
+        held = self._arrays.setdefault("code-index", {})
+        if key not in held:
+            held[key] = pd.Index([names[i] for i in block.tolist()])
+        return held[key].view()
+
+    def text_at(self, column: str, i: int) -> str:
+        codes, names = self._labels(column)
+        return names[int(codes[i])]
 
     @classmethod
     def of(cls, frame: "pd.DataFrame") -> "Cube":
@@ -241,25 +286,22 @@ class Cube:
         starts = np.flatnonzero(change)
         stops = np.append(starts[1:], n)
         # one Python value per block, from the category codes (never a Python object per row)
-        columns = [_column_values(frame[c]) for c in KEY]
-        default = frame["default"].to_numpy()
+        columns = [_block_values(frame[c], starts) for c in KEY]
+        default = frame["default"].to_numpy()[starts].tolist()
         rows: dict = {}
-        for a, b in zip(starts.tolist(), stops.tolist()):
-            ind, lev, vin, ask, by, forced = (values(a) for values in columns)
+        for a, b, ind, lev, vin, ask, by, forced, dflt in zip(starts.tolist(), stops.tolist(), *columns, default):
             rows[(ind, lev, int(vin), int(ask), by, forced)] = (a, b)
-            if default[a]:
+            if dflt:
                 rows[(ind, lev, int(vin), NO_YEAR, by, forced)] = (a, b)
         return cls(frame, rows)
 
 
-def _column_values(column: "pd.Series"):
-    """A function row -> the value of *column* there (categories looked up by code, never materialised per row)."""
+def _block_values(column: "pd.Series", starts: np.ndarray) -> list:
+    """The value of *column* at each block start, as Python objects (categories looked up by code)."""
     if hasattr(column, "cat"):
-        codes = column.cat.codes.to_numpy()
         names = [str(c) for c in column.cat.categories]
-        return lambda i: names[codes[i]]
-    values = column.to_numpy()
-    return lambda i: values[i].item() if hasattr(values[i], "item") else values[i]
+        return [names[c] for c in column.cat.codes.to_numpy()[starts].tolist()]
+    return column.to_numpy()[starts].tolist()
 
 
 def cube() -> Cube:
@@ -307,18 +349,13 @@ def lookup(indicator: str, level: str, year: int | None, vintage: int) -> "Resul
     span = c.rows.get((_stored_id(indicator), level, int(vintage), NO_YEAR if year is None else int(year), "", ""))
     if span is None:
         return None
-    block = c.frame.iloc[span[0] : span[1]]
-    first = block.iloc[0]
+    a, b = span
     frame = pd.DataFrame(
-        {
-            "value": block["value"].to_numpy(dtype=float),
-            "numerator": block["numerator"].to_numpy(dtype=float),
-            "denominator": block["denominator"].to_numpy(dtype=float),
-        },
-        index=pd.Index(block["code"].astype(str).tolist()),
+        {"value": c.numbers("value", a, b), "numerator": c.numbers("numerator", a, b), "denominator": c.numbers("denominator", a, b)},
+        index=c.codes(a, b),
     )
-    sources = [s for s in str(first["sources"]).split(";") if s]
-    return Result(choose(indicator, year, level), level, int(first["year"]), vintage, frame, sources, json.loads(str(first["notes"])))
+    sources = [s for s in c.text_at("sources", a).split(";") if s]
+    return Result(choose(indicator, year, level), level, int(c.numbers("year", a, a + 1)[0]), vintage, frame, sources, json.loads(c.text_at("notes", a)))
 
 
 
@@ -337,19 +374,18 @@ def lookup_by(indicator: str, by: str, level: str, year: int | None, vintage: in
     span = c.rows.get((indicator, level, int(vintage), NO_YEAR if year is None else int(year), by, source or ""))
     if span is None:
         return None
-    block = c.frame.iloc[span[0] : span[1]]
-    first = block.iloc[0]
-    labels = tuple(json.loads(str(first["labels"])))
+    a, b = span
+    labels = tuple(json.loads(c.text_at("labels", a)))
     frame = pd.DataFrame(
         {
-            "code": block["code"].astype(str).to_numpy(),
-            by: pd.Categorical(block["group"].astype(str).to_numpy(), categories=list(labels), ordered=True),
-            "value": block["value"].to_numpy(dtype=float),
-            "numerator": block["numerator"].to_numpy(dtype=float),
-            "denominator": block["denominator"].to_numpy(dtype=float),
+            "code": np.array(c.texts("code", a, b), dtype=object),
+            by: pd.Categorical(c.texts("group", a, b), categories=list(labels), ordered=True),
+            "value": c.numbers("value", a, b),
+            "numerator": c.numbers("numerator", a, b),
+            "denominator": c.numbers("denominator", a, b),
         }
     )
     from .. import _catalogue
 
-    sources = [s for s in str(first["sources"]).split(";") if s]
-    return ByResult(_catalogue.first(indicator), by, level, int(first["year"]), vintage, str(first["by_source"]), labels, frame, sources, json.loads(str(first["notes"])))
+    sources = [s for s in c.text_at("sources", a).split(";") if s]
+    return ByResult(_catalogue.first(indicator), by, level, int(c.numbers("year", a, a + 1)[0]), vintage, c.text_at("by_source", a), labels, frame, sources, json.loads(c.text_at("notes", a)))

@@ -159,14 +159,25 @@ def direction(change: "pd.Series", start: "pd.Series", *, higher_is: str, unit: 
 
 def _derive(f: "pd.DataFrame", *, higher_is: str, unit: str, tolerance: float) -> None:
     """Fill a change frame's change, relative change, points, direction and ranks from its start and end values."""
-    f["change"] = f["end_value"] - f["start_value"]
+    for column, values in _derived(f["start_value"], f["end_value"], higher_is=higher_is, unit=unit, tolerance=tolerance).items():
+        f[column] = values
+
+
+def _derived(start: "pd.Series", end: "pd.Series", *, higher_is: str, unit: str, tolerance: float) -> dict:
+    """The change, relative change, points, direction and ranks of start and end values (columns of a change frame, in order)."""
+    change = end - start
     with np.errstate(divide="ignore", invalid="ignore"):
-        f["relative_change"] = (f["change"] / f["start_value"].abs()).where(f["start_value"] != 0)
-    f["change_pp"] = 100 * f["change"] if unit == "proportion" else np.nan
-    f["direction"] = direction(f["change"], f["start_value"], higher_is=higher_is, unit=unit, tolerance=tolerance)
-    f["rank_start"] = rank_of(f["start_value"], higher_is)
-    f["rank_end"] = rank_of(f["end_value"], higher_is)
-    f["rank_movement"] = (f["rank_start"] - f["rank_end"]).astype("Int64")
+        relative = (change / start.abs()).where(start != 0)
+    rank_start, rank_end = rank_of(start, higher_is), rank_of(end, higher_is)
+    return {
+        "change": change,
+        "relative_change": relative,
+        "change_pp": 100 * change if unit == "proportion" else np.nan,
+        "direction": direction(change, start, higher_is=higher_is, unit=unit, tolerance=tolerance),
+        "rank_start": rank_start,
+        "rank_end": rank_end,
+        "rank_movement": (rank_start - rank_end).astype("Int64"),
+    }
 
 
 def rank_of(values: "pd.Series", higher_is: str) -> "pd.Series":
@@ -244,35 +255,29 @@ def _row_errata(f: "pd.DataFrame", x: "pd.DataFrame", y: "pd.DataFrame") -> "pd.
     return out
 
 
-def _one_change(i: str, a: "pd.DataFrame", b: "pd.DataFrame", v, common: str | None, tolerance: float, level: str, start: int, end: int) -> tuple["pd.DataFrame", dict]:
-    """Change of one indicator between the two tables *a* (start) and *b* (end): rows and metadata."""
+def _one_change(i: str, a: "pd.DataFrame", b: "pd.DataFrame", meta_a: dict, meta_b: dict, used_vintage: int, v, common: str | None, tolerance: float, level: str, start: int, end: int) -> tuple["pd.DataFrame", dict]:
+    """Change of one indicator between the tables *a* (start) and *b* (end), whose metadata is *meta_a*, *meta_b*: rows and metadata."""
     import pandas as pd
 
-    meta_a, meta_b = a.attrs["ddmgeo"]["indicators"], b.attrs["ddmgeo"]["indicators"]
     d = _catalogue.first(i)
     x = a[a.indicator == i].set_index("code")
     y = b[b.indicator == i].set_index("code").reindex(x.index)
-    f = pd.DataFrame({"code": x.index, "name": x["name"].values})
-    f["level"] = level
-    f["indicator"] = i
-    f["start_year"] = int(meta_a[i]["year"])
-    f["end_year"] = int(meta_b[i]["year"])
-    f["start_value"] = x["value"].to_numpy(dtype=float)
-    f["end_value"] = y["value"].to_numpy(dtype=float)
-    _derive(f, higher_is=d.higher_is, unit=d.unit, tolerance=tolerance)
-    f["unit"] = d.unit
-    f["kind"] = d.kind
-    f["higher_is"] = d.higher_is
-    f["comparable"] = v.comparable
-    f["caveat"] = v.caveat
-    f["vintage"] = int(a.attrs["ddmgeo"]["vintage"])
-    f["start_source"] = meta_a[i]["source"]
-    f["end_source"] = meta_b[i]["source"]
     notes_a, notes_b = (_own_notes(m[i]) for m in (meta_a, meta_b))
-    f["start_moved"] = _MOVED in notes_a
-    f["end_moved"] = _MOVED in notes_b
     same = f"{start} and {end} both from {common}, the source series that has both years on the same boundaries: {v.reason}" if common else ""
-    f["notes"] = "; ".join(n for n in (same, *(f"{yr}: {n}" for yr, n in ((start, notes_a), (end, notes_b)) if n)) if n)
+    start_value = pd.Series(x["value"].to_numpy(dtype=float))
+    end_value = pd.Series(y["value"].to_numpy(dtype=float))
+    # the columns of COLUMNS built at once (a column added at a time copies the frame each time)
+    f = pd.DataFrame(
+        {
+            "code": x.index, "name": x["name"].values, "level": level, "indicator": i,
+            "start_year": int(meta_a[i]["year"]), "end_year": int(meta_b[i]["year"]), "start_value": start_value, "end_value": end_value,
+            **_derived(start_value, end_value, higher_is=d.higher_is, unit=d.unit, tolerance=tolerance),
+            "unit": d.unit, "kind": d.kind, "higher_is": d.higher_is, "comparable": v.comparable, "caveat": v.caveat,
+            "vintage": used_vintage, "start_source": meta_a[i]["source"], "end_source": meta_b[i]["source"],
+            "start_moved": _MOVED in notes_a, "end_moved": _MOVED in notes_b,
+            "notes": "; ".join(n for n in (same, *(f"{yr}: {n}" for yr, n in ((start, notes_a), (end, notes_b)) if n)) if n),
+        }
+    )  # fmt: skip
     f["notes"] = _row_errata(f, x, y)
     info = {
         "label": d.label,
@@ -387,18 +392,17 @@ def change(
     common = {i: common_source(i, start, end, level) for i in ids}
     a = _get(ids, common, level=level, year=start, vintage=vintage)
     b = _get(ids, common, level=level, year=end, vintage=vintage)
-    meta_a, meta_b = a.attrs["ddmgeo"]["indicators"], b.attrs["ddmgeo"]["indicators"]
-    verdicts = {
-        i: _comparability.assess(i, start, end, sources=(meta_a[i]["source"].split(";"), meta_b[i]["source"].split(";"))) for i in ids
-    }
+    meta_a, meta_b, used_vintage = a.attrs["ddmgeo"]["indicators"], b.attrs["ddmgeo"]["indicators"], int(a.attrs["ddmgeo"]["vintage"])
+    a.attrs, b.attrs = {}, {}  # read above; pandas would deep-copy them into every row selection and column taken below
+    verdicts = {i: _comparability.assess(i, start, end, sources=(meta_a[i]["source"].split(";"), meta_b[i]["source"].split(";"))) for i in ids}
     _comparability.refuse(list(verdicts.values()))
 
     frames, info = {}, {}
     for i in ids:
-        frames[i], info[i] = _one_change(i, a, b, verdicts[i], common[i], tolerances[i], level, start, end)
+        frames[i], info[i] = _one_change(i, a, b, meta_a, meta_b, used_vintage, verdicts[i], common[i], tolerances[i], level, start, end)
     for i, (f, meta) in composite.items():
         frames[i], info[i] = f, meta
     info = {i: info[i] for i in listed_ids}
     out = pd.concat([frames[i] for i in listed_ids], ignore_index=True)[list(COLUMNS)]
-    out.attrs["ddmgeo"] = {"level": level, "vintage": int(a.attrs["ddmgeo"]["vintage"]), "start": start, "end": end, "indicators": info}
+    out.attrs["ddmgeo"] = {"level": level, "vintage": used_vintage, "start": start, "end": end, "indicators": info}
     return out

@@ -131,8 +131,10 @@ def value(table: "pd.DataFrame", code: str, ind: str) -> float:
     """The value of *ind* for *code* (NaN when absent), from a lookup built once per table."""
     shape, cells = table.__dict__.get("_ddmgeo_cells", (None, None))
     if shape != (table.shape, tuple(table.columns)):
-        codes = table["code"].astype(str).tolist()
-        cells = {c: dict(zip(codes, table[c].tolist())) for c in table.columns if c not in ("code", "name")}
+        bare = table.copy(deep=False)  # the same columns without the metadata, which every column taken would deep-copy
+        bare.attrs = {}
+        codes = bare["code"].astype(str).tolist()
+        cells = {c: dict(zip(codes, bare[c].tolist())) for c in bare.columns if c not in ("code", "name")}
         object.__setattr__(table, "_ddmgeo_cells", ((table.shape, tuple(table.columns)), cells))
     v = cells.get(ind, {}).get(code)
     return float("nan") if v is None else float(v)
