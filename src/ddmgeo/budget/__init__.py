@@ -506,13 +506,13 @@ def spatialise(
         _dask_refuses(split=split, id=id, by=by, fix_swapped=fix_swapped, tags=tags, successors=successors, sheet=sheet)
         return _spatialise_dask(projects, amount=amount, level=opt.level, vintage=opt.vintage, location=location, blocksize=blocksize, population_year=population_year, snap_km=opt.snap_km)
     rows = _steps.read(projects, opt, sheet)
-    weights, pop_year, split_text, shares_col = _steps.split_rule(rows, opt)
+    weights, _, split_text, shares_col = _steps.split_rule(rows, opt)  # (the split population year is in split_text)
     found = _steps.columns(rows, opt)
     areas = _steps.areas(opt)  # area positions below are positions in this list
     _steps.locate_points(rows, found, opt, areas)
     _steps.read_texts(rows, found, opt)
     pieces = _steps.allocate(rows, opt, areas, weights, shares_col, split_text)
-    return _steps.report(rows, opt, areas, pieces, split_text, pop_year)
+    return _steps.report(rows, opt, areas, pieces, split_text)
 
 
 # ----------------------------------------------------------------------------- reprioritise

@@ -483,7 +483,7 @@ def _check_weights(w: list[float], codes: tuple[str, ...], what: str = "shares")
 # ----------------------------------------------------------------------------- 5. report
 
 
-def report(rows: Rows, opt: Options, areas: list, pieces: Pieces, split_text: str, pop_year_split) -> SpatialisedBudget:
+def report(rows: Rows, opt: Options, areas: list, pieces: Pieces, split_text: str) -> SpatialisedBudget:
     """The allocations, the unallocated rows, the issues and the per-area totals."""
     from . import SpatialisedBudget
 
