@@ -44,13 +44,8 @@ KNOWN_PRIVATE_IMPORTS: frozenset[tuple[str, str]] = frozenset(
         ("ddmgeo._core", "ddmgeo.maps._cartographic"),
         ("ddmgeo.budget._dask", "ddmgeo.overlays._dask._column"),
         ("ddmgeo.budget._dask", "ddmgeo.overlays._dask._read"),
-        ("ddmgeo.budget._locate", "ddmgeo.indicators._engine.codes_of"),
-        ("ddmgeo.io", "ddmgeo.indicators._engine.choose"),
         ("ddmgeo.maps._change", "ddmgeo.monitoring._change.TOLERANCE"),
         ("ddmgeo.maps._change", "ddmgeo.monitoring._change.index_scale"),
-        ("ddmgeo.monitoring._change", "ddmgeo.indicators._engine.choose"),
-        ("ddmgeo.monitoring._comparability", "ddmgeo.indicators._engine._serves"),
-        ("ddmgeo.monitoring._comparability", "ddmgeo.indicators._engine._years_text"),
         ("ddmgeo.profiles._content", "ddmgeo.indicators._engine.shared"),
         ("ddmgeo.profiles._content", "ddmgeo.indicators._names"),
         ("ddmgeo.profiles._figures", "ddmgeo.maps._cartographic.projected"),
@@ -59,7 +54,6 @@ KNOWN_PRIVATE_IMPORTS: frozenset[tuple[str, str]] = frozenset(
         ("ddmgeo.profiles._sections", "ddmgeo.indicators._names"),
         ("ddmgeo.profiles._sections", "ddmgeo.monitoring._profile.change_text"),
         ("ddmgeo.profiles._sections", "ddmgeo.monitoring._profile.rank_text"),
-        ("ddmgeo.profiles._subject", "ddmgeo.indicators._engine.codes_of"),
     }
 )
 

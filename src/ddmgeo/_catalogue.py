@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from . import _registry, settings
 from ._numbers import parse_years
-from .errors import DataNotAvailableError, DDMGeoError, UnknownIndicatorError
+from .errors import AggregationError, DataNotAvailableError, DDMGeoError, UnknownIndicatorError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -272,3 +272,49 @@ __all__ = [
     "ALIASES", "Definition", "KINDS", "ONE_PLAN_AREAS", "THEMES", "canonical", "definitions", "in_source", "lookup", "matches",
     "parse_years", "series_of", "table", "theme_of",
 ]
+
+
+#: every level an indicator can be asked at, coarsest first
+LEVELS = ("country", "province", "district", "municipality", "ward", "district_municipality")
+
+
+def choose(indicator: str, year: int | None, level: str) -> Definition:
+    """The catalogue row that serves *indicator* at *level* for *year* (latest default year when None)."""
+    defs = lookup(indicator)
+    usable = [d for d in defs if serves(d, level)]
+    if not usable:
+        levels = sorted({lv for d in defs for lv in d.levels})
+        coarser = level in LEVELS and all(lv in LEVELS and LEVELS.index(level) < LEVELS.index(lv) for lv in levels)
+        if coarser and all(d.kind not in RATIO_KINDS and d.kind != "count" for d in defs):
+            kind = defs[0].kind
+            raise AggregationError(
+                f"{indicator} is a {kind} ({defs[0].unit}) published per {', '.join(levels)}; a {kind} cannot be summed or "
+                f"averaged to {level} level without its components. Ask for level= one of: {', '.join(levels)}."
+            )
+        raise DataNotAvailableError(f"Indicator {indicator!r} is not available at level {level!r}; it exists for: {', '.join(levels)}.")
+    if year is None or any(d.dataset == AREA_DATASET for d in usable):  # areas do not change with the year asked
+        return max(usable, key=lambda d: (d.default_year or max(d.years) if d.years else 0))
+    for d in usable:
+        if year in d.years:
+            return d
+    years = sorted({y for d in usable for y in d.years})
+    raise DataNotAvailableError(f"Indicator {indicator!r} is not available for {year}; years available: {years_text(years)}.")
+
+
+def years_text(years: list[int]) -> str:
+    """Years as people write a list of them: "2002-2021" for a run, else "2011, 2016, 2022"."""
+    if len(years) > 4 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}-{years[-1]}"
+    return ", ".join(map(str, years))
+
+
+def serves(d: Definition, level: str) -> bool:
+    """Whether definition *d* can give values at *level* (directly, or built from a finer level)."""
+    if not d.direct:
+        return True  # decided by its components
+    if level in d.levels:
+        return True
+    if d.kind in ("index", "median") or level in ("ward", "municipality", "district_municipality"):
+        return False
+    # coarser levels can be built from municipalities or districts
+    return any(lv in d.levels for lv in ("municipality", "district"))

@@ -378,3 +378,17 @@ def districts(*, vintage: int = settings.DEFAULT_VINTAGE, **kwargs) -> "gpd.GeoD
     """
     return boundaries("district", vintage=vintage, **kwargs)
 
+
+def codes_of(level: str, vintage: int) -> tuple[str, ...]:
+    """Every area code of a level (natural order), for the levels indicators are asked at: ``country`` (ZA),
+    ``district_municipality`` (the 44 DC codes), provinces, districts and municipalities."""
+    if level == "country":
+        return ("ZA",)
+    if level == "ward":
+        raise DataNotAvailableError("ward codes come from the ward tables, not the gazetteer")
+    if level == "district_municipality":
+        t = areas_table("district", vintage=vintage)
+        return tuple(c for c in t.code if c.startswith("DC"))
+
+    t = areas_table(level, vintage=vintage)
+    return tuple(t.code.iloc[_code_sort_key(t.code).argsort()].tolist())

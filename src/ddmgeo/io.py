@@ -189,8 +189,8 @@ def _labelled(frame: "pd.DataFrame", units: dict) -> tuple["pd.DataFrame", dict,
 
 def _definition(ind: str, year, level: str) -> str:
     """The catalogue's definition of the source that gave the figures (its notes, else its label)."""
+    from ._catalogue import choose
     from .errors import DDMGeoError
-    from .indicators._engine import choose
 
     try:
         d = choose(ind, int(year) if year else None, level)

@@ -111,7 +111,7 @@ def to_level(code: str, level: str, vintage: int) -> tuple[tuple[str, ...], bool
 
 
 def all_of_level(level: str, vintage: int) -> tuple[str, ...]:
-    from ..indicators._engine import codes_of
+    from ..areas import codes_of
 
     return codes_of(level, vintage)
 

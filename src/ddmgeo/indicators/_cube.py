@@ -339,7 +339,8 @@ def lookup(indicator: str, level: str, year: int | None, vintage: int) -> "Resul
     """The engine's result for this request from the cube, or None when the cube does not hold it."""
     import pandas as pd
 
-    from ._engine import Result, choose
+    from .._catalogue import choose
+    from ._engine import Result
 
     if _STATE["building"] or level not in LEVELS or vintage not in VINTAGES:
         return None

@@ -156,7 +156,7 @@ def available(by: str | None = None) -> "pd.DataFrame":
     """Every (indicator, by) ddmgeo can disaggregate, with its groups, sources and years."""
     import pandas as pd
 
-    from ._engine import _years_text
+    from .._catalogue import years_text as _years_text
 
     rows = []
     for ind in _catalogue.definitions():
@@ -223,7 +223,8 @@ def options(indicator: str, by: str) -> list[Option]:
 
 def _choose(indicator: str, by: str, level: str, year: int | None, vintage: int) -> list[tuple[Option, int]]:
     """(option, year) candidates to try, best first."""
-    from ._engine import _years_text, compute
+    from .._catalogue import years_text as _years_text
+    from ._engine import compute
 
     opts = options(indicator, by)
     if year is not None:

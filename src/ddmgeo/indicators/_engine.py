@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
-from .. import _catalogue, settings
-from .._catalogue import AREA_DATASET, RATIO_KINDS, Definition
+from .. import settings
+from .._catalogue import AREA_DATASET, LEVELS, RATIO_KINDS, Definition, choose
 from .._vintage import code_vintage
+from ..areas import codes_of
 from ..errors import AggregationError, DataNotAvailableError, DDMGeoError, VintageError
 
 if TYPE_CHECKING:
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-LEVELS = ("country", "province", "district", "municipality", "ward", "district_municipality")
+
+
+_CHILD = {"country": "province", "province": "district", "district": "municipality"}
 
 
 @dataclass
@@ -72,70 +75,11 @@ def parents(vintage: int) -> dict[str, dict[str, str]]:
 
 
 @lru_cache(maxsize=16)
-def codes_of(level: str, vintage: int) -> tuple[str, ...]:
-    """Every area code of a level (natural order)."""
-    from ..areas import _code_sort_key, areas_table
-
-    if level == "country":
-        return ("ZA",)
-    if level == "ward":
-        raise DataNotAvailableError("ward codes come from the ward tables, not the gazetteer")
-    if level == "district_municipality":
-        t = areas_table("district", vintage=vintage)
-        return tuple(c for c in t.code if c.startswith("DC"))
-
-    t = areas_table(level, vintage=vintage)
-    return tuple(t.code.iloc[_code_sort_key(t.code).argsort()].tolist())
-
-
-_CHILD = {"country": "province", "province": "district", "district": "municipality"}
-
-
 def _normalise_vintage(vintage: int) -> int:
     return code_vintage(vintage)
 
 
 # ----------------------------------------------------------------------------- choosing a definition
-
-
-def choose(indicator: str, year: int | None, level: str) -> Definition:
-    """The catalogue row that serves *indicator* at *level* for *year* (latest default year when None)."""
-    defs = _catalogue.lookup(indicator)
-    usable = [d for d in defs if _serves(d, level)]
-    if not usable:
-        levels = sorted({lv for d in defs for lv in d.levels})
-        coarser = level in LEVELS and all(lv in LEVELS and LEVELS.index(level) < LEVELS.index(lv) for lv in levels)
-        if coarser and all(d.kind not in RATIO_KINDS and d.kind != "count" for d in defs):
-            kind = defs[0].kind
-            raise AggregationError(
-                f"{indicator} is a {kind} ({defs[0].unit}) published per {', '.join(levels)}; a {kind} cannot be summed or "
-                f"averaged to {level} level without its components. Ask for level= one of: {', '.join(levels)}."
-            )
-        raise DataNotAvailableError(f"Indicator {indicator!r} is not available at level {level!r}; it exists for: {', '.join(levels)}.")
-    if year is None or any(d.dataset == AREA_DATASET for d in usable):  # areas do not change with the year asked
-        return max(usable, key=lambda d: (d.default_year or max(d.years) if d.years else 0))
-    for d in usable:
-        if year in d.years:
-            return d
-    years = sorted({y for d in usable for y in d.years})
-    raise DataNotAvailableError(f"Indicator {indicator!r} is not available for {year}; years available: {_years_text(years)}.")
-
-
-def _years_text(years: list[int]) -> str:
-    if len(years) > 4 and years == list(range(years[0], years[-1] + 1)):
-        return f"{years[0]}-{years[-1]}"
-    return ", ".join(map(str, years))
-
-
-def _serves(d: Definition, level: str) -> bool:
-    if not d.direct:
-        return True  # decided by its components
-    if level in d.levels:
-        return True
-    if d.kind in ("index", "median") or level in ("ward", "municipality", "district_municipality"):
-        return False
-    # coarser levels can be built from municipalities or districts
-    return any(lv in d.levels for lv in ("municipality", "district"))
 
 
 # ----------------------------------------------------------------------------- counts

@@ -192,8 +192,8 @@ def common_source(indicator: str, start: int, end: int, level: str) -> str | Non
     2011 on the 2022 boundaries) is then used for both years, so the change is on one set of
     boundaries; otherwise None (each year from its own source, as :func:`ddmgeo.indicators.get`).
     """
+    from .._catalogue import choose
     from ..errors import DDMGeoError
-    from ..indicators._engine import choose
 
     try:
         d = choose(indicator, end, level)
@@ -207,8 +207,8 @@ def common_source(indicator: str, start: int, end: int, level: str) -> str | Non
 
 def _has_year(indicator: str, year: int, level: str) -> bool:
     """Whether every count behind *indicator* (a qualified id) has *year* at *level*."""
+    from .._catalogue import choose
     from ..errors import DDMGeoError
-    from ..indicators._engine import choose
 
     try:
         d = choose(indicator, year, level)

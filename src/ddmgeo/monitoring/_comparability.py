@@ -85,7 +85,7 @@ def row(indicator: str, start: int, end: int) -> Assessment | None:
 
 def years_of(indicator: str, level: str) -> list[int]:
     """The years the catalogue has *indicator* for at *level* (a derived indicator: the years of its row)."""
-    from ..indicators._engine import _serves
+    from .._catalogue import serves as _serves
 
     defs = _catalogue.lookup(indicator)
     usable = [d for d in defs if _serves(d, level)] or list(defs)
@@ -93,7 +93,7 @@ def years_of(indicator: str, level: str) -> list[int]:
 
 
 def _years_text(years: list[int]) -> str:
-    from ..indicators._engine import _years_text as text
+    from .._catalogue import years_text as text
 
     if len(years) == 1:
         return f"{years[0]} only"

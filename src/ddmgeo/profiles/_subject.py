@@ -55,7 +55,7 @@ class Subject:
     @property
     def peers(self) -> str:
         """What it is ranked among: '52 district spaces', '213 municipalities', '9 provinces'."""
-        from ..indicators._engine import codes_of
+        from ..areas import codes_of
 
         return f"{len(codes_of(self.level, self.vintage))} {PEERS[self.level]}"
 
