@@ -41,17 +41,12 @@ KNOWN_CIRCLES: dict[frozenset[str], str] = {
 KNOWN_PRIVATE_IMPORTS: frozenset[tuple[str, str]] = frozenset(
     {
         ("ddmgeo._core", "ddmgeo.indicators._cube"),
-        ("ddmgeo._core", "ddmgeo.maps._cartographic"),
         ("ddmgeo.budget._dask", "ddmgeo.overlays._dask._column"),
         ("ddmgeo.budget._dask", "ddmgeo.overlays._dask._read"),
         ("ddmgeo.maps._change", "ddmgeo.monitoring._change.TOLERANCE"),
         ("ddmgeo.maps._change", "ddmgeo.monitoring._change.index_scale"),
         ("ddmgeo.profiles._content", "ddmgeo.indicators._engine.shared"),
-        ("ddmgeo.profiles._content", "ddmgeo.indicators._names"),
-        ("ddmgeo.profiles._figures", "ddmgeo.maps._cartographic.projected"),
-        ("ddmgeo.profiles._figures", "ddmgeo.maps._draw"),
         ("ddmgeo.profiles._sections", "ddmgeo.indicators._errata"),
-        ("ddmgeo.profiles._sections", "ddmgeo.indicators._names"),
         ("ddmgeo.profiles._sections", "ddmgeo.monitoring._profile.change_text"),
         ("ddmgeo.profiles._sections", "ddmgeo.monitoring._profile.rank_text"),
     }

@@ -94,9 +94,8 @@ def read(key: str, *, geo: bool = False) -> "pd.DataFrame | None":
 
 def _products() -> Iterable[tuple[str, "pd.DataFrame"]]:
     """Every (key, frame) the core holds, built from the registered datasets."""
-    from . import _cache, _sources, areas
+    from . import _cache, _cartographic, _sources, areas
     from .indicators import _cube
-    from .maps import _cartographic
 
     wanted: list[tuple[str, bool]] = []
     for level in ("province", "district", "municipality"):

@@ -392,3 +392,23 @@ def codes_of(level: str, vintage: int) -> tuple[str, ...]:
 
     t = areas_table(level, vintage=vintage)
     return tuple(t.code.iloc[_code_sort_key(t.code).argsort()].tolist())
+
+
+def names_of(level: str, vintage: int, codes=()) -> dict[str, str]:
+    """Code -> name at *level*: every area of the gazetteer (memoised; shared, do not change it), South Africa for
+    ``country``, "... District Municipality" for ``district_municipality``, a ward named by its code (*codes*)."""
+    if level == "country":
+        return {"ZA": "South Africa"}
+    if level in ("ward",):
+        return {c: c for c in codes}
+    return _name_map(level, code_vintage(vintage))
+
+
+@lru_cache(maxsize=32)
+def _name_map(level: str, vintage: int) -> dict[str, str]:
+    """Code -> name of every area of a level (the gazetteer, read once per level and vintage)."""
+    t = areas_table("district" if level == "district_municipality" else level, vintage=vintage)
+    names = dict(zip(t.code, t.name))
+    if level == "district_municipality":
+        names = {c: f"{n} District Municipality" for c, n in names.items()}
+    return names

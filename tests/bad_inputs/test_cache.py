@@ -195,7 +195,7 @@ if sys.argv[1] == "read":                          # the second process must not
     areas._read_source = lambda *a, **k: sys.exit("rebuilt instead of read from the cache")
 out = {}
 for name, frame in (("district", ddmgeo.districts()), ("municipality", ddmgeo.boundaries("municipality")),
-                    ("carto", __import__("ddmgeo.maps._cartographic", fromlist=["x"]).cartographic("province"))):
+                    ("carto", __import__("ddmgeo._cartographic", fromlist=["x"]).cartographic("province"))):
     out[name] = {
         "str": str(frame.crs), "to_string": frame.crs.to_string(), "srs": frame.crs.srs, "epsg": frame.crs.to_epsg(),
         "dtypes": [str(t) for t in frame.dtypes], "columns": list(frame.columns), "index": [str(frame.index.dtype), len(frame)],

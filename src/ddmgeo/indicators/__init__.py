@@ -20,7 +20,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from .. import _catalogue, settings
@@ -169,24 +168,10 @@ def _names(level: str, vintage: int, codes) -> "pd.Series":
 
 
 def _name_lookup(level: str, vintage: int, codes) -> dict[str, str]:
-    """Code -> name for *codes* at *level* (a ward is named by its code); shared, do not change it."""
-    if level == "country":
-        return {"ZA": "South Africa"}
-    if level in ("ward",):
-        return {c: c for c in codes}
-    return _name_map(level, code_vintage(vintage))
+    """Code -> name for *codes* at *level* (see :func:`ddmgeo.areas.names_of`); shared, do not change it."""
+    from ..areas import names_of
 
-
-@lru_cache(maxsize=32)
-def _name_map(level: str, vintage: int) -> dict[str, str]:
-    """Code -> name of every area of a level (the gazetteer, read once per level and vintage)."""
-    from ..areas import areas_table
-
-    t = areas_table("district" if level == "district_municipality" else level, vintage=vintage)
-    names = dict(zip(t.code, t.name))
-    if level == "district_municipality":
-        names = {c: f"{n} District Municipality" for c, n in names.items()}
-    return names
+    return names_of(level, vintage, codes)
 
 
 def get(

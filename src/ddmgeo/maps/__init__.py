@@ -13,7 +13,7 @@ Examples
 
 from __future__ import annotations
 
-from ._cartographic import MAP_CRS, TOLERANCE_M, cartographic
+from .._cartographic import MAP_CRS, TOLERANCE_M, cartographic
 from ._change import change_map, dumbbell
 from ._static import (
     bivariate,

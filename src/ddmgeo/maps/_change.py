@@ -204,7 +204,7 @@ def change_map(
     >>> c = monitoring.change("informal_dwelling_share", start=2011, end=2016)   # doctest: +SKIP
     >>> maps.save(maps.change_map(c, "informal_dwelling_share"), "informal.png")  # doctest: +SKIP
     """
-    from ._cartographic import projected
+    from .._cartographic import projected
 
     rows = _rows(change_table, indicator)
     meta = _meta(change_table, rows, indicator)

@@ -117,7 +117,7 @@ def interactive(
     if tolerance is None and level == "ward":
         tolerance = 200.0  # users zoom into interactive maps: keep ward outlines close to the source
     if column is None:
-        from ._cartographic import cartographic
+        from .._cartographic import cartographic
 
         frame = cartographic(level, vintage=vintage, tolerance=tolerance).copy()
         label, colours, entries, source = level.title(), [], [], ""

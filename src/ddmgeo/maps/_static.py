@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import __version__, settings
+from .. import __version__, _draw, settings
+from .._cartographic import MAP_CRS, projected
 from .._format import NO_DATA_LABEL, format_value
 from .._optional import needs, require
 from ..errors import DataNotAvailableError, DDMGeoWarning, RawCountWarning, TableError
-from . import _draw
-from ._cartographic import MAP_CRS, projected
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -230,13 +230,13 @@ def key_figure(ctx: Context, ind: str, *, year: int | None = None) -> KeyFigure:
 
 def rows_of(ctx: Context, *, parts: bool = True) -> list[tuple[str, str, str]]:
     """(label, code, level) of the table rows: the area's parts, the area, its comparators."""
-    from ..indicators import _names
+    from ..areas import names_of
 
     s = ctx.subject
     rows = []
     level, codes = s.parts
     if parts and codes:
-        names = _names(level, s.vintage, list(codes))
+        names = names_of(level, s.vintage, list(codes))
         rows += [(f"{names.get(c, c)} ({c})", c, level) for c in codes]
     rows.append((s.label, s.code, s.level))
     rows += [(label, code, level) for level, code, label in s.comparators]

@@ -53,7 +53,7 @@ def png(figure: Figure, *, dpi: int = 200) -> bytes:
 
 
 def _layer(level: str, ctx: "Context", tolerance: float | None = None) -> "pd.DataFrame":
-    from ..maps._cartographic import projected
+    from .._cartographic import projected
 
     return projected(level, ctx.subject.vintage, tolerance)
 
@@ -73,7 +73,7 @@ def locator(ctx: "Context") -> Figure:
     area = own[own.code == s.code].geometry.values
 
     def draw():
-        from ..maps import _draw
+        from .. import _draw
 
         fig, ax = _subplots(figsize=(4.2, 3.6))
         _draw.polygons(ax, d.geometry.values, facecolor="#e6e6e6", edgecolor="white", linewidth=0.4)
@@ -112,7 +112,7 @@ def parts_map(ctx: "Context") -> Figure:
     labels = [(geom.representative_point(), name) for geom, name in zip(mine.geometry, mine["name"])]
 
     def draw():
-        from ..maps import _draw
+        from .. import _draw
 
         fig, ax = _subplots(figsize=(7.5, 5.2))
         _draw.polygons(ax, layer.geometry.values, facecolor="#f0f0f0", edgecolor="#c8c8c8", linewidth=0.4)
@@ -217,7 +217,7 @@ def small_multiples(ctx: "Context", table: "pd.DataFrame", labels: dict, *, lege
     shades = {ind: ["#f4f4f4" if np.isnan(x) else cmap(norm(x)) for x in 100 * t[ind].reindex(layer.code).to_numpy(dtype=float)] for ind in labels}
 
     def draw():
-        from ..maps import _draw
+        from .. import _draw
 
         fig, axes = _subplots(1, len(labels), figsize=(10, 2.6))
         for ax, ind in zip(np.atleast_1d(axes), labels):
@@ -269,7 +269,7 @@ def growth_map(ctx: "Context", rates: "pd.Series", *, years: str) -> Figure | No
     title = f"Population growth, per cent per year, {years}"
 
     def draw():
-        from ..maps import _draw
+        from .. import _draw
 
         fig, ax = _subplots(figsize=(5.5, 4))
         _draw.polygons(ax, layer.geometry.values, facecolors=shades, edgecolor="#555555", linewidth=0.5)

@@ -447,12 +447,12 @@ FINANCES = {
 def _institutions(ctx: Context) -> list[tuple[str, str, str]]:
     """(label, code, level) of the municipalities that govern the area: a metro or local municipality itself;
     a district's district municipality and its local municipalities."""
-    from ..indicators import _names
+    from ..areas import names_of
 
     sub = ctx.subject
     if sub.level == "municipality" or sub.category == "A":
         return [(f"{sub.name} ({sub.code})", sub.code, "municipality")]
-    names = _names("municipality", sub.vintage, list(sub.parts[1]))
+    names = names_of("municipality", sub.vintage, list(sub.parts[1]))
     rows = [(f"{sub.name} District Municipality ({sub.code})", sub.code, "district_municipality")]
     return rows + [(f"{names.get(c, c)} ({c})", c, "municipality") for c in sub.parts[1]]
 

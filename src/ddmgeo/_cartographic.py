@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .. import settings
+from . import settings
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -44,8 +44,8 @@ def cartographic(level: str = "district", *, vintage: int = settings.DEFAULT_VIN
     >>> from ddmgeo import maps
     >>> carto = maps.cartographic("district")          # doctest: +SKIP
     """
-    from .._cache import cached_layer
-    from ..areas import _check_level, _check_vintage, boundaries, layer_key
+    from ._cache import cached_layer
+    from .areas import _check_level, _check_vintage, boundaries, layer_key
 
     tol = float(TOLERANCE_M[_check_level(level)] if tolerance is None else tolerance)
     if tol < 0:

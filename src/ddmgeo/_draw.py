@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from .._optional import require
+from ._optional import require
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
