@@ -54,10 +54,6 @@ def _label(code: str, name: str, level: str) -> str:
     return f"{name} ({code}, {level})"
 
 
-def _vintage(vintage: int) -> int:
-    return code_vintage(vintage)
-
-
 @lru_cache(maxsize=4)
 def _index(vintage: int) -> tuple[dict[str, list[_Entry]], dict[str, str]]:
     """key -> entries, and province key -> province code, for one code vintage."""
@@ -269,8 +265,8 @@ class _Resolver:
             raise UnknownAreaError("An empty name cannot be resolved: fill in the area's name or code.", value=value)
         entries = self._lookup(text)
         hint = None
+        name, hint_text = split_hint(text)
         if entries is None:
-            name, hint_text = split_hint(text)
             if hint_text is not None:
                 hint = self.provinces.get(_key(hint_text))
                 entries = self._lookup(name)
@@ -281,7 +277,6 @@ class _Resolver:
                         value=value,
                     )
         if entries is None:
-            name, hint_text = split_hint(text)
             province = self.provinces.get(_key(hint_text)) if hint_text else None
             suggestions, elsewhere = _suggest(_key(name), self.index, self.level or implied_level(name), province)
             where = f" at level {self.level!r}" if self.level else ""
@@ -439,7 +434,7 @@ def resolve(
         raise VintageError(f"Unknown level {level!r}: use one of {', '.join(settings.LEVELS)} or None.")
     if errors not in ("raise", "coerce"):
         raise ValueError(f"errors must be 'raise' or 'coerce', not {errors!r}.")
-    v = _vintage(vintage)
+    v = code_vintage(vintage)
     scalar = isinstance(value, str) or not isinstance(value, Iterable)
 
     if level == "ward":
@@ -535,7 +530,7 @@ def lineage(code: str | None = None, *, vintage: int = 2011) -> "pd.DataFrame":
     table = _lineage_table()
     if code is None:
         return table.copy()
-    v = _vintage(vintage)
+    v = code_vintage(vintage)
     if v not in (2011, 2016):
         raise VintageError("lineage runs between the 2011 and 2016 vintages: pass vintage=2011 or vintage=2016.")
     column = "old_code" if v == 2011 else "new_code"

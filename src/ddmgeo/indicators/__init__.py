@@ -26,6 +26,7 @@ from .. import _catalogue, settings
 from .._catalogue import ONE_PLAN_AREAS
 from .._numbers import read_year
 from .._vintage import code_vintage
+from ..areas import names_of
 from ..errors import AggregationError, DataNotAvailableError
 from . import _errata
 
@@ -164,14 +165,7 @@ def _ids(ids: str | Iterable[str]) -> list[str]:
 def _names(level: str, vintage: int, codes) -> "pd.Series":
     import pandas as pd
 
-    return pd.Series(_name_lookup(level, vintage, codes))
-
-
-def _name_lookup(level: str, vintage: int, codes) -> dict[str, str]:
-    """Code -> name for *codes* at *level* (see :func:`ddmgeo.areas.names_of`); shared, do not change it."""
-    from ..areas import names_of
-
-    return names_of(level, vintage, codes)
+    return pd.Series(names_of(level, vintage, codes))
 
 
 def get(
@@ -280,7 +274,7 @@ def get(
     errata = {i: _errata.notes_for(r.sources, r.year, level, v) for i, r in results.items()}
     meta = {i: _metadata(r, level, errata[i]) for i, r in results.items()}
     index = first.frame.index
-    lookup = _name_lookup(level, vintage, index)
+    lookup = names_of(level, vintage, index)
     if output == "tidy":
         out = _tidy(results, lookup, level, errata)
     else:  # built in one go (a column added at a time copies the frame each time)

@@ -344,13 +344,13 @@ def compute_by(indicator: str, by: str, level: str, year: int | None, vintage: i
 
     *source* forces the source (e.g. the one a share was computed from, for its components).
     """
-    from ._engine import _normalise_vintage
+    from .._vintage import code_vintage
 
     check_by(by)
     _catalogue.lookup(indicator)
     if level not in LEVELS:
         raise DataNotAvailableError(f"Disaggregated indicators are available for the levels {', '.join(LEVELS)}, not {level!r}.")
-    vintage = _normalise_vintage(vintage)
+    vintage = code_vintage(vintage)
     from ._engine import _MEMO
 
     # kept in the engine's memo (under keys of their own) so that its clear_memo() forgets them too

@@ -75,10 +75,6 @@ def parents(vintage: int) -> dict[str, dict[str, str]]:
 
 
 @lru_cache(maxsize=16)
-def _normalise_vintage(vintage: int) -> int:
-    return code_vintage(vintage)
-
-
 # ----------------------------------------------------------------------------- choosing a definition
 
 
@@ -233,7 +229,7 @@ def compute(indicator: str, level: str, year: int | None, vintage: int) -> Resul
         from . import _cube
 
         try:
-            found = _cube.lookup(indicator, level, year, _normalise_vintage(vintage)) if level in LEVELS else None
+            found = _cube.lookup(indicator, level, year, code_vintage(vintage)) if level in LEVELS else None
             r = found if found is not None else _compute(indicator, level, year, vintage)
         except DDMGeoError as exc:  # the data cannot give it: asked again, the same error at once
             _MEMO[key] = exc
@@ -251,7 +247,7 @@ def _compute(indicator: str, level: str, year: int | None, vintage: int) -> Resu
 
     if level not in LEVELS:
         raise VintageError(f"Unknown level {level!r}: use one of {', '.join(LEVELS)}.")
-    vintage = _normalise_vintage(vintage)
+    vintage = code_vintage(vintage)
     d = choose(indicator, year, level)
     if d.kind == "count":
         y = year if (year is not None and d.dataset != AREA_DATASET) else (d.default_year or max(d.years))

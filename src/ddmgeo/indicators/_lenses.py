@@ -225,15 +225,16 @@ def population_growth(*, level: str = "municipality", start: int = 2011, end: in
     import numpy as np
     import pandas as pd
 
+    from .._vintage import code_vintage
     from . import _names
-    from ._engine import _normalise_vintage, codes_of, compute
+    from ._engine import codes_of, compute
 
     if level not in INDEX_LEVELS:
         raise DataNotAvailableError(f"Population growth is computed for the levels {', '.join(INDEX_LEVELS)}, not {level!r}.")
     start, end = int(start), int(end)
     if end <= start:
         raise ValueError(f"end ({end}) must be after start ({start}).")
-    v = _normalise_vintage(vintage)
+    v = code_vintage(vintage)
     if v != 2016:
         raise VintageError("Growth is computed on the 2016 boundaries (CS 2016 and the mid-year estimates are published on them only); use vintage=2016.")
     notes: list[str] = []

@@ -147,7 +147,7 @@ def interactive(
         show[c] = show[c].map(lambda v: html.escape(str(v)) if v is not None else "")
     minx, miny, maxx, maxy = show.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=False, prefer_canvas=True, zoom_snap=0.25)
-    _MetricScale().add_to(m)
+    _metric_scale().add_to(m)
     m.default_js = [("leaflet", js)]
     m.default_css = [("leaflet_css", css)]
     if tiles:
@@ -269,6 +269,7 @@ def _cluster(points, tips: list[str], name: str):
     return layer
 
 
+@lru_cache(maxsize=1)
 def _metric_scale_class():
     folium_map = require("folium.map")  # folium's own MacroElement and Template (from branca and jinja2)
     MacroElement, Template = folium_map.MacroElement, folium_map.Template
@@ -285,5 +286,6 @@ def _metric_scale_class():
     return MetricScale
 
 
-def _MetricScale():  # noqa: N802 - builds the element class on first use (branca is imported lazily)
+def _metric_scale():
+    """The scale-and-zoom element of a map (its class is built once, on first use: folium is imported lazily)."""
     return _metric_scale_class()()

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import settings
 from .._area_sets import AreaSet, resolve_areas
-from ..errors import CRSError, TableError
-from ._points import PointsReport, read_points
+from ..errors import TableError
+from ._points import PointsReport, read_points, with_crs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -59,14 +59,7 @@ def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | No
     if sheet is not None and not isinstance(points, (str, os.PathLike)):
         raise TableError(f"sheet={sheet!r} names a sheet of a workbook file, but the points are a {type(points).__name__}: leave sheet= out.")
     if isinstance(points, gpd.GeoDataFrame) and lon is None and lat is None:
-        gdf = points
-        if gdf.crs is None:
-            if crs is None:
-                raise CRSError(
-                    "The points have no CRS: set it with gdf.set_crs('EPSG:4326') (longitude/latitude) or pass crs=, "
-                    "so ddmgeo does not guess."
-                )
-            gdf = gdf.set_crs(crs)
+        gdf = with_crs(points, crs)
         geoms = np.asarray(gdf.geometry.values)
         types = shapely.get_type_id(geoms)
         wrong = (types != 0) & (types != -1)

@@ -157,21 +157,26 @@ def _read_path(data: str | os.PathLike, sheet: str | int | None = None, notes: l
     raise TableError(f"Cannot read points from {p.name}: use .csv, .tsv, .xlsx, .geojson, .gpkg, .shp, .fgb or .parquet.")
 
 
+def with_crs(gdf: "gpd.GeoDataFrame", crs: Any) -> "gpd.GeoDataFrame":
+    """*gdf* with a CRS: its own, else *crs*; without either, the CRSError that says how to set one."""
+    if gdf.crs is not None:
+        return gdf
+    if crs is None:
+        raise CRSError(
+            "The points have no CRS: set it with gdf.set_crs('EPSG:4326') (longitude/latitude) or pass crs=, "
+            "so ddmgeo does not guess."
+        )
+    return gdf.set_crs(crs)
+
+
 def _own_points(data: "gpd.GeoDataFrame", crs: Any, source: str | None, notes: list[str]) -> "gpd.GeoDataFrame":
     """A GeoDataFrame of points in EPSG:4326, with why each row without a usable point has none."""
     import numpy as np
     import shapely
     from pyproj import CRS
 
-    gdf = data.copy()
-    if gdf.crs is None:
-        if crs is None:
-            raise CRSError(
-                "The points have no CRS: set it with gdf.set_crs('EPSG:4326') (longitude/latitude) or pass crs=, "
-                "so ddmgeo does not guess."
-            )
-        gdf = gdf.set_crs(crs)
-    elif crs is not None and CRS.from_user_input(crs) != gdf.crs:
+    gdf = with_crs(data.copy(), crs)
+    if crs is not None and data.crs is not None and CRS.from_user_input(crs) != gdf.crs:
         raise CRSError(f"crs={crs!r} contradicts the GeoDataFrame's own CRS {gdf.crs.to_string()}: drop crs= or fix the data.")
     geoms = gdf.geometry.values
     types = shapely.get_type_id(np.asarray(geoms))
