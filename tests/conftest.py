@@ -48,6 +48,32 @@ def shared_data() -> Path:
     return SHARED
 
 
+@pytest.fixture(scope="session")
+def registry_downloads(shared_data, tmp_path_factory) -> Path:
+    """A data folder with the registered upstream files the shared data does not hold, downloaded once.
+
+    They come from the package registries CI reaches (npm's world-atlas) and are sha256-verified; the
+    only download of a test session. Fails loudly in CI when they cannot be had; skips elsewhere.
+    """
+    from ddmgeo import _registry, datasets
+    from ddmgeo.errors import DataNotAvailableError
+
+    root = tmp_path_factory.mktemp("registry-downloads")
+    offline = os.environ.pop("DDMGEO_OFFLINE", None)
+    try:
+        for ds in _registry.datasets().values():
+            if ds.url.startswith(("https://registry.npmjs.org/", "https://files.pythonhosted.org/")) and not (shared_data / ds.path).exists():
+                datasets.fetch(ds.name, to=root)
+    except DataNotAvailableError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"a registered upstream file could not be downloaded: {exc}")
+        pytest.skip(f"a registered upstream file could not be downloaded: {exc}")
+    finally:
+        if offline is not None:
+            os.environ["DDMGEO_OFFLINE"] = offline
+    return root
+
+
 @pytest.fixture()
 def isolated_cache(tmp_path, monkeypatch):
     """An empty user cache and no data dir, for registry tests."""

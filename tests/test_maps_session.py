@@ -10,6 +10,8 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
+import shapely.ops
 
 matplotlib.use("Agg")
 
@@ -18,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import ddmgeo  # noqa: E402
 from ddmgeo import indicators as I  # noqa: E402
 from ddmgeo import maps, overlays  # noqa: E402
+from ddmgeo._cartographic import MAP_CRS, neighbours  # noqa: E402
 from ddmgeo.errors import RawCountWarning  # noqa: E402
 
 from .browser import not_blank, open_page  # noqa: E402
@@ -118,6 +121,32 @@ def test_a_metro_map_says_metropolitan_municipality_and_a_misplaced_layer_warns(
     swapped = facilities["Hospitals"].set_geometry(facilities["Hospitals"].geometry.map(lambda p: type(p)(p.y, p.x) if p is not None and not p.is_empty else p))
     with pytest.warns(ddmgeo.errors.DDMGeoWarning, match="outside South Africa"):
         maps.district_map("eThekwini", layers={"Hospitals": swapped.set_crs(4326, allow_override=True)})
+
+
+def test_a_border_district_map_draws_and_names_the_neighbouring_countries():
+    fig = maps.district_map("Vhembe")
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Neighbouring country" in legend
+    assert {"Zimbabwe", "Botswana", "Mozambique"} <= set(fig._ddmgeo_countries)
+    assert "ZIMBABWE" in _texts(fig)
+    inland = maps.district_map("Cape Winelands")
+    assert inland._ddmgeo_countries == [] and "Neighbouring country" not in [t.get_text() for t in inland.legends[0].get_texts()]
+
+
+def test_a_national_map_fills_lesotho_and_eswatini(tmp_path):
+    fig = maps.choropleth(column="unemployment_rate", level="district")
+    assert set(fig._ddmgeo_countries) >= {"Lesotho", "eSwatini", "Botswana", "Namibia"}
+    assert {"LESOTHO", "ESWATINI"} <= set(_texts(fig))
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())
+    ax = fig.axes[0]
+    land = neighbours().to_crs(MAP_CRS)
+    for name in ("Lesotho", "eSwatini"):  # the middle of each country shows the country's fill, not the white page
+        inside = land[(land["kind"] == "land") & (land["name"] == name)].geometry.iloc[0]
+        spot = shapely.ops.polylabel(inside.buffer(-3000), tolerance=1000)
+        x, y = ax.transData.transform((spot.x, spot.y + 25_000))  # above the country's name
+        pixel = image[int(image.shape[0] - y), int(x), :3]
+        assert tuple(pixel) == (0xF1, 0xEE, 0xE6), (name, pixel)
 
 
 def test_official_spelling_of_district_names():

@@ -25,7 +25,7 @@ def test_every_derived_dataset_has_a_recipe():
 
 
 @pytest.fixture(scope="module")
-def raw_only(shared_data, tmp_path_factory) -> Path:
+def raw_only(shared_data, registry_downloads, tmp_path_factory) -> Path:
     """A data folder holding raw/ and the upstream datasets recipes read, nothing derived."""
     root = tmp_path_factory.mktemp("raw-only")
     (root / "raw").symlink_to(shared_data / "raw", target_is_directory=True)
@@ -36,7 +36,8 @@ def raw_only(shared_data, tmp_path_factory) -> Path:
                 dest = root / src.path
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 if not dest.exists():
-                    dest.symlink_to(shared_data / src.path)
+                    held = shared_data / src.path
+                    dest.symlink_to(held if held.exists() else registry_downloads / src.path)
     return root
 
 
@@ -123,3 +124,25 @@ def test_recipes_do_not_read_the_environment(monkeypatch):
         text = path.read_text(encoding="utf-8")
         assert "os.environ" not in text and "settings." not in text, path.name
     assert os.environ.get("DDMGEO_OFFLINE") == "1"
+
+
+def test_topojson_arcs_decode_to_the_known_rings():
+    """Two unit squares sharing an arc (the second walks it backwards), quantized with scale 0.5 and an offset."""
+    from ddmgeo._recipes.layers import _topojson_features
+
+    topology = {
+        "transform": {"scale": [0.5, 0.5], "translate": [10.0, -30.0]},
+        "arcs": [[[2, 0], [0, 2]], [[2, 2], [-2, 0], [0, -2], [2, 0]], [[2, 0], [2, 0], [0, 2], [-2, 0]]],
+        "objects": {"countries": {"type": "GeometryCollection", "geometries": [
+            {"type": "Polygon", "id": "001", "properties": {"name": "West"}, "arcs": [[0, 1]]},
+            {"type": "MultiPolygon", "id": "002", "properties": {"name": "East"}, "arcs": [[[2, ~0]]]},
+            {"type": None, "id": "003", "properties": {"name": "No shape"}},
+        ]}},
+    }
+    west, east = _topojson_features(topology, "countries")
+    assert west["properties"] == {"iso_n3": "001", "name": "West"}
+    assert west["geometry"] == {"type": "Polygon", "coordinates": [[[11.0, -30.0], [11.0, -29.0], [10.0, -29.0], [10.0, -30.0], [11.0, -30.0]]]}
+    assert east["geometry"] == {"type": "MultiPolygon", "coordinates": [[[[11.0, -30.0], [12.0, -30.0], [12.0, -29.0], [11.0, -29.0], [11.0, -30.0]]]]}
+    import shapely.geometry
+
+    assert shapely.geometry.shape(west["geometry"]).area == shapely.geometry.shape(east["geometry"]).area == 1.0

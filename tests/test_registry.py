@@ -26,8 +26,9 @@ def test_every_entry_is_complete():
         if d.sha256:
             assert len(d.sha256) == 64 and int(d.sha256, 16) >= 0, d.name
         assert d.url or d.derived_from, f"{d.name}: neither a URL nor how it was derived"
-        if d.url:  # commit-pinned: the URL names a full 40-hex commit
-            assert d.url.startswith("https://") and re.search(r"/[0-9a-f]{40}/", d.url), d.name
+        if d.url:  # pinned: the URL names a full 40-hex commit, or one version of a package on npm (never republished)
+            npm = re.fullmatch(r"https://registry\.npmjs\.org/([a-z0-9-]+)/-/\1-\d+\.\d+\.\d+\.tgz", d.url)
+            assert d.url.startswith("https://") and (re.search(r"/[0-9a-f]{40}/", d.url) or npm), d.name
 
 
 def test_registered_layers_point_at_datasets():

@@ -68,6 +68,80 @@ def cartographic(level: str = "district", *, vintage: int = settings.DEFAULT_VIN
     return cached_layer(key, build)
 
 
+#: the neighbouring countries' dataset (Natural Earth 1:10m admin 0) and how far they are generalised (metres)
+NEIGHBOURS_DATASET = "ne10m_neighbours_za"
+NEIGHBOURS_TOLERANCE_M = 500.0
+
+#: how far (metres) a country's land reaches towards and under South Africa's areas, so no sliver shows between
+#: the two boundaries (Natural Earth's 1:10m line and the generalised MDB line differ by up to about 2 km)
+NEIGHBOURS_OVERLAP_M = 6000.0
+
+#: the box (west, south, east, north; degrees) the neighbours are clipped to: every map's frame fits inside it
+NEIGHBOURS_BOX = (8.0, -40.0, 40.0, -14.0)
+
+
+def neighbours() -> "gpd.GeoDataFrame":
+    """The countries bordering South Africa, generalised for drawing around the country's areas.
+
+    Natural Earth 1:10m admin 0 (world-atlas 2.0.2), clipped to :data:`NEIGHBOURS_BOX` and
+    simplified as a coverage to :data:`NEIGHBOURS_TOLERANCE_M` in :data:`MAP_CRS`. A backdrop
+    only: each country's ``land`` reaches :data:`NEIGHBOURS_OVERLAP_M` towards and under South
+    Africa's areas, which are drawn over it, and its ``border`` lines are the country's outline
+    more than 1.5 times that away from South Africa (the borders between neighbours and their
+    coasts); South Africa's own boundary is the MDB's.
+    Nothing is measured or assigned with it.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``iso_n3``, ``name``, ``kind`` ("land" or "border"), ``geometry`` (EPSG:4326).
+    """
+    from . import _registry
+    from ._cache import cached_layer
+    from .areas import layer_key
+
+    ds = _registry.get(NEIGHBOURS_DATASET)
+    sa = layer_key("province", settings.DEFAULT_VINTAGE).split("-")[-3]
+    key = f"neighbours-{ds.sha256[:12]}-{sa}-{NEIGHBOURS_TOLERANCE_M:g}-{NEIGHBOURS_OVERLAP_M:g}-v{settings.CACHE_FORMAT_VERSION}"
+    return cached_layer(key, _build_neighbours)
+
+
+def _build_neighbours() -> "gpd.GeoDataFrame":
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+    import shapely
+
+    from .areas import boundaries
+    from .datasets import fetch
+
+    raw = pyogrio.read_dataframe(fetch(NEIGHBOURS_DATASET))[["iso_n3", "name", "geometry"]]
+    crs = settings.crs(MAP_CRS)
+    clipped = raw.set_geometry(shapely.clip_by_rect(raw.geometry.values, *NEIGHBOURS_BOX)).to_crs(crs)
+    land = shapely.make_valid(shapely.coverage_simplify(clipped.geometry.values, NEIGHBOURS_TOLERANCE_M))
+    near = shapely.union_all(boundaries("province").to_crs(crs).geometry.values).buffer(NEIGHBOURS_OVERLAP_M)
+    # land grows only towards South Africa (not out to sea); border lines stop short of it, where the two
+    # boundaries would otherwise run side by side
+    reach = shapely.union(land, shapely.intersection(shapely.buffer(land, NEIGHBOURS_OVERLAP_M), near))
+    borders = shapely.difference(shapely.boundary(land), near.buffer(NEIGHBOURS_OVERLAP_M / 2))
+    rows = clipped.drop(columns="geometry")
+    out = pd.concat(
+        [rows.assign(kind="land", geometry=reach), rows.assign(kind="border", geometry=[_long_parts(g) for g in borders])],
+        ignore_index=True,
+    )
+    out = gpd.GeoDataFrame(out, geometry="geometry", crs=crs).to_crs(settings.crs(settings.STORAGE_CRS))
+    out.attrs["ddmgeo"] = {"dataset": NEIGHBOURS_DATASET, "tolerance_m": NEIGHBOURS_TOLERANCE_M, "overlap_m": NEIGHBOURS_OVERLAP_M}
+    return out
+
+
+def _long_parts(lines, min_m: float = 10_000.0):
+    """*lines* without the pieces shorter than *min_m* (ends of a border cut off near South Africa)."""
+    import shapely
+
+    parts = shapely.get_parts(lines)
+    return shapely.multilinestrings(parts[shapely.length(parts) >= min_m]) if len(parts) else lines
+
+
 @lru_cache(maxsize=16)
 def projected(level: str, vintage: int, tolerance: float | None) -> "gpd.GeoDataFrame":
     """The cartographic tier in :data:`MAP_CRS` (memoised: drawing happens in this CRS)."""

@@ -105,8 +105,9 @@ def _products() -> Iterable[tuple[str, "pd.DataFrame"]]:
     for dataset in _sources.core_datasets():
         _sources.facts(dataset)
     _cube.cube()  # built here from the facts: the stored cube is not asked for
+    _cartographic.neighbours()
     for key, frame in sorted(_cache._MEMO.items()):
-        if key.startswith(("province-", "district-", "municipality-", "carto-", "facts-", "cube-")):
+        if key.startswith(("province-", "district-", "municipality-", "carto-", "neighbours-", "facts-", "cube-")):
             wanted.append((key, "geometry" in frame.columns))
     for key, _geo in wanted:
         yield key, _cache._MEMO[key]

@@ -1,12 +1,14 @@
 """Overlay layers: South-Africa bounding-box subsets of Natural Earth and GeoNames world files.
 
-Two recipes:
+Three recipes:
 
 * :func:`natural_earth_za` serves four datasets (populated places, rivers, lakes, urban
   areas). Its single input is a registered Natural Earth file: a 7-Zip archive holding one
   GeoJSON member (``ne_10m_*.7z``) or a plain GeoJSON (``ne_50m_urban_areas.json``); which
   one is told by the file's first bytes, so nothing but the input decides what is done.
 * :func:`geonames_za` keeps the rows of GeoNames ``cities15000.txt`` inside the box.
+* :func:`neighbours_za` decodes the countries that border South Africa from the Natural Earth
+  1:10m admin-0 TopoJSON of the npm package ``world-atlas`` (the map's neighbouring countries).
 
 Conversion rules (these reproduce the registered files byte for byte):
 
@@ -16,6 +18,10 @@ Conversion rules (these reproduce the registered files byte for byte):
   ``json.dumps(feature, ensure_ascii=False)`` per line, inside the GDAL-style wrapper
   ``{\\n"type": "FeatureCollection",\\n"features": [\\n`` ... ``\\n]\\n}\\n``. Coordinates are
   the same doubles as upstream; only their text form changes (shortest round-trip repr);
+* world-atlas: the member ``package/countries-10m.json`` of the package tarball is decoded as
+  TopoJSON (arcs delta-decoded, ``x * scale + translate``, rings joined dropping each following
+  arc's first point); the countries whose ISO 3166-1 numeric id is in :data:`NEIGHBOURS` are
+  written in upstream order with properties ``iso_n3`` and ``name``, in the same wrapper;
 * GeoNames: a tab-separated line is kept when ``16.3 <= longitude <= 33.0`` and
   ``-35.0 <= latitude <= -22.0`` (both ends included); its 19 fields are written unchanged as
   a UTF-8 CSV (minimal quoting, ``\\r\\n`` line ends, the csv module's default) under the
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tarfile
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -33,7 +40,7 @@ from typing import Any
 
 from .._optional import require
 
-__all__ = ["BBOX", "GEONAMES_COLUMNS", "geonames_za", "natural_earth_za"]
+__all__ = ["BBOX", "GEONAMES_COLUMNS", "NEIGHBOURS", "geonames_za", "natural_earth_za", "neighbours_za"]
 
 #: The South Africa box as (west, south, east, north), degrees (EPSG:4326).
 BBOX: tuple[float, float, float, float] = (16.3, -35.0, 33.0, -22.0)
@@ -60,6 +67,11 @@ GEONAMES_COLUMNS: tuple[str, ...] = (
     "timezone",
     "modification_date",
 )
+
+#: The countries that share a land border with South Africa, by ISO 3166-1 numeric code.
+NEIGHBOURS: dict[str, str] = {"072": "Botswana", "426": "Lesotho", "508": "Mozambique", "516": "Namibia", "716": "Zimbabwe", "748": "eSwatini"}
+
+_WORLD_ATLAS_MEMBER = "package/countries-10m.json"
 
 _SEVEN_ZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
 _HEAD = '{\n"type": "FeatureCollection",\n"features": [\n'
@@ -108,6 +120,65 @@ def geonames_za(inputs: Mapping[str, Path], out: Path) -> None:
         writer = csv.writer(fh)
         writer.writerow(GEONAMES_COLUMNS)
         writer.writerows(row for row in rows if _in_bbox(float(row[5]), float(row[4]), BBOX))
+
+
+def neighbours_za(inputs: Mapping[str, Path], out: Path) -> None:
+    """Write the countries bordering South Africa, decoded from world-atlas's 1:10m TopoJSON.
+
+    Parameters
+    ----------
+    inputs : Mapping[str, pathlib.Path]
+        Exactly one input: the ``world-atlas`` npm package tarball (``.tgz``).
+    out : pathlib.Path
+        The GeoJSON FeatureCollection to write (UTF-8), one feature per country of :data:`NEIGHBOURS`.
+
+    Raises
+    ------
+    ValueError
+        Not exactly one input, the tarball has no ``package/countries-10m.json``, or a neighbour is missing.
+    """
+    with tarfile.open(_single(inputs), "r:gz") as tar:
+        member = tar.extractfile(_WORLD_ATLAS_MEMBER)
+        if member is None:
+            raise ValueError(f"the world-atlas tarball has no {_WORLD_ATLAS_MEMBER}")
+        topology = json.loads(member.read().decode("utf-8"))
+    kept = [f for f in _topojson_features(topology, "countries") if f["properties"]["iso_n3"] in NEIGHBOURS]
+    missing = sorted(set(NEIGHBOURS) - {f["properties"]["iso_n3"] for f in kept})
+    if missing:
+        raise ValueError(f"world-atlas countries-10m.json lacks {', '.join(NEIGHBOURS[m] for m in missing)}")
+    _write_feature_collection(kept, out)
+
+
+def _topojson_features(topology: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
+    """The (multi)polygon features of TopoJSON object *name*, decoded to GeoJSON features."""
+    (sx, sy), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
+    arcs = []
+    for arc in topology["arcs"]:
+        x = y = 0
+        points = []
+        for dx, dy in arc:
+            x, y = x + dx, y + dy
+            points.append([x * sx + tx, y * sy + ty])
+        arcs.append(points)
+
+    def ring(indices: list[int]) -> list[list[float]]:
+        coords: list[list[float]] = []
+        for i in indices:
+            part = arcs[i] if i >= 0 else arcs[~i][::-1]
+            coords.extend(part if not coords else part[1:])
+        return coords
+
+    features = []
+    for geom in topology["objects"][name]["geometries"]:
+        if geom.get("type") == "Polygon":
+            geometry = {"type": "Polygon", "coordinates": [ring(r) for r in geom["arcs"]]}
+        elif geom.get("type") == "MultiPolygon":
+            geometry = {"type": "MultiPolygon", "coordinates": [[ring(r) for r in poly] for poly in geom["arcs"]]}
+        else:
+            continue
+        props = {"iso_n3": str(geom.get("id", "")), "name": (geom.get("properties") or {}).get("name", "")}
+        features.append({"type": "Feature", "properties": props, "geometry": geometry})
+    return features
 
 
 def _single(inputs: Mapping[str, Path]) -> Path:

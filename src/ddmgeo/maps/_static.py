@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import math
 import warnings
 from collections.abc import Sequence
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 _PLURAL = {"district": "District spaces", "municipality": "Municipalities", "province": "Provinces", "ward": "Wards"}
 SIZES = {"slide": (13.333, 7.5), "a4": (11.69, 8.27), "a4-portrait": (8.27, 11.69)}
 # matplotlib keyword arguments of a no-data patch (Any: each keyword has its own type)
+log = logging.getLogger(__name__)
+
 NO_DATA: dict[str, Any] = dict(facecolor="#f4f4f4", edgecolor="#9a9a9a", hatch="////", linewidth=0.3)
 INK = "#222222"
 #: the subtitle's words for each classification scheme
@@ -291,9 +294,54 @@ def _figure(size: str | tuple[float, float], ax: "Axes | None") -> tuple["Figure
     return fig, ax
 
 
-def _finish_axes(ax: "Axes") -> None:
+#: how neighbouring countries are drawn behind South Africa's areas (a warm grey, apart from the areas' greys)
+COUNTRY = dict(facecolor="#f1eee6", edgecolor="#aaa499", linewidth=0.5)
+
+
+def _finish_axes(ax: "Axes", *, countries: bool = True) -> list[str]:
+    """Turn the axes into a map frame; draw the neighbouring countries in view behind the areas.
+
+    Returns the names of the countries drawn (for a legend entry)."""
     ax.set_axis_off()
     ax.set_aspect("equal")
+    ax.apply_aspect()  # the frame's final size, so that a country's name is kept only where it fits
+    drawn = _countries(ax) if countries else []
+    remember(ax.figure, countries=drawn)
+    return drawn
+
+
+def _countries(ax: "Axes") -> list[str]:
+    """Draw the neighbouring countries inside the current view, keeping the view, and name those that have room."""
+    import shapely
+    from shapely.ops import polylabel
+
+    from .._cartographic import neighbours
+
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    try:
+        shapes = neighbours().to_crs(MAP_CRS)
+    except DataNotAvailableError as exc:  # a backdrop: the map stands without it, and the log says why
+        log.info("neighbouring countries not drawn: %s", exc)
+        return []
+    view = shapely.box(x0, y0, x1, y1)
+    shown = shapes.set_geometry(shapely.intersection(shapes.geometry.values, view))
+    shown = shown[~shown.geometry.is_empty].reset_index(drop=True)
+    land = shown[shown["kind"] == "land"]
+    _draw.polygons(ax, land.geometry.values, facecolor=COUNTRY["facecolor"], zorder=0)
+    _draw.lines(ax, shown.geometry.values[shown["kind"] == "border"], color=COUNTRY["edgecolor"], linewidth=COUNTRY["linewidth"], zorder=0.5)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    renderer, frame = ax.figure.canvas.get_renderer(), ax.get_window_extent()
+    for name, geom in zip(land["name"], land.geometry.values):
+        part = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+        if part.area < 0.004 * view.area:  # a sliver at the frame's edge stays unnamed
+            continue
+        spot = polylabel(part, tolerance=1000.0)  # the point farthest from the edges, frame included
+        text = ax.text(spot.x, spot.y, name.upper(), ha="center", va="center", fontsize=7, color="#8f8a80", style="italic", zorder=1)
+        box = text.get_window_extent(renderer=renderer)
+        if not (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1):
+            text.remove()
+    return land["name"].tolist()
 
 
 def scale_bar(ax: "Axes", *, location: tuple[float, float] = (0.05, 0.05)) -> None:
@@ -538,11 +586,17 @@ def _within(frame: "gpd.GeoDataFrame", area: str, level: str, vintage: int) -> t
     for outer, column in (("province", "province_code"), ("district", "district_code")):
         shapes = projected(outer, vintage, None)
         where = shapes[shapes.code == code]
-        if not where.empty and column in frame:
+        if not where.empty:
             break
     else:
         raise UnknownAreaError(f"area={area!r} ({code}) is neither a province nor a district space: a map's extent is one of those.", value=area)
-    inside = (frame[column] == code).to_numpy() if level != outer else np.zeros(len(frame), bool)
+    if level == outer:
+        inside = np.zeros(len(frame), bool)
+    elif column in frame:
+        inside = (frame[column] == code).to_numpy()
+    else:  # the caller's own geometry: the parents come from the codes
+        parents = dict(zip(*projected(level, vintage, None)[["code", column]].to_numpy().T)) if "code" in frame else {}
+        inside = (frame["code"].map(parents) == code).to_numpy() if parents else np.zeros(len(frame), bool)
     if not inside.any():  # (a district on a map of districts would be one patch of colour)
         raise TableError(f"No {level} areas lie in {where['name'].iloc[0]} ({code}): map a finer level, e.g. level='municipality'.")
     return frame[inside].reset_index(drop=True), frame[~inside], where
@@ -698,7 +752,8 @@ def district_map(
             handles.append(Patch(facecolor=colour, alpha=0.35, edgecolor=colour, label=name))
     ax.set_xlim(cx - half_w, cx + half_w)
     ax.set_ylim(cy - half_h, cy + half_h)
-    _finish_axes(ax)
+    if _finish_axes(ax):
+        handles.insert(2, Patch(label="Neighbouring country", **COUNTRY))
     _label_areas(ax, own, fontsize=9, color=INK, weight="bold")
     neighbours = view[(view.code != code)]
     _label_areas(ax, neighbours, fontsize=8, color="#8a8a8a", style="italic", clip=(cx - half_w, cy - half_h, cx + half_w, cy + half_h))
