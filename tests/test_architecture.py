@@ -15,7 +15,10 @@ Rules checked:
   ``if TYPE_CHECKING:`` do not, they never run). The kernel is not a unit of this graph;
 * no import of a private module or private name of a subpackage (a name starting with ``_``
   below ``ddmgeo.<package>``) from outside that subpackage;
-* functions longer than :data:`MAX_FUNCTION_LINES` lines (docstring included) are listed.
+* functions longer than :data:`MAX_FUNCTION_LINES` lines (docstring included) are listed;
+* only :data:`METADATA_KERNEL` (``ddmgeo._meta``) touches a table's ``attrs["ddmgeo"]``: everything
+  else reads it with ``_meta.read`` / ``ddmgeo.metadata`` and writes it with ``_meta.attach``,
+  ``update`` or ``carry`` (and docstrings point users to ``ddmgeo.metadata``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "ddmgeo"
 MAX_FUNCTION_LINES = 120
+METADATA_KERNEL = "ddmgeo._meta"
 
 # Known import circles between units, each a frozenset of units, with why it stands. Shrink this; never grow it.
 KNOWN_CIRCLES: dict[frozenset[str], str] = {
@@ -240,3 +244,49 @@ LONG_FUNCTIONS = _long_functions()
 
 def test_no_function_longer_than_the_limit():
     assert not LONG_FUNCTIONS, f"functions longer than {MAX_FUNCTION_LINES} lines (split them into named steps): {', '.join(LONG_FUNCTIONS)}"
+
+
+_METADATA_TEXT = ('attrs["ddmgeo"]', "attrs['ddmgeo']", 'attrs.get("ddmgeo"', "attrs.get('ddmgeo'")
+
+
+def _metadata_touches(source: str) -> list[int]:
+    """Lines of *source* that read or write ``attrs["ddmgeo"]`` themselves (text, or code spelling it another way)."""
+    lines = {n for n, text in enumerate(source.splitlines(), 1) if any(t in text for t in _METADATA_TEXT)}
+
+    def is_key(node: ast.AST | None) -> bool:
+        return isinstance(node, ast.Constant) and node.value == "ddmgeo"
+
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Subscript) and is_key(node.slice):
+            lines.add(node.lineno)  # x["ddmgeo"], whatever x is
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("get", "setdefault", "pop") and node.args and is_key(node.args[0]):
+            lines.add(node.lineno)  # (... or {}).get("ddmgeo")
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "attrs" for t in node.targets):
+            if isinstance(node.value, ast.Dict) and any(is_key(k) for k in node.value.keys):
+                lines.add(node.lineno)  # frame.attrs = {"ddmgeo": ...}
+    return sorted(lines)
+
+
+def test_the_metadata_scan_finds_every_spelling():
+    found = _metadata_touches(
+        'a = t.attrs["ddmgeo"]\n'
+        "b = (getattr(t, 'attrs', {}) or {}).get('ddmgeo') or {}\n"
+        'attrs = t.attrs\nc = attrs["ddmgeo"]\n'
+        't.attrs = {"ddmgeo": {}}\n'
+        't.attrs.setdefault("ddmgeo", {})\n'
+        'doc = {"ddmgeo": "0.1"}\n'
+        'meta = _meta.read(t)\n'
+    )
+    assert found == [1, 2, 4, 5, 6]
+
+
+def test_only_the_metadata_kernel_touches_attrs_ddmgeo():
+    assert METADATA_KERNEL in _modules()
+    found = {
+        module: lines
+        for module, path in _modules().items()
+        if module != METADATA_KERNEL and (lines := _metadata_touches(path.read_text(encoding="utf-8")))
+    }
+    assert not found, "attrs['ddmgeo'] touched outside ddmgeo._meta (use _meta.read / attach / update / carry, or ddmgeo.metadata in docstrings):\n" + "\n".join(
+        f"  {m}: lines {lines}" for m, lines in sorted(found.items())
+    )

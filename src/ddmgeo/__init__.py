@@ -34,6 +34,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "read_table": ("ddmgeo.tables", "read_table"),
     "join": ("ddmgeo.tables", "join"),
     "JoinReport": ("ddmgeo.tables", "JoinReport"),
+    "metadata": ("ddmgeo._meta", "metadata"),
+    "Metadata": ("ddmgeo._meta", "Metadata"),
+    "Report": ("ddmgeo._meta", "Report"),
     "areas": ("ddmgeo.areas", None),
     "indicators": ("ddmgeo.indicators", None),
     "maps": ("ddmgeo.maps", None),
@@ -65,6 +68,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import profiles as profiles
     from . import settings as settings
     from . import tables as tables
+    from ._meta import Metadata as Metadata
+    from ._meta import Report as Report
+    from ._meta import metadata as metadata
     from .areas import areas_table as areas_table
     from .areas import boundaries as boundaries
     from .areas import districts as districts

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import settings
+from . import _meta, settings
 from .errors import CRSError, TableError
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def resolve_areas(level: str | None = "district", vintage: int = settings.DEFAUL
     from . import areas as _areas_mod
 
     gdf = _areas_mod.boundaries(lvl, vintage=v)
-    meta = gdf.attrs.get("ddmgeo", {})
+    meta = _meta.read(gdf)
     ident = "|".join(
         str(x)
         for x in (lvl, v, meta.get("dataset"), meta.get("sha256"), meta.get("resolution"), meta.get("nested"), len(gdf), ",".join(gdf["code"]), settings.CACHE_FORMAT_VERSION)

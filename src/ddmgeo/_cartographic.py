@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from . import settings
+from . import _meta, settings
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -62,7 +62,7 @@ def cartographic(level: str = "district", *, vintage: int = settings.DEFAULT_VIN
         simplified = shapely.coverage_simplify(projected.geometry.values, tol) if tol > 0 else projected.geometry.values
         out = projected.set_geometry(simplified).to_crs(settings.crs(settings.STORAGE_CRS))
         out.attrs = dict(source.attrs)
-        out.attrs["ddmgeo"] = dict(source.attrs["ddmgeo"], cartographic_tolerance_m=tol)
+        _meta.carry(source, out, cartographic_tolerance_m=tol)
         return out
 
     return cached_layer(key, build)

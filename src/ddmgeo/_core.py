@@ -160,12 +160,12 @@ def build(out: str | Path) -> dict:
 
 def _datasets_used(members: dict) -> list[str]:
     """Registered datasets the members were made from (from their keys and attrs)."""
-    from . import _registry
+    from . import _meta, _registry
 
     names = set()
     for key, entry in members.items():
-        attrs = entry.get("attrs", {})
-        for name in attrs.get("ddmgeo", {}).get("datasets", []) or [attrs.get("ddmgeo", {}).get("dataset")]:
+        meta = _meta.from_attrs(entry.get("attrs", {}))
+        for name in meta.datasets or [meta.dataset]:
             if name:
                 names.add(name)
         if key.startswith("facts-"):

@@ -13,7 +13,7 @@ import sys
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from . import _registry, settings
+from . import _meta, _registry, settings
 from .errors import DataIntegrityError
 
 if sys.version_info >= (3, 11):
@@ -271,7 +271,7 @@ def facts(dataset: str) -> "pd.DataFrame":
 
     def build() -> "pd.DataFrame":
         frame = _build(dataset)
-        frame.attrs["ddmgeo"] = {"dataset": dataset}
+        _meta.attach(frame, dataset=dataset)
         return frame
 
     return stored(facts_key(dataset), build, copy=False)

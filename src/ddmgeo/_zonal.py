@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import settings
+from . import _meta, settings
 from ._area_sets import AreaSet, cache_file, load_arrays, resolve_areas, save_arrays
 from ._grid import Coverage, Grid, coverage
 from ._optional import require
@@ -661,8 +661,8 @@ def zonal_stats(
         ``min``/``max`` over the valid cells touching the area. An area with no valid
         cell has ``count`` 0 and NaN elsewhere. ``coverage_share`` (0-1) is the share of
         the area inside the raster's extent and on valid cells: below 1 the statistics
-        describe the covered part only, and ``attrs["ddmgeo"]["notes"]`` names those areas.
-        ``attrs["ddmgeo"]`` records the raster, band, CRS, coverage and weights, the notes,
+        describe the covered part only, and ``ddmgeo.metadata(table).notes`` names those areas.
+        Its metadata (:func:`ddmgeo.metadata`, ``extra``) records the raster, band, CRS, coverage and weights, the notes,
         the warnings given and ``sentinel_cells`` (area code -> cells holding a sentinel).
 
     Examples
@@ -708,7 +708,7 @@ def zonal_stats(
     for s in stats:
         out[s] = _statistic(acc, s, coverage, empty)
     out["coverage_share"] = share
-    out.attrs["ddmgeo"] = _zonal_attrs(described, name, band, crs_text, coverage, weights, A, empty, notes, engine, tiles, stats)
+    _meta.attach(out, _zonal_attrs(described, name, band, crs_text, coverage, weights, A, empty, notes, engine, tiles, stats))
     return out
 
 
@@ -833,7 +833,7 @@ def _notes(acc: dict, A: AreaSet, share: "np.ndarray", described: str) -> dict:
         declared = "declares no nodata value" if found.get("nodata") is None else "declares NaN as its nodata value"
         warn.append(
             f"{os.path.basename(described)} {declared} but holds {v:g}, the usual nodata sentinel, and it is being counted as "
-            f"data{': in ' + where if where else ''} (attrs['ddmgeo']['sentinel_cells']). If it means no data, declare it "
+            f"data{': in ' + where if where else ''} (ddmgeo.metadata(table).extra['sentinel_cells']). If it means no data, declare it "
             f"(gdal_edit.py -a_nodata {v:g} FILE, or open it with rasterio and set nodata=; NaN cells are always left out) and run again."
         )
     for v, n in sorted(found.get("near_nodata", {}).items()):
@@ -878,14 +878,14 @@ def population_from_density(
     """
     t = zonal_stats(raster, level=level, vintage=vintage, areas=areas, stats=("sum", "mean"), coverage=coverage, weights="area")
     out = t.rename(columns={"sum": "population", "mean": "density_km2"})
-    meta = dict(t.attrs["ddmgeo"])
+    meta = _meta.read(t).as_dict()
     src = meta.get("dataset") or os.path.basename(meta.get("raster", ""))
     meta["indicators"] = {
         "population": {"label": f"Population ({src}, density × cell area)", "unit": "people", "higher_is": "neutral", "source": src},
         "density_km2": {"label": f"Population density ({src})", "unit": "people/km²", "higher_is": "neutral", "source": src},
         "coverage_share": meta["indicators"]["coverage_share"],
     }
-    out.attrs["ddmgeo"] = meta
+    _meta.attach(out, meta)
     return out
 
 

@@ -1,7 +1,7 @@
 """Boundaries of the 52 district spaces, their municipalities, provinces and wards.
 
 Every layer comes back with the same normalised columns, valid geometry in
-EPSG:4326 and ``attrs["ddmgeo"]`` saying which geometry the user got:
+EPSG:4326 and metadata (:func:`ddmgeo.metadata`) saying which geometry the user got:
 
 ========================  =========================================================
 ``code``                  MDB code (``DC36``, ``JHB``, ``LIM362``, ``GT``, ward id)
@@ -34,7 +34,7 @@ import warnings
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from . import _registry, settings
+from . import _meta, _registry, settings
 from ._vintage import boundary_vintage, code_vintage
 from .errors import DataIntegrityError, DataNotAvailableError, GeometryRepairedWarning, VintageError
 
@@ -271,18 +271,19 @@ def _normalise(level: str, vintage: int, resolution: str, nested: bool) -> "gpd.
         keep.remove("district_code")
     gdf = gdf[keep + ["geometry"]].sort_values("code", key=_code_sort_key).reset_index(drop=True)
     gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=settings.STORAGE_CRS)
-    gdf.attrs["ddmgeo"] = {
-        "level": level,
-        "vintage": vintage,
-        "resolution": resolution,
-        "nested": bool(dissolve),
-        "geometry": layer.geometry + (f"; {level}s dissolved from its municipalities" if dissolve else ""),
-        "dataset": ds.name,
-        "sha256": ds.sha256,
-        "attribution": ds.attribution,
-        "licence": ds.licence,
-        "repaired": repaired,
-    }
+    _meta.attach(
+        gdf,
+        level=level,
+        vintage=vintage,
+        resolution=resolution,
+        nested=bool(dissolve),
+        geometry=layer.geometry + (f"; {level}s dissolved from its municipalities" if dissolve else ""),
+        dataset=ds.name,
+        sha256=ds.sha256,
+        attribution=ds.attribution,
+        licence=ds.licence,
+        repaired=repaired,
+    )
     return gdf
 
 
@@ -322,7 +323,7 @@ def boundaries(
     -------
     geopandas.GeoDataFrame
         Normalised columns (module notes), EPSG:4326, valid geometry, one row
-        per area, natural code order. ``attrs["ddmgeo"]`` records the dataset,
+        per area, natural code order. Its metadata (:func:`ddmgeo.metadata`) records the dataset,
         its checksum, the geometry description and any repaired polygons.
 
     Raises

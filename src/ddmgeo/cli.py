@@ -39,6 +39,7 @@ from typing import Any, NoReturn
 import typer
 import typer.core
 
+from . import _meta
 from .errors import (
     AggregationError,
     AmbiguousAreaError,
@@ -570,7 +571,7 @@ def districts(
     table["municipalities"] = table["code"].map(n).fillna(0).astype(int)
     table["area_km2"] = table["area_km2"].round(0).astype(int)
     _print_table(table, columns=["code", "name", "province_code", "category", "municipalities", "area_km2"])
-    meta = gdf.attrs.get("ddmgeo", {})
+    meta = _meta.read(gdf).as_dict()
     typer.echo(
         f"\n{len(gdf)} district spaces ({(gdf.category == 'C').sum()} districts, {(gdf.category == 'A').sum()} metros); "
         f"geometry: {meta.get('geometry', '?')}.\n{meta.get('attribution', '')}"
@@ -711,7 +712,7 @@ def indicators(
     else:
         _write_table(table, out, "indicators")
         _info(f"wrote {len(table)} rows x {len(ids)} indicators to {out}")
-    meta = table.attrs["ddmgeo"]["indicators"]
+    meta = _meta.read(table).indicators
     for i, m in meta.items():
         _info(f"{i}: {m['label']} ({m['year']}, {m['source']}){'; ' + m['notes'] if m['notes'] else ''}")
 
@@ -990,10 +991,11 @@ def zonal(
         tile_rows=tile_rows,
     )
     _write_overlay_table(table, out, "zonal")
-    empty = table.attrs["ddmgeo"]["no_cells"]
+    zonal = _meta.read(table)
+    empty = zonal.extra["no_cells"]
     if empty:
         _info(f"{len(empty)} area(s) have no valid raster cell: {', '.join(empty[:10])}{' ...' if len(empty) > 10 else ''}")
-    for note in table.attrs["ddmgeo"].get("notes", []):
+    for note in zonal.notes:
         _info(note)
 
 
@@ -1019,7 +1021,8 @@ def points(
     _check_outputs("points", {"--out": out}, inputs={"FILE": file})
     table = overlays.count_points(file, level=level, vintage=vintage, weights=weight or None, by=by, lon=lon, lat=lat, snap_km=snap_km, sheet=sheet)
     _write_overlay_table(table, out, "points")
-    report = table.attrs["ddmgeo"]["report"]
+    report = _meta.read(table).report
+    assert isinstance(report, overlays.PointsReport)  # count_points always reports
     _info(str(report))
     _info(
         f"{len(report.outside):,} point(s) outside every area and {len(report.no_coordinates):,} row(s) without usable "

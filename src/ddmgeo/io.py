@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import settings
+from . import _meta, settings
 from ._optional import require
 from .errors import CRSError, DDMGeoWarning
 
@@ -37,7 +37,7 @@ def to_geoparquet(data, path, *, level: str | None = None, vintage: int = settin
         A level name (``"district"``, ``"municipality"``, ``"province"``, ``"ward"``) for the
         boundaries themselves; a GeoDataFrame (written as it is, in EPSG:4326); or a DataFrame with a
         ``code`` column, joined to the boundaries of ``level`` (default: the level in its
-        ``attrs["ddmgeo"]``, else ``"district"``) — every area kept, missing values stay missing.
+        metadata, :func:`ddmgeo.metadata`, else ``"district"``) — every area kept, missing values stay missing.
     path : path-like
         Output file (``.parquet``). Written with a bounding-box covering column (GeoParquet 1.1), so
         DuckDB and Sedona can prune row groups.
@@ -60,7 +60,7 @@ def to_geoparquet(data, path, *, level: str | None = None, vintage: int = settin
     elif isinstance(data, pd.DataFrame):
         if "code" not in data.columns:
             raise KeyError("A table to export needs a 'code' column (ddmgeo.read_table adds one from area names).")
-        lvl = level or (data.attrs.get("ddmgeo", {}) or {}).get("level") or "district"
+        lvl = level or _meta.read(data).level or "district"
         b = boundaries(lvl, vintage=2021 if lvl == "ward" else vintage)[["code", "geometry"]]
         extra = [c for c in data.columns if c != "geometry"]
         gdf = gpd.GeoDataFrame(b.merge(pd.DataFrame(data)[extra], on="code", how="left"), geometry="geometry", crs=b.crs)
@@ -109,7 +109,7 @@ def to_workbook(
     ----------
     data : DataFrame or dict of str to DataFrame
         One table (sheet "data"), or sheet name -> table. Tables from
-        :func:`ddmgeo.indicators.get` carry their metadata in ``attrs["ddmgeo"]``.
+        :func:`ddmgeo.indicators.get` carry their metadata (:func:`ddmgeo.metadata`).
     path : path-like
         The ``.xlsx`` file.
     units : dict, optional
@@ -165,8 +165,8 @@ def _labelled(frame: "pd.DataFrame", units: dict) -> tuple["pd.DataFrame", dict,
     """The frame with labelled headers, the Excel format of each header, and the definition rows."""
     import pandas as pd
 
-    attrs = (frame.attrs or {}).get("ddmgeo", {}) or {}
-    meta = attrs.get("indicators", {}) or {}
+    attrs = _meta.read(frame)
+    meta = attrs.indicators
     out = pd.DataFrame(frame).copy()
     if "geometry" in out.columns:
         out = out.drop(columns="geometry")

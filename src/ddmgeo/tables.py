@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from . import settings
+from . import _meta, settings
 from ._normalise import key as _key
 from ._numbers import (
     NA,
@@ -90,7 +90,7 @@ def _plural(n: int, word: str) -> str:
 
 
 @dataclass(eq=False, repr=False)
-class JoinReport:
+class JoinReport(_meta.Report):
     """What happened to every row of a user table read by :func:`read_table` or joined by :func:`join`.
 
     Attributes
@@ -1129,7 +1129,7 @@ def _read_table(source, *, area=None, level=None, vintage=settings.DEFAULT_VINTA
         area_column=column,
         level=report_level,
     )
-    df.attrs["ddmgeo"] = {"area_column": column}
+    _meta.attach(df, area_column=column)
     return df, report
 
 
@@ -1180,7 +1180,7 @@ def join(
         not match or a boundary row gets no data.
     level, vintage : optional
         How to resolve names; by default the boundaries' own level and vintage
-        (``boundaries.attrs["ddmgeo"]``), else any level and 2016.
+        (their metadata, :func:`ddmgeo.metadata`), else any level and 2016.
 
     Returns
     -------
@@ -1212,7 +1212,7 @@ def join(
         raise ValueError(f"how must be 'left' or 'inner', not {how!r}: a join never adds rows without a boundary.")
     if on not in boundaries.columns:
         raise TableError(f"The boundaries have no {on!r} column (they have {list(boundaries.columns)}); pass on=...")
-    meta = boundaries.attrs.get("ddmgeo", {}) if isinstance(boundaries.attrs.get("ddmgeo"), dict) else {}
+    meta = _meta.read(boundaries)
     level = level or meta.get("level")
     vintage = vintage if vintage is not None else meta.get("vintage", settings.DEFAULT_VINTAGE)
 
@@ -1225,7 +1225,7 @@ def join(
     key = on if on in table.columns else "code"
     if key not in table.columns:
         raise TableError(f"The table has no {on!r} column to join on; its columns are {list(table.columns)}.")
-    area_column = table.attrs.get("ddmgeo", {}).get("area_column") if report is None else report.area_column
+    area_column = _meta.read(table).get("area_column") if report is None else report.area_column
 
     codes = table[key].astype(object).where(table[key].notna(), None)
     inside = codes.isin(set(boundaries[on]))

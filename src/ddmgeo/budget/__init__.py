@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import settings
+from .. import _meta, settings
 from ..errors import BudgetError
 
 if TYPE_CHECKING:
@@ -44,8 +44,8 @@ def _rand(cents) -> float:
 
 
 @dataclass
-class SpatialisedBudget:
-    """The result of :func:`spatialise`.
+class SpatialisedBudget(_meta.Report):
+    """The result of :func:`spatialise`, and its own report (``.report`` is the result itself).
 
     Attributes
     ----------
@@ -88,6 +88,16 @@ class SpatialisedBudget:
         return f"budget table placed with ddmgeo.budget.spatialise (split by {self.split}); population: Statistics South Africa ({self.population_year})"
 
     @property
+    def report(self) -> "SpatialisedBudget":
+        """The report of the spatialisation: the result itself (``summary()``, ``unallocated``, ``issues``)."""
+        return self
+
+    @property
+    def notes(self) -> list[str]:  # type: ignore[override]
+        """What was noticed beyond the tables: how the population behind per-capita figures was found."""
+        return [self.population_note] if self.population_note else []
+
+    @property
     def allocated_cents(self) -> int:
         return int(self.by_area["amount_cents"].sum())
 
@@ -109,6 +119,7 @@ class SpatialisedBudget:
                 raise AssertionError(f"the {b}= columns do not add up to the amount of every area")
 
     def summary(self) -> str:
+        """The report as text: rows placed and not placed, the balance to the cent, issues to look at."""
         from .._format import format_value
 
         lines = [
@@ -139,7 +150,7 @@ class SpatialisedBudget:
         from .. import maps
 
         t = self.by_area.copy()
-        t.attrs["ddmgeo"] = {"indicators": {"per_capita": {"label": "Spend per person", "unit": "rand", "higher_is": "neutral", "year": self.population_year, "source": self.source_text}}}
+        _meta.attach(t, indicators={"per_capita": {"label": "Spend per person", "unit": "rand", "higher_is": "neutral", "year": self.population_year, "source": self.source_text}})
         return maps.choropleth(t, "per_capita", level=self.level, vintage=self.vintage, **kwargs)
 
     def map_amounts(self, **kwargs):
@@ -147,7 +158,7 @@ class SpatialisedBudget:
         from .. import maps
 
         t = self.by_area.copy()
-        t.attrs["ddmgeo"] = {"indicators": {"amount": {"label": "Budget placed", "unit": "rand", "higher_is": "neutral", "year": None, "source": self.source_text}}}
+        _meta.attach(t, indicators={"amount": {"label": "Budget placed", "unit": "rand", "higher_is": "neutral", "year": None, "source": self.source_text}})
         return maps.proportional_symbols(t, "amount", level=self.level, vintage=self.vintage, **kwargs)
 
 
@@ -214,7 +225,7 @@ def _add_per_capita(by_area: "pd.DataFrame", level: str, vintage: int, year: int
         by_area["population_year"] = None
         by_area["per_capita"] = np.nan
         return None, f"per-capita figures not available: {str(exc).splitlines()[0]}"
-    pop_year = pop.attrs["ddmgeo"]["indicators"]["population"]["year"]
+    pop_year = _meta.read(pop).indicators["population"]["year"]
     by_area["population"] = by_area.code.map(pop.set_index("code")["population"])
     by_area["population_year"] = pop_year
     by_area["per_capita"] = by_area.amount / by_area.population
@@ -306,7 +317,7 @@ def _weights(split, level: str, vintage: int, year: int | None) -> tuple["pd.Ser
 
     if isinstance(split, str) and split == "population":
         t = indicators.get("population", level=level, year=year, vintage=vintage)
-        y = t.attrs["ddmgeo"]["indicators"]["population"]["year"]
+        y = _meta.read(t).indicators["population"]["year"]
         return t.set_index("code")["population"], y, f"population ({y})"
     if isinstance(split, str) and split == "equal":
         from ._locate import all_of_level
@@ -668,7 +679,7 @@ def reprioritise(spatialised: SpatialisedBudget, need, *, year: int | None = Non
 
         d = first(need)
         g = indicators.get(need, level=spatialised.level, year=year, vintage=spatialised.vintage)
-        meta = g.attrs["ddmgeo"]["indicators"][need]
+        meta = _meta.read(g).indicators[need]
         values = g.set_index("code")[need]
         label = meta["label"]
         if d.higher_is == "better":

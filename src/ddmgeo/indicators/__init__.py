@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
-from .. import _catalogue, settings
+from .. import _catalogue, _meta, settings
 from .._catalogue import ONE_PLAN_AREAS
 from .._numbers import read_year
 from .._vintage import code_vintage
@@ -198,7 +198,7 @@ def get(
         median cannot be moved and raises :class:`~ddmgeo.errors.VintageError`.
     output : {"wide", "tidy"}, default "wide"
         ``wide``: one row per area, one column per indicator, metadata in
-        ``attrs["ddmgeo"]["indicators"]``. ``tidy``: one row per area and indicator with
+        ``ddmgeo.metadata(table).indicators``. ``tidy``: one row per area and indicator with
         ``value, numerator, denominator, year, unit, kind, source, vintage, notes``.
     geometry : bool, default False
         Return a GeoDataFrame with the boundaries of the level.
@@ -263,7 +263,7 @@ def get(
         from ._disaggregate import table_by
 
         out = table_by(_ids(ids), by=by, level=level, year=year, vintage=vintage, output=output, names=_names)
-        return _with_geometry(out, level, out.attrs["ddmgeo"]["vintage"]) if geometry else out
+        return _with_geometry(out, level, _meta.read(out).get("vintage")) if geometry else out
 
     asked = _ids(ids)
     results = {i: compute(_qualified(i, source), level, year, vintage) for i in asked}
@@ -280,7 +280,7 @@ def get(
     else:  # built in one go (a column added at a time copies the frame each time)
         codes = list(index)
         out = pd.DataFrame({"code": codes, "name": pd.Series([lookup.get(c, float("nan")) for c in codes]), **{i: r.frame["value"].reindex(index).values for i, r in results.items()}})
-    out.attrs["ddmgeo"] = {"level": level, "vintage": v, "indicators": meta}
+    _meta.attach(out, {"level": level, "vintage": v, "indicators": meta})
     if geometry:
         out = _with_geometry(out, level, v)
     return out
@@ -558,7 +558,7 @@ def compare(
         f"rank among the {len(peers)} {'metros' if cat == 'A' else 'districts'}": peer_ranked.set_index("code").loc[code, [f"{i}_rank" for i in ids]].set_axis(ids),
     }
     out = pd.DataFrame(rows).T
-    out.attrs["ddmgeo"] = d.attrs["ddmgeo"]
+    _meta.carry(d, out)
     return out
 
 
@@ -641,7 +641,7 @@ def service_index(
         idx = 100 * np.nansum(values * ww, axis=1) / ww.sum(axis=1)
     t["service_index"] = np.where(ww.sum(axis=1) > 0, idx, np.nan)
     t["components_missing"] = [";".join(c for c, h, wt in zip(comps, row, W) if wt > 0 and not h) for row in have]
-    t.attrs["ddmgeo"]["service_index"] = {"year": year, "weights": {c: float(x) / float(W.sum()) for c, x in zip(comps, W)}, "method": "weighted mean of shares x 100"}
+    _meta.update(t, service_index={"year": year, "weights": {c: float(x) / float(W.sum()) for c, x in zip(comps, W)}, "method": "weighted mean of shares x 100"})
     return t
 
 
@@ -733,7 +733,7 @@ def development_index(
     pandas.DataFrame or (pandas.DataFrame, pandas.DataFrame)
         ``code, name``, each component (raw values), ``education_index,
         employment_income_index, living_conditions_index, development_index, rank,
-        components_missing``; ``attrs["ddmgeo"]["development_index"]`` records the method,
+        components_missing``; ``ddmgeo.metadata(table).extra["development_index"]`` records the method,
         weights, goalposts, each component's year, source and reason, and the caveats.
         With ``sensitivity=True``, also ``code, name, development_index, rank``, then
         ``rank_<scenario>`` and ``change_<scenario>`` (scenario rank - base rank; positive =
@@ -796,7 +796,7 @@ def population_growth(
     -------
     pandas.DataFrame
         ``code, name`` (``district_code`` at municipality level), ``population_start,
-        population_end, change, growth_rate``; ``attrs["ddmgeo"]["population_growth"]`` gives
+        population_end, change, growth_rate``; ``ddmgeo.metadata(table).extra["population_growth"]`` gives
         the years, sources, method and notes.
 
     Examples

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import _catalogue
+from .. import _catalogue, _meta
 from .._catalogue import RATIO_KINDS
 from ..errors import AggregationError, VintageError
 from ._engine import codes_of, parents
@@ -242,7 +242,7 @@ def aggregate_wide(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
         for col, t in missing_lists.items():
             out[f"{col}__missing_parts"] = t
     out = out.reset_index()
-    out.attrs["ddmgeo"] = {"aggregated_from": from_level, "to": to, "vintage": vintage, "min_coverage": min_coverage, "methods": reports}
+    _meta.attach(out, {"aggregated_from": from_level, "to": to, "vintage": vintage, "min_coverage": min_coverage, "methods": reports})
     return out
 
 
@@ -288,7 +288,7 @@ def aggregate_tidy(table: "pd.DataFrame", *, to: str, vintage: int, min_coverage
         res["missing_parts"] = agg[f"{ind}__missing_parts"] if f"{ind}__missing_parts" in agg else agg["missing_parts"]
         frames.append(res)
     out = pd.concat(frames, ignore_index=True)
-    out.attrs["ddmgeo"] = {"to": to, "vintage": vintage, "min_coverage": min_coverage}
+    _meta.attach(out, {"to": to, "vintage": vintage, "min_coverage": min_coverage})
     return out
 
 
@@ -347,5 +347,5 @@ def harmonise_table(table: "pd.DataFrame", *, from_vintage: int, to_vintage: int
             out[col] = (scale * out[num] / out[den]).where(out[den] > 0)
     out.index.name = "code"
     out = out.reset_index()
-    out.attrs["ddmgeo"] = {"harmonised": f"{from_vintage} -> {to_vintage}", "method": f"{'population' if method == 'population' else 'areal'} weighting through the lineage table"}
+    _meta.attach(out, {"harmonised": f"{from_vintage} -> {to_vintage}", "method": f"{'population' if method == 'population' else 'areal'} weighting through the lineage table"})
     return out

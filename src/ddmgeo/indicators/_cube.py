@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import settings
+from .. import _meta, settings
 from .._catalogue import RATIO_KINDS
 from ..errors import DDMGeoError
 
@@ -172,7 +172,7 @@ def build() -> "pd.DataFrame":
         out[col] = out[col].astype("category")
     for col in ("vintage", "asked", "year"):
         out[col] = out[col].astype("int16")
-    out.attrs["ddmgeo"] = {"cube": cube_key(), "datasets": sorted({s for s in out["sources"].cat.categories for s in s.split(";") if s})}
+    _meta.attach(out, {"cube": cube_key(), "datasets": sorted({s for s in out["sources"].cat.categories for s in s.split(";") if s})})
     return out
 
 

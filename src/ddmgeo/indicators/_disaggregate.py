@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .. import _catalogue, settings
+from .. import _catalogue, _meta, settings
 from .._catalogue import RATIO_KINDS, SEP, Definition, parse_years
 from ..errors import AggregationError, DataNotAvailableError, DDMGeoError, VintageError
 
@@ -479,7 +479,7 @@ def table_by(ids: list[str], *, by: str, level: str, year: int | None, vintage: 
         for r in results:
             s = r.frame.assign(**{by: r.frame[by].astype(str)}).set_index(["code", by])["value"]
             out[r.definition.id] = s.reindex(index).values
-    out.attrs["ddmgeo"] = {"level": level, "vintage": v, "by": by, "indicators": meta}
+    _meta.attach(out, {"level": level, "vintage": v, "by": by, "indicators": meta})
     return out
 
 
@@ -510,7 +510,6 @@ def aggregate_groups(fn: Callable, table: "pd.DataFrame", group_col: str, **kwar
         out["indicator_order"] = out["indicator"].map(ind_order)
         keys = ["indicator_order", "_c", "_g"]
     out = out.sort_values(keys, kind="stable").drop(columns=[k for k in keys if k not in ("indicator",)]).reset_index(drop=True)
-    meta = dict(attrs.get("ddmgeo", {}))
-    meta["by"] = group_col
-    out.attrs = {"ddmgeo": meta}
+    out.attrs = {}
+    _meta.attach(out, _meta.from_attrs(attrs), by=group_col)
     return out

@@ -46,7 +46,7 @@ class Result:
 
 
 def metadata(r, **extra) -> dict:
-    """The ``attrs["ddmgeo"]["indicators"][id]`` entry of one result (``extra`` keys go before ``notes``)."""
+    """The ``ddmgeo.metadata(table).indicators[id]`` entry of one result (``extra`` keys go before ``notes``)."""
     d = r.definition
     meta = {"label": d.label, "kind": d.kind, "unit": d.unit, "higher_is": d.higher_is, "year": r.year, "source": ";".join(r.sources), "vintage": r.vintage}
     meta.update(extra)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import _catalogue, settings
+from .. import _catalogue, _meta, settings
 from ..errors import DataNotAvailableError, VintageError
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def development_index(*, level: str = "district", year: int = 2016, vintage: int
     for y, ids in sorted(by_year.items()):
         t = get(ids, level=level, year=y, vintage=vintage)
         for ind in ids:
-            m = t.attrs["ddmgeo"]["indicators"][ind]
+            m = _meta.read(t).indicators[ind]
             meta_components[ind] = {"year": m["year"], "source": m["source"], "higher_is": m["higher_is"], "notes": m["notes"]}
         out = t[["code", "name"] + ids] if out is None else out.merge(t[["code"] + ids], on="code", how="outer")
     order = [ind for items in comps.values() for ind, _, _ in items]
@@ -143,7 +143,7 @@ def development_index(*, level: str = "district", year: int = 2016, vintage: int
         caveats.insert(0, "No Census 2011 education table is in the shared data: the 2011 index uses the CS 2016 share of adults with matric or higher.")
     else:
         caveats.insert(0, "The 2016 index mixes CS 2016 (education, living conditions) with Census 2011 (employment, income poverty).")
-    out.attrs["ddmgeo"] = {
+    _meta.attach(out, {
         "level": level,
         "vintage": 2016,
         "development_index": {
@@ -159,7 +159,7 @@ def development_index(*, level: str = "district", year: int = 2016, vintage: int
             ),
             "caveats": caveats,
         },
-    }
+    })
     if not sensitivity:
         return out
 
@@ -183,7 +183,7 @@ def development_index(*, level: str = "district", year: int = 2016, vintage: int
         rho = float(np.corrcoef(out.loc[ok, "rank"].astype(float), r[ok].astype(float))[0, 1]) if ok.sum() > 2 else float("nan")
         summary[name] = {"weights": sw, "mean": smean, "spearman": rho, "max_abs_change": int(sens[f"change_{name}"].abs().max()) if ok.any() else None}
     sens["max_abs_change"] = sens[changes].abs().max(axis=1).astype("Int64")
-    sens.attrs["ddmgeo"] = {"level": level, "vintage": 2016, "sensitivity": summary, "base": {"weights": w, "mean": mean, "year": year}}
+    _meta.attach(sens, {"level": level, "vintage": 2016, "sensitivity": summary, "base": {"weights": w, "mean": mean, "year": year}})
     return out, sens
 
 
@@ -278,7 +278,7 @@ def population_growth(*, level: str = "municipality", start: int = 2011, end: in
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = (out["population_end"] / out["population_start"]) ** (1.0 / span) - 1.0
     out["growth_rate"] = rate.where(out["population_start"] > 0)
-    out.attrs["ddmgeo"] = {
+    _meta.attach(out, {
         "level": level,
         "vintage": v,
         "population_growth": {
@@ -290,7 +290,7 @@ def population_growth(*, level: str = "municipality", start: int = 2011, end: in
             "method": "change = population_end - population_start; growth_rate = (population_end / population_start) ** (1 / years) - 1",
             "notes": notes,
         },
-    }
+    })
     return out
 
 
@@ -313,5 +313,6 @@ def growth_extremes(table: "pd.DataFrame", district_code: str, *, n: int = 3) ->
     out = pd.concat([growing[cols].assign(group="fastest-growing"), shrinking[cols].assign(group="shrinking")], ignore_index=True)
     out.insert(0, "group", out.pop("group"))
     out.insert(1, "district_code", code)
-    out.attrs = {"ddmgeo": dict(table.attrs.get("ddmgeo", {}), district_code=code, n=n)}
+    out.attrs = {}
+    _meta.carry(table, out, district_code=code, n=n)
     return out

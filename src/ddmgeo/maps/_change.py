@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import settings
 from .._format import NO_DATA_LABEL, format_value
+from .._meta import read as read_metadata
 from .._optional import needs, require
 from ..monitoring._change import index_scale
 from ._static import (
@@ -62,8 +63,8 @@ def _rows(change_table: "pd.DataFrame", indicator: str) -> "pd.DataFrame":
 
 
 def _meta(change_table: "pd.DataFrame", rows: "pd.DataFrame", indicator: str) -> dict:
-    attrs = (getattr(change_table, "attrs", {}) or {}).get("ddmgeo", {})
-    info = dict((attrs.get("indicators") or {}).get(indicator, {}))
+    attrs = read_metadata(change_table)
+    info = dict(attrs.indicators.get(indicator, {}))
     if "label" not in info:
         try:
             from .._catalogue import first

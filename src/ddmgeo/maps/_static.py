@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import __version__, _draw, settings
+from .. import __version__, _draw, _meta, settings
 from .._cartographic import MAP_CRS, projected
 from .._format import NO_DATA_LABEL, format_value
 from .._optional import needs, require
@@ -68,7 +68,7 @@ class _Layer:
 
 
 def _indicator_meta(column: str, attrs: dict) -> tuple[str, str, str, object, str, str]:
-    meta = (attrs.get("ddmgeo", {}).get("indicators", {}) or {}).get(column)
+    meta = _meta.from_attrs(attrs).indicators.get(column)
     if meta:
         return meta["label"], meta["unit"], meta.get("higher_is", "neutral"), meta.get("year"), meta.get("source", ""), meta.get("kind", "")
     try:
@@ -913,7 +913,7 @@ def bivariate(
         year = lx.year or ly_year
         heading = f"{lx.label} and {ly_label}" + (f", {year}" if year else "")
     _title(fig, title or heading, f"{_PLURAL.get(level, level)}, tertiles of each (3 × 3 classes)")
-    y_source = (getattr(data, "attrs", {}) or {}).get("ddmgeo", {}).get("indicators", {}).get(y, {}).get("source", "")
+    y_source = _meta.read(data).indicators.get(y, {}).get("source", "")
     source_line(fig, source or _source_text(";".join(s for s in dict.fromkeys(lx.source.split(";") + y_source.split(";")) if s)))
     remember(fig, bivariate={"x_bins": list(qx.bins), "y_bins": list(qy.bins), "classes": list(zip(cx.tolist(), cy.tolist()))})
     return fig

@@ -1,6 +1,6 @@
 """Frozen baselines: indicator values saved with their metadata and a checksum over both.
 
-A baseline is the tidy table of :func:`baseline` with ``attrs["ddmgeo"]`` holding what it is
+A baseline is the tidy table of :func:`baseline` with its metadata (:func:`ddmgeo.metadata`) holding what it is
 (level, vintage, each indicator's year, source, unit and notes) and a SHA-256 digest of that
 metadata together with every value. CSV files keep the metadata in a sidecar
 ``<name>.meta.json``; Parquet files in the file's key-value metadata. A file whose metadata is
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import __version__, settings
+from .. import __version__, _meta, settings
 from .._numbers import read_year
 from ..errors import DataIntegrityError
 
@@ -59,8 +59,8 @@ def baseline(
     -------
     pandas.DataFrame
         ``code, name, indicator, year, value, numerator, denominator, unit, source, vintage``;
-        ``attrs["ddmgeo"]`` holds the metadata (level, vintage, per-indicator label, kind, unit,
-        ``higher_is``, year, source and notes, when it was made, by which ddmgeo) and its ``digest``.
+        its metadata (:func:`ddmgeo.metadata`) holds the level, vintage, per-indicator label, kind, unit,
+        ``higher_is``, year, source and notes, when it was made, by which ddmgeo, and its ``digest``.
         Save it with :func:`save_baseline`: the saved file is refused if it is changed later.
 
     Examples
@@ -76,22 +76,22 @@ def baseline(
 
     t = indicators.get(ids, level=level, year=None if year is None else read_year(year), vintage=vintage, output="tidy")
     out = _typed(t[list(COLUMNS)].reset_index(drop=True))
-    info = t.attrs["ddmgeo"]
+    info = _meta.read(t)
     meta = {
         "format": FORMAT,
         "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
         "ddmgeo_version": __version__,
         "level": level,
-        "vintage": int(info["vintage"]),
+        "vintage": int(info.get("vintage")),
         "year_requested": None if year is None else int(year),
         "rows": len(out),
         "indicators": {
-            i: {k: m[k] for k in ("label", "kind", "unit", "higher_is", "year", "source", "notes")} for i, m in info["indicators"].items()
+            i: {k: m[k] for k in ("label", "kind", "unit", "higher_is", "year", "source", "notes")} for i, m in info.indicators.items()
         },
     }
     meta["indicators"] = json.loads(json.dumps(meta["indicators"], default=_plain))
     meta["digest"] = _digest(out, meta)
-    out.attrs["ddmgeo"] = meta
+    _meta.attach(out, meta)
     return out
 
 
@@ -123,10 +123,10 @@ def save_baseline(table: "pd.DataFrame", path: "str | os.PathLike[str]") -> Path
     """
     p = Path(path)
     kind = _kind(p)
-    meta = (getattr(table, "attrs", {}) or {}).get("ddmgeo") or {}
+    meta = _meta.read(table).as_dict()
     if meta.get("format") != FORMAT:
         raise DataIntegrityError(
-            "This table is not a baseline (it has no baseline metadata in attrs['ddmgeo']): make one with "
+            "This table is not a baseline (it has no baseline metadata, see ddmgeo.metadata(table)): make one with "
             "ddmgeo.monitoring.baseline(ids, year=...) and save that."
         )
     if list(table.columns) != list(COLUMNS):
@@ -158,7 +158,7 @@ def load_baseline(path: "str | os.PathLike[str]") -> "pd.DataFrame":
     Returns
     -------
     pandas.DataFrame
-        The baseline as :func:`baseline` returned it, metadata in ``attrs["ddmgeo"]``.
+        The baseline as :func:`baseline` returned it, with its metadata (:func:`ddmgeo.metadata`).
 
     Raises
     ------
@@ -170,11 +170,12 @@ def load_baseline(path: "str | os.PathLike[str]") -> "pd.DataFrame":
 
     Examples
     --------
+    >>> import ddmgeo
     >>> from ddmgeo import monitoring
     >>> monitoring.save_baseline(monitoring.baseline("population", year=2016), "baseline_2016.csv").name
     'baseline_2016.csv'
     >>> b = monitoring.load_baseline("baseline_2016.csv")
-    >>> b.attrs["ddmgeo"]["indicators"]["population"]["year"]
+    >>> ddmgeo.metadata(b).indicators["population"]["year"]
     2016
     """
     import pandas as pd
@@ -236,7 +237,7 @@ def load_baseline(path: "str | os.PathLike[str]") -> "pd.DataFrame":
             f"made ({str(meta.get('digest'))[:19]}..., now {found[:19]}...). Restore the original file"
             f"{' and its ' + _sidecar(p).name if kind == 'csv' else ''}, or make a new baseline."
         )
-    frame.attrs["ddmgeo"] = meta
+    _meta.attach(frame, meta)
     return frame
 
 

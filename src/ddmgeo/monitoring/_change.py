@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import _catalogue, settings
+from .. import _catalogue, _meta, settings
 from .._numbers import read_year
 from . import _comparability
 
@@ -57,17 +57,17 @@ def _composite(i: str, year: int, level: str, vintage: int) -> tuple["pd.DataFra
 
     if i == "development_index":
         t = indicators.development_index(level=level, year=year, vintage=vintage)
-        m = t.attrs["ddmgeo"]["development_index"]
+        m = _meta.read(t).extra["development_index"]
         comps = m["components"]
         caveats = list(m["caveats"])
     else:
         t = indicators.service_index(level=level, year=year, vintage=vintage)
-        comps = {c: t.attrs["ddmgeo"]["indicators"][c] for c in indicators.SERVICE_COMPONENTS[year]}
+        comps = {c: _meta.read(t).indicators[c] for c in indicators.SERVICE_COMPONENTS[year]}
         caveats = []
     sources = sorted({s for c in comps.values() for s in str(c["source"]).split(";") if s})
     moved = any(_MOVED in str(c.get("notes", "")) for c in comps.values())
     values = t[["code", "name", i]].rename(columns={i: "value"})
-    return values, ";".join(sources), caveats, moved, int(t.attrs["ddmgeo"]["vintage"])
+    return values, ";".join(sources), caveats, moved, int(_meta.read(t).get("vintage"))
 
 
 def _composite_change(i: str, start: int, end: int, level: str, vintage: int, tolerance: float) -> tuple["pd.DataFrame", dict]:
@@ -225,14 +225,15 @@ def _get(ids: list[str], common: Mapping[str, str | None], *, level: str, year: 
 
     from .. import indicators
 
-    frames, meta = [], {}
+    frames = []
+    meta: dict[str, Mapping] = {}
     for series in dict.fromkeys(common[i] for i in ids):
         group = [i for i in ids if common[i] == series]
         t = indicators.get(group, level=level, year=year, vintage=vintage, output="tidy", source=series)
         frames.append(t)
-        meta.update(t.attrs["ddmgeo"]["indicators"])
+        meta.update(_meta.read(t).indicators)
     out = pd.concat(frames, ignore_index=True)
-    out.attrs["ddmgeo"] = {**frames[0].attrs["ddmgeo"], "indicators": {i: meta[i] for i in ids}}
+    _meta.carry(frames[0], out, indicators={i: meta[i] for i in ids})
     return out
 
 
@@ -351,7 +352,7 @@ def change(
         ``rank_movement`` (rank_start - rank_end: positive = moved up), ``unit, kind,
         higher_is, comparable`` (yes / caveat), ``caveat, vintage, start_source, end_source,
         start_moved, end_moved, notes``. A missing value at either date leaves the change,
-        direction and movement missing. ``attrs["ddmgeo"]`` holds per-indicator metadata.
+        direction and movement missing. Its metadata (:func:`ddmgeo.metadata`) holds per-indicator ``indicators``.
 
     Raises
     ------
@@ -381,7 +382,7 @@ def change(
     ids = [i for i in ids if i not in COMPOSITES]
     if not ids:
         out = pd.concat([composite[i][0] for i in listed_ids], ignore_index=True)[list(COLUMNS)]
-        out.attrs["ddmgeo"] = {"level": level, "vintage": int(out["vintage"].iat[0]), "start": start, "end": end, "indicators": {i: composite[i][1] for i in listed_ids}}
+        _meta.attach(out, {"level": level, "vintage": int(out["vintage"].iat[0]), "start": start, "end": end, "indicators": {i: composite[i][1] for i in listed_ids}})
         return out
 
     gaps = [a for a in (_comparability.year_gap(i, start, end, level) for i in ids) if a is not None]
@@ -392,7 +393,7 @@ def change(
     common = {i: common_source(i, start, end, level) for i in ids}
     a = _get(ids, common, level=level, year=start, vintage=vintage)
     b = _get(ids, common, level=level, year=end, vintage=vintage)
-    meta_a, meta_b, used_vintage = a.attrs["ddmgeo"]["indicators"], b.attrs["ddmgeo"]["indicators"], int(a.attrs["ddmgeo"]["vintage"])
+    meta_a, meta_b, used_vintage = dict(_meta.read(a).indicators), dict(_meta.read(b).indicators), int(_meta.read(a).get("vintage"))
     a.attrs, b.attrs = {}, {}  # read above; pandas would deep-copy them into every row selection and column taken below
     verdicts = {i: _comparability.assess(i, start, end, sources=(meta_a[i]["source"].split(";"), meta_b[i]["source"].split(";"))) for i in ids}
     _comparability.refuse(list(verdicts.values()))
@@ -404,5 +405,5 @@ def change(
         frames[i], info[i] = f, meta
     info = {i: info[i] for i in listed_ids}
     out = pd.concat([frames[i] for i in listed_ids], ignore_index=True)[list(COLUMNS)]
-    out.attrs["ddmgeo"] = {"level": level, "vintage": used_vintage, "start": start, "end": end, "indicators": info}
+    _meta.attach(out, {"level": level, "vintage": used_vintage, "start": start, "end": end, "indicators": info})
     return out

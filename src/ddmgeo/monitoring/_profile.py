@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .. import settings
+from .. import _meta, settings
 from .._format import NO_DATA_LABEL, format_value, is_missing, ordinal
 from ..errors import NotComparableError
 
@@ -70,7 +70,7 @@ def profile_table(
         Display strings: ``Indicator, Baseline <start>, Latest <end>, Change, Direction,
         Rank among the 52`` (1 = best; for neutral indicators 1 = largest) and ``Note`` (the
         comparability caveat, boundaries moved, or why the indicator is not compared).
-        ``attrs["ddmgeo"]["values"]`` holds the rows of :func:`change` behind it.
+        ``ddmgeo.metadata(table).extra["values"]`` holds the rows of :func:`change` behind it.
 
     Examples
     --------
@@ -115,5 +115,5 @@ def profile_table(
             }
         )
     out = pd.DataFrame(rows, columns=["Indicator", f"Baseline {start}", f"Latest {end}", "Change", "Direction", "Rank among the 52", "Note"])
-    out.attrs["ddmgeo"] = {"code": area, "start": start, "end": end, "vintage": vintage, "values": pd.DataFrame(values).reset_index(drop=True)}
+    _meta.attach(out, {"code": area, "start": start, "end": end, "vintage": vintage, "values": pd.DataFrame(values).reset_index(drop=True)})
     return out

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import _catalogue, settings
+from .. import _catalogue, _meta, settings
 from .._vintage import code_vintage
 from . import _comparability
 from ._change import common_source
@@ -52,7 +52,7 @@ def _plural(n: int, word: str) -> str:
 
 
 @dataclass(eq=False, repr=False)
-class TrackReport:
+class TrackReport(_meta.Report):
     """What happened to every row of a targets table read by :func:`track`.
 
     Attributes
@@ -232,7 +232,7 @@ class _Values:
         if key not in self._memo:
             try:
                 t = indicators.get(indicator, level=self.level, year=year, vintage=self.vintage, source=source)
-                m = t.attrs["ddmgeo"]["indicators"][indicator]
+                m = _meta.read(t).indicators[indicator]
                 self._memo[key] = (t.set_index("code")[indicator], int(m["year"]), m["source"].split(";"))
             except (DataNotAvailableError, VintageError, AggregationError) as exc:
                 self._memo[key] = str(exc)
@@ -242,7 +242,7 @@ class _Values:
 def _frozen(baseline: "pd.DataFrame", level: str, vintage: int) -> dict[tuple[str, str], tuple[int, float, list[str]]]:
     from ._baseline import FORMAT
 
-    meta = (getattr(baseline, "attrs", {}) or {}).get("ddmgeo") or {}
+    meta = _meta.read(baseline)
     if meta.get("format") != FORMAT:
         raise ValueError("baseline= takes a year or a table made by ddmgeo.monitoring.baseline() / load_baseline(); this table has no baseline metadata.")
     if meta.get("level") != level or int(meta.get("vintage", -1)) != code_vintage(vintage):
@@ -397,7 +397,7 @@ def track(
 
     out = _frame(rows)
     report = _report(out, join, unknown_rows, notes)
-    out.attrs["ddmgeo"] = {"level": level, "vintage": v, "latest": latest}
+    _meta.attach(out, level=level, vintage=v, latest=latest)
     return out, report
 
 

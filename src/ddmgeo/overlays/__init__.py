@@ -12,7 +12,7 @@ and distances in :data:`~ddmgeo.settings.DISTANCE_CRS`.
 :func:`assign_points`          the area code of each point (a Series aligned with the rows)
 :func:`count_points`           points (and sums of weight columns, split ``by`` a category) per area;
                                the report of points outside / without coordinates is
-                               ``table.attrs["ddmgeo"]["report"]`` (a :class:`PointsReport`)
+                               ``ddmgeo.metadata(table).report`` (a :class:`PointsReport`)
 :func:`zonal_stats`            sum/mean/count/min/max of a raster per area (exact cell fractions)
 :func:`population_from_density` people per area from a density raster (density x cell area)
 :func:`raster_cells`           a raster's cells as points (origins for :func:`nearest`)
@@ -29,9 +29,10 @@ area is placed exactly as ``geopandas.sjoin(predicate="within")`` places it.
 
 Examples
 --------
+>>> import ddmgeo
 >>> from ddmgeo import overlays
 >>> t = overlays.count_points("dsfsi_hospitals", level="district")
->>> print(t.attrs["ddmgeo"]["report"])
+>>> print(ddmgeo.metadata(t).report)
 899 points: 891 placed in district 2016 areas, 0 outside every area, 8 without usable coordinates; 2 just outside the boundaries placed in the nearest area.
 Without coordinates (row, index, reason):
 ...

@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .. import settings
+from .. import _meta, settings
 from .._area_sets import AreaSet, resolve_areas
 from ..errors import TableError
 from ._points import PointsReport, read_points, with_crs
@@ -65,14 +65,14 @@ def _place(points: Any, areas: AreaSet, *, lon: str | None = None, lat: str | No
         wrong = (types != 0) & (types != -1)
         if wrong.any() and not shapely.is_empty(geoms[wrong]).all():
             return _place(read_points(gdf, crs=crs), areas, snap_km=snap_km)  # raises the explanatory TableError
-        meta = (gdf.attrs.get("ddmgeo", {}) or {}).get("points", {}) or {}
+        meta = _meta.read(gdf).get("points") or {}
         # reasons recorded by read_points hold only while the rows are the ones it returned
         reasons = dict(meta.get("no_coordinates", {}) or {}) if meta.get("rows") == len(gdf) else {}
         src_crs = gdf.crs
     else:
         gdf = read_points(points, lon=lon, lat=lat, crs=crs, sheet=sheet)
         geoms = np.asarray(gdf.geometry.values)
-        reasons = dict(gdf.attrs["ddmgeo"]["points"]["no_coordinates"])
+        reasons = dict(_meta.read(gdf).extra["points"]["no_coordinates"])
         src_crs = gdf.crs
     x, y = _xy(geoms)
     storage = CRS.from_user_input(settings.STORAGE_CRS)
@@ -260,7 +260,7 @@ def _report(placed: _Placed, missing_weights: dict) -> PointsReport:
         missing_weights=missing_weights,
         areas=placed.areas.label,
         snapped=snapped,
-        notes=list(((placed.frame.attrs.get("ddmgeo", {}) or {}).get("points", {}) or {}).get("notes", []) or []),
+        notes=list((_meta.read(placed.frame).get("points") or {}).get("notes", []) or []),
     )
 
 
@@ -348,7 +348,7 @@ def count_points(
     pandas.DataFrame
         One row per area of the level, in area order, **every** area present (0 when it
         holds no point): ``code, name, n``, one column per weight (its sum), and the
-        ``by`` split. ``attrs["ddmgeo"]["report"]`` is a :class:`PointsReport` listing
+        ``by`` split. ``ddmgeo.metadata(t).report`` is a :class:`PointsReport` listing
         the points outside every area (row, index, lon, lat) and the rows without usable
         coordinates (row, index, reason); nothing is dropped silently. Points on a shared
         boundary count once (see :func:`assign_points` for the rule), so for points
@@ -356,11 +356,12 @@ def count_points(
 
     Examples
     --------
+    >>> import ddmgeo
     >>> from ddmgeo import overlays
     >>> t = overlays.count_points("dsfsi_hospitals", level="district", by="Category")
     >>> t.columns[:5].tolist()
     ['code', 'name', 'n', 'n_Central Hospital', 'n_District Hospital']
-    >>> print(t.attrs["ddmgeo"]["report"])
+    >>> print(ddmgeo.metadata(t).report)
     899 points: 891 placed in district 2016 areas, 0 outside every area, 8 without usable coordinates; 2 just outside the boundaries placed in the nearest area.
     Without coordinates (row, index, reason):
     ...
@@ -387,9 +388,9 @@ def count_points(
         raise TableError(f"{by!r} cannot be both a weight and the by= category.")
     out, missing_weights = _counts(placed, A, wcols, by)
     report = _report(placed, missing_weights)
-    source = (getattr(frame, "attrs", {}).get("ddmgeo", {}).get("points", {}) or {}).get("source") or (points if isinstance(points, str) else None)
+    source = (_meta.read(frame).get("points") or {}).get("source") or (points if isinstance(points, str) else None)
     what = f" ({source})" if source else ""
-    out.attrs["ddmgeo"] = {
+    _meta.attach(out, {
         "report": report,
         "level": A.level,
         "vintage": A.vintage,
@@ -398,5 +399,5 @@ def count_points(
             "n": {"label": f"Points per area{what}", "unit": "count", "higher_is": "neutral", "source": source or ""},
             **{c: {"label": f"Sum of {c} per area{what}", "unit": "", "higher_is": "neutral", "source": source or ""} for c in wcols},
         },
-    }
+    })
     return out

@@ -16,7 +16,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .. import settings
+from .. import _meta, settings
 from .._optional import require
 from ..errors import TableError
 
@@ -269,11 +269,11 @@ def count_points_dask(
         weight_sums(np.arange(m), sums, m, c, A.codes)  # the partitions' sums added up may overflow too
         out[c] = np.where((out["n"].to_numpy() > 0) & (total[f"{c}\0present"].to_numpy()[:m] == 0), np.nan, sums)
     outside, no_coords = int(total["n"].iat[m]), int(total["n"].iat[m + 1])
-    out.attrs["ddmgeo"] = {
+    _meta.attach(out, {
         "level": A.level,
         "vintage": A.vintage,
         "engine": "dask",
         "partitions": int(ddf.npartitions),
         "report": f"{int(out.n.sum()) + outside + no_coords} points: {int(out.n.sum())} placed in {A.label} areas, {outside} outside every area, {no_coords} without usable coordinates (engine='dask': counts only).",
-    }
+    })
     return out

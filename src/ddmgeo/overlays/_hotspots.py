@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING, Literal
 
-from .. import settings
+from .. import _meta, settings
 from .._area_sets import resolve_areas
 from .._optional import require
 from ..errors import DDMGeoWarning, TableError
@@ -136,7 +136,7 @@ def hotspots(
     out["statistic"] = stat
     out["p_value"] = p
     out["label"] = label
-    out.attrs["ddmgeo"] = {
+    _meta.attach(out, {
         "areas": A.label,
         "level": A.level,
         "vintage": A.vintage,
@@ -153,5 +153,5 @@ def hotspots(
                 "source": "",
             }
         },
-    }
+    })
     return out

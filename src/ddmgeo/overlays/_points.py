@@ -2,7 +2,7 @@
 
 Rows whose coordinates are missing, not numbers or out of range are **kept** with a
 ``None`` geometry; why each one has no geometry is recorded in
-``attrs["ddmgeo"]["points"]["no_coordinates"]`` (row position -> reason) so that
+``ddmgeo.metadata(frame).extra["points"]["no_coordinates"]`` (row position -> reason) so that
 :func:`ddmgeo.overlays.count_points` can list them in its report.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import settings
+from .. import _meta, settings
 from .._columns import LAT_NAMES, LON_NAMES, coordinate_candidates
 from .._numbers import parse_coordinates
 from .._optional import require
@@ -197,8 +197,7 @@ def _own_points(data: "gpd.GeoDataFrame", crs: Any, source: str | None, notes: l
     reasons.update({int(i): "coordinates not finite after the CRS transformation" for i in np.flatnonzero(bad_xy)})
     if bad_xy.any():
         gdf.loc[bad_xy, gdf.geometry.name] = None
-    gdf.attrs.setdefault("ddmgeo", {})
-    gdf.attrs["ddmgeo"] = dict(gdf.attrs["ddmgeo"], points={"source": source, "lon": None, "lat": None, "rows": len(gdf), "no_coordinates": reasons, "notes": notes})
+    _meta.update(gdf, points={"source": source, "lon": None, "lat": None, "rows": len(gdf), "no_coordinates": reasons, "notes": notes})
     return gdf
 
 
@@ -231,14 +230,14 @@ def read_points(
         from its only visible sheet; one with several visible sheets raises a TableError listing
         them. Text files are read as :func:`ddmgeo.read_table` reads them (UTF-8, UTF-16 or
         Windows-1252; Excel's ``sep=;`` line and title rows above the header skipped); what was
-        noticed is in ``attrs["ddmgeo"]["points"]["notes"]`` and the :class:`PointsReport`.
+        noticed is in ``ddmgeo.metadata(pts).extra["points"]["notes"]`` and the :class:`PointsReport`.
 
     Returns
     -------
     geopandas.GeoDataFrame
         The input's columns and index plus ``geometry`` in EPSG:4326. Rows with missing,
         non-numeric or out-of-range coordinates keep a ``None`` geometry; their reasons
-        are in ``attrs["ddmgeo"]["points"]["no_coordinates"]`` (row position -> reason),
+        are in ``ddmgeo.metadata(pts).extra["points"]["no_coordinates"]`` (row position -> reason),
         which :func:`count_points` reports.
 
     Raises
@@ -250,10 +249,10 @@ def read_points(
 
     Examples
     --------
-    >>> import pandas as pd
+    >>> import ddmgeo, pandas as pd
     >>> from ddmgeo.overlays import read_points
     >>> pts = read_points(pd.DataFrame({"Long": [28.05, "various"], "Lat": [-26.2, None]}))
-    >>> pts.geometry.isna().tolist(), pts.attrs["ddmgeo"]["points"]["no_coordinates"]
+    >>> pts.geometry.isna().tolist(), ddmgeo.metadata(pts).extra["points"]["no_coordinates"]
     ([False, True], {1: "longitude 'various' is not a number"})
     """
     import geopandas as gpd
@@ -306,9 +305,7 @@ def read_points(
     if ok.any():
         geoms[ok] = shapely.points(xs[ok], ys[ok])
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index, crs=settings.STORAGE_CRS), crs=settings.STORAGE_CRS)
-    gdf.attrs["ddmgeo"] = {
-        "points": {"source": source, "lon": str(lon_col), "lat": str(lat_col), "rows": len(gdf), "no_coordinates": dict(sorted(reasons.items())), "notes": notes}
-    }
+    _meta.attach(gdf, points={"source": source, "lon": str(lon_col), "lat": str(lat_col), "rows": len(gdf), "no_coordinates": dict(sorted(reasons.items())), "notes": notes})
     return gdf
 
 
@@ -323,7 +320,7 @@ def _first_rows(table: "pd.DataFrame", attr: str, header: str, rest) -> list[str
 
 
 @dataclass(eq=False)
-class PointsReport:
+class PointsReport(_meta.Report):
     """What happened to every point of :func:`count_points`: nothing is dropped silently.
 
     Attributes
@@ -362,7 +359,8 @@ class PointsReport:
     snapped: pd.DataFrame | None = None
     notes: list = field(default_factory=list)
 
-    def __str__(self) -> str:
+    def summary(self) -> str:
+        """The report as text: the counts, then the first rows of each list."""
         lines = [
             f"{self.n_points:,} points: {self.n_assigned:,} placed in {self.areas} areas, "
             f"{len(self.outside):,} outside every area, {len(self.no_coordinates):,} without usable coordinates"

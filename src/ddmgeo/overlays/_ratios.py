@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import settings
+from .. import _meta, settings
 from .._area_sets import resolve_areas
 from ..errors import TableError
 
@@ -57,8 +57,8 @@ def density(
     import pandas as pd
 
     _check(table, column)
-    meta = table.attrs.get("ddmgeo", {}) or {}
-    A = resolve_areas(level or meta.get("level") or "district", vintage or meta.get("vintage") or settings.DEFAULT_VINTAGE, areas)
+    meta = _meta.read(table)
+    A = resolve_areas(level or meta.level or "district", vintage or meta.vintage or settings.DEFAULT_VINTAGE, areas)
     from ._vector import _area_km2
 
     size = pd.Series(_area_km2(A), index=A.codes)
@@ -120,9 +120,9 @@ def per_capita(
     import pandas as pd
 
     _check(table, column)
-    meta = table.attrs.get("ddmgeo", {}) or {}
-    lvl = level or meta.get("level") or "district"
-    v = vintage or meta.get("vintage") or settings.DEFAULT_VINTAGE
+    meta = _meta.read(table)
+    lvl = level or meta.level or "district"
+    v = vintage or meta.vintage or settings.DEFAULT_VINTAGE
     if population is None:
         from .. import indicators
 

@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .. import settings
+from .. import _meta, settings
 from .._area_sets import AreaSet, resolve_areas
 from ..errors import CRSError, TableError
 
@@ -89,7 +89,7 @@ def line_length(
     -------
     pandas.DataFrame
         ``code, name, length_km, km_per_km2`` for every area (0 where no line).
-        ``attrs["ddmgeo"]`` gives ``total_km`` (whole layer) and ``outside_km`` (the
+        Its metadata (:func:`ddmgeo.metadata`, ``extra``) gives ``total_km`` (whole layer) and ``outside_km`` (the
         part in no area). A line running exactly along a shared boundary counts in both
         areas.
 
@@ -117,7 +117,7 @@ def line_length(
     with np.errstate(invalid="ignore", divide="ignore"):
         out["km_per_km2"] = out["length_km"].to_numpy() / _area_km2(A)
     total = float(shapely.length(geoms).sum() / 1000.0)
-    out.attrs["ddmgeo"] = {
+    _meta.attach(out, {
         "areas": A.label,
         "level": A.level,
         "vintage": A.vintage,
@@ -128,7 +128,7 @@ def line_length(
             "length_km": {"label": "Length of lines", "unit": "km", "higher_is": "neutral", "source": ""},
             "km_per_km2": {"label": "Line density", "unit": "km/km²", "higher_is": "neutral", "source": ""},
         },
-    }
+    })
     return out
 
 
@@ -156,7 +156,7 @@ def overlap(
     -------
     pandas.DataFrame
         ``code, name, area_km2, covered_km2, share`` (0–1) for every area.
-        ``attrs["ddmgeo"]`` gives the layer's dissolved ``total_km2`` and ``outside_km2``.
+        Its metadata (:func:`ddmgeo.metadata`, ``extra``) gives the layer's dissolved ``total_km2`` and ``outside_km2``.
 
     Examples
     --------
@@ -188,7 +188,7 @@ def overlap(
     with np.errstate(invalid="ignore", divide="ignore"):
         out["share"] = np.clip(out["covered_km2"].to_numpy() / area, 0.0, 1.0)
     total = float(shapely.area(parts).sum() / 1e6)
-    out.attrs["ddmgeo"] = {
+    _meta.attach(out, {
         "areas": A.label,
         "level": A.level,
         "vintage": A.vintage,
@@ -199,7 +199,7 @@ def overlap(
             "covered_km2": {"label": "Area covered", "unit": "km²", "higher_is": "neutral", "source": ""},
             "share": {"label": "Share of area covered", "unit": "share", "higher_is": "neutral", "source": ""},
         },
-    }
+    })
     return out
 
 
@@ -292,7 +292,7 @@ def nearest(
             "destination": pd.Series(dest_labels, index=placed.index, dtype=object),
         }
     )
-    out.attrs["ddmgeo"] = {
+    _meta.attach(out, {
         "areas": A.label,
         "level": A.level,
         "vintage": A.vintage,
@@ -300,7 +300,7 @@ def nearest(
         "max_distance_km": max_distance,
         "no_coordinates": len(placed.reasons),
         "outside": int((~inside & o_ok).sum()),
-    }
+    })
     return out
 
 
@@ -360,7 +360,7 @@ def distance_summary(
     missing = [c for c in ("code", "distance_km") if c not in getattr(distances, "columns", [])]
     if missing:
         raise TableError(f"distance_summary() takes the result of ddmgeo.overlays.nearest(...); this table lacks {missing}.")
-    meta = distances.attrs.get("ddmgeo", {})
+    meta = _meta.read(distances).as_dict()
     if areas is None and level is None and meta.get("areas") and meta.get("level") is None:
         raise ValueError("nearest() used your own areas (areas=): pass the same areas= to distance_summary.")
     A = resolve_areas(level or meta.get("level") or "district", vintage or meta.get("vintage") or settings.DEFAULT_VINTAGE, areas)
@@ -409,7 +409,7 @@ def distance_summary(
     out["median_km"] = med
     out["max_km"] = mx
     out = out[["code", "name", "n", "mean_km", "median_km", "max_km", "share_beyond"]]
-    out.attrs["ddmgeo"] = {
+    _meta.attach(out, {
         "areas": A.label,
         "threshold_km": threshold_km,
         "weights": weights if isinstance(weights, str) else (None if weights is None else "given"),
@@ -418,5 +418,5 @@ def distance_summary(
             "median_km": {"label": "Median distance to the nearest destination", "unit": "km", "higher_is": "worse", "source": ""},
             "share_beyond": {"label": f"Share beyond {threshold_km:g} km", "unit": "share", "higher_is": "worse", "source": ""},
         },
-    }
+    })
     return out

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .. import _meta
 from .._format import NOT_AVAILABLE, format_value, is_missing, ordinal, percent
 from ..errors import DataNotAvailableError, DDMGeoError
 
@@ -97,7 +98,7 @@ class Context:
 
         vintage = self.subject.vintage
         t = shared(("profile-get", tuple(ids), level, year, vintage), lambda: indicators.get(list(ids), level=level, year=year, vintage=vintage))
-        for meta in t.attrs["ddmgeo"]["indicators"].values():
+        for meta in _meta.read(t).indicators.values():
             for s in meta["source"].split(";"):
                 if s:
                     self.sources.setdefault(s, set()).add(meta["year"])
@@ -124,7 +125,7 @@ def first_line(exc: BaseException) -> str:
 
 
 def meta(table: "pd.DataFrame", ind: str) -> dict:
-    return table.attrs["ddmgeo"]["indicators"][ind]
+    return dict(_meta.read(table).indicators[ind])
 
 
 def value(table: "pd.DataFrame", code: str, ind: str) -> float:

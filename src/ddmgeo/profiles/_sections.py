@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from .. import _meta
 from .._format import NO_DATA_LABEL, format_value, number, ordinal, percent
 from ..errors import DataNotAvailableError, DDMGeoError, NotComparableError
 from . import _figures
@@ -148,7 +149,7 @@ def _composites(ctx: Context, s: Section) -> list[KeyFigure]:
             continue
         v = float(own.set_index("code").at[sub.code, col])
         r = int((own[col] > v).sum()) + 1
-        for src in own.attrs.get("ddmgeo", {}).get("sources", ["cs2016_indicators", "census2011_indicators"]):
+        for src in _meta.read(own).get("sources", ["cs2016_indicators", "census2011_indicators"]):
             ctx.sources.setdefault(src, set()).add(2016)
         words = ", ".join(f"{_cmp(v, rv)} {name} ({number(rv, places)})" for name, rv in refs)
         sentence = f"{label}, 2016: {number(v, places)}, {words}; {ordinal(r)} best of the {sub.peers}."
