@@ -17,7 +17,6 @@ import pytest
 import shapely
 
 import ddmgeo
-
 from ddmgeo import _cache, _core, _registry
 from ddmgeo.errors import DataIntegrityWarning, DataNotAvailableError
 from ddmgeo.indicators import _cube, _engine

@@ -130,7 +130,7 @@ def _build_neighbours() -> "gpd.GeoDataFrame":
         ignore_index=True,
     )
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=crs).to_crs(settings.crs(settings.STORAGE_CRS))
-    out.attrs["ddmgeo"] = {"dataset": NEIGHBOURS_DATASET, "tolerance_m": NEIGHBOURS_TOLERANCE_M, "overlap_m": NEIGHBOURS_OVERLAP_M}
+    _meta.attach(out, {"dataset": NEIGHBOURS_DATASET, "tolerance_m": NEIGHBOURS_TOLERANCE_M, "overlap_m": NEIGHBOURS_OVERLAP_M})
     return out
 
 

@@ -583,13 +583,14 @@ def _within(frame: "gpd.GeoDataFrame", area: str, level: str, vintage: int) -> t
     from ..names import resolve
 
     code = resolve(area, vintage=vintage)
-    for outer, column in (("province", "province_code"), ("district", "district_code")):
+    for outer in ("province", "district"):
         shapes = projected(outer, vintage, None)
         where = shapes[shapes.code == code]
         if not where.empty:
             break
     else:
         raise UnknownAreaError(f"area={area!r} ({code}) is neither a province nor a district space: a map's extent is one of those.", value=area)
+    column = f"{outer}_code"
     if level == outer:
         inside = np.zeros(len(frame), bool)
     elif column in frame:
